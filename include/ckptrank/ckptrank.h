@@ -1,0 +1,48 @@
+/* ckptrank.h -- the public entry points of the ckptrank library.
+ *
+ * ckptrank ranks pretrained checkpoints by predicted transferability. The
+ * library entry point ckptrank_run() takes an MPI communicator (tests run it
+ * on MPI_COMM_SELF or a sub-communicator): rank 0 of `comm` coordinates and
+ * writes the outputs, the other ranks work. With one rank, rank 0 works too.
+ * Every rank of comm must call it with the same options. */
+#ifndef CKPTRANK_H
+#define CKPTRANK_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CKPTRANK_VERSION "0.1.0"
+
+typedef struct ckr_err ckr_err;
+
+typedef struct ckptrank_run_opts {
+    const char *zoo_path;      /* the zoo file (required) */
+    const char *methods;       /* method spec list, e.g. "nleep,leep" */
+    const char *out_h5;        /* results file, or NULL */
+    const char *csv_path;      /* per-item scores CSV, or NULL */
+    const char *metrics_csv;   /* metrics CSV, or NULL */
+    uint64_t seed;             /* base seed of every random choice */
+    int k[8];                  /* recall@k / rel@k cut-offs */
+    int nk;
+    int progress;              /* progress lines on stderr at rank 0 */
+    int print_table;           /* metrics table on stdout at rank 0 */
+    const char *command_line;  /* recorded in the results */
+} ckptrank_run_opts;
+
+typedef struct ckptrank_run_summary {
+    size_t n_items, n_ok, n_failed;
+    double seconds;
+} ckptrank_run_summary;
+
+/* Defaults: methods "nleep,leep", seed 0, k = {1, 3}, progress on, table on. */
+void ckptrank_run_defaults(ckptrank_run_opts *o);
+
+/* Run every (checkpoint, task, method) item of the zoo. Returns 0 when the
+ * run completed (individual items may have failed: see summary), or a
+ * negative code when the input could not be read or an output not written
+ * (err says why). The summary and the return code are the same on all ranks. */
+int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *opts,
+                 ckptrank_run_summary *summary, ckr_err *err);
+
+#endif

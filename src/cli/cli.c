@@ -1,0 +1,74 @@
+/* cli.c -- subcommand dispatch and top-level help. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ckptrank/ckptrank.h"
+
+typedef struct subcommand {
+    const char *name;
+    int (*fn)(int, char **, MPI_Comm);
+    const char *summary;
+} subcommand;
+
+static const subcommand commands[] = {
+    { "run", ckr_cmd_run, "score every (checkpoint, task) pair of a zoo with the chosen methods (MPI)" },
+    { "report", ckr_cmd_report, "ranking-quality table of a results file, per task and mean" },
+    { "evaluate", ckr_cmd_evaluate, "ranking quality of scores from any tool against a ground-truth CSV" },
+    { "validate", ckr_cmd_validate, "check a zoo file against the schema; every problem, exit 1 if any" },
+    { "info", ckr_cmd_info, "tasks, checkpoints, shapes, which pairs have logits / ground truth" },
+    { "synth", ckr_cmd_synth, "write a synthetic zoo with known ground truth" },
+    { "methods", ckr_cmd_methods, "list the methods and their parameters" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ckptrank <command> [options]   (ckptrank <command> --help for details)\n\n"
+               "Rank pretrained checkpoints by predicted transferability.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nexample:\n  ckptrank synth -o zoo.h5\n"
+               "  mpirun -n 4 ckptrank run zoo.h5 --methods nleep,leep -o results.h5 --csv scores.csv\n"
+               "  ckptrank report results.h5 --csv metrics.csv\n");
+}
+
+void ckr_cli_join_argv(int argc, char **argv, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < argc && used + 1 < len; i++) {
+        const char *a = argv[i];
+        int quote = a[strcspn(a, " \t'\"\\$|&;<>()*?")] != '\0' || !a[0];
+        int w = snprintf(buf + used, len - used, "%s%s%s%s", i ? " " : "", quote ? "'" : "", a,
+                         quote ? "'" : "");
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+int ckr_cli_main(int argc, char **argv, MPI_Comm comm)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        if (rank == 0)
+            usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CKR_EXIT_USAGE : CKR_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        if (rank == 0)
+            printf("ckptrank %s\n", CKPTRANK_VERSION);
+        return CKR_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1, comm);
+    if (rank == 0) {
+        fprintf(stderr, "ckptrank: unknown command '%s'\n\n", argv[1]);
+        usage(stderr);
+    }
+    return CKR_EXIT_USAGE;
+}

@@ -1,0 +1,27 @@
+/* registry.c -- the table of methods. Adding a score = one line here. */
+#include <string.h>
+
+#include "methods/method.h"
+
+extern const ckr_method ckr_method_leep;
+extern const ckr_method ckr_method_nleep;
+
+static const ckr_method *const registry[] = {
+    &ckr_method_nleep,
+    &ckr_method_leep,
+};
+
+size_t ckr_method_count(void) { return sizeof registry / sizeof registry[0]; }
+
+const ckr_method *ckr_method_at(size_t i)
+{
+    return i < ckr_method_count() ? registry[i] : NULL;
+}
+
+const ckr_method *ckr_method_find(const char *name)
+{
+    for (size_t i = 0; i < ckr_method_count(); i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}

@@ -1,0 +1,51 @@
+/* table.h -- the metrics table: ranking quality per (task, method) and the
+ * mean over tasks, from score rows and ground-truth rows.
+ *
+ * For each task and method: the checkpoints that have an ok score and a
+ * ground truth are ranked (n_checkpoints of them); rows with a non-ok status
+ * are left out and counted in n_excluded. Then one `mean` row per method:
+ * the arithmetic mean over tasks of each metric (NaN values skipped), and the
+ * mean seconds and GFLOPs per item over all of the method's rows. */
+#ifndef CKR_TABLE_H
+#define CKR_TABLE_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+#define CKR_MAX_K 8
+
+typedef struct ckr_score_row {
+    char ckpt[256], task[256], method[256];
+    double score;            /* NaN unless status is "ok" */
+    char status[32], message[256], info[256];
+    double seconds, gflops;
+    int best;                /* 1 if this row is the best of a sweep (issue 4) */
+} ckr_score_row;
+
+typedef struct ckr_gt_row {
+    char ckpt[256], task[256];
+    double accuracy;
+} ckr_gt_row;
+
+typedef struct ckr_metric_row {
+    char task[256];          /* task name or "mean" */
+    char method[256];
+    int n_checkpoints;       /* ranked (ok score and ground truth) */
+    int n_excluded;          /* non-ok rows left out */
+    int nk;
+    int k[CKR_MAX_K];
+    double recall[CKR_MAX_K], rel[CKR_MAX_K];
+    double pearson, kendall, weighted_kendall;
+    double mean_seconds, mean_gflops;
+} ckr_metric_row;
+
+/* Compute the table. Rows are ordered by method (first appearance in
+ * scores), then task (sorted by name), then the method's `mean` row.
+ * Tasks with fewer than 2 ranked checkpoints still get a row (metrics NaN).
+ * *out is malloc'd. */
+int ckr_metrics_table(const ckr_score_row *scores, size_t n_scores,
+                      const ckr_gt_row *gt, size_t n_gt, const int *k, int nk,
+                      ckr_metric_row **out, size_t *n_out, ckr_err *err);
+
+#endif

@@ -1,0 +1,155 @@
+/* h5util.h -- internal to src/zoo (not part of the public contract in zoo.h).
+ *
+ * Three groups of helpers shared by zoo.c (open/scan/read), validate.c
+ * (schema checks) and synth.c (writer):
+ *   - a problem reporter: every schema problem becomes one message
+ *     "<file>: <object path>: <problem>" that is either collected (validate)
+ *     or kept as the first error (read);
+ *   - small HDF5 readers that never print an HDF5 error stack (attributes of
+ *     any numeric type or fixed/variable-length strings, dataset shapes, row
+ *     blocks converted to double);
+ *   - the schema checks of a task group and of a (checkpoint, task) pair
+ *     group, defined in validate.c and used by ckr_zoo_scan/read_pair too. */
+#ifndef CKR_ZOO_H5UTIL_H
+#define CKR_ZOO_H5UTIL_H
+
+#include <hdf5.h>
+#include <stddef.h>
+
+#include "zoo/zoo.h"
+
+/* Longest object path we build: /checkpoints/<ckpt>/<task>/<dataset>. */
+#define CKR_ZOO_OBJ_MAX (2 * CKR_NAME_MAX + 64)
+/* Largest num_classes a task may declare. */
+#define CKR_ZOO_MAX_CLASSES 1000000
+
+/* ---- problem reporter ------------------------------------------------- */
+
+typedef struct ckr_zrep {
+    const char *file;       /* file name as given by the user */
+    ckr_problem_cb cb;      /* called once per problem (may be NULL) */
+    void *ctx;
+    int stop_at_first;      /* read mode: checks stop after the first problem */
+    int count;              /* problems so far */
+    int first_code;         /* CKR_E* of the first problem, 0 when none */
+    char first_msg[1024];
+} ckr_zrep;
+
+void ckr_zrep_init(ckr_zrep *r, const char *file, ckr_problem_cb cb, void *ctx,
+                   int stop_at_first);
+/* Record the problem "<file>: <obj>: <text>" (obj NULL: "<file>: <text>");
+ * returns code. */
+int ckr_zrep_add(ckr_zrep *r, int code, const char *obj, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* 1 when a check should stop now (stop_at_first and a problem recorded). */
+int ckr_zrep_stop(const ckr_zrep *r);
+/* Copy the first problem into err; returns its code (0 when none). */
+int ckr_zrep_to_err(const ckr_zrep *r, ckr_err *err);
+
+/* ---- HDF5 basics ------------------------------------------------------ */
+
+/* Turn off HDF5's automatic error-stack printing (idempotent). */
+void ckr_h5_quiet(void);
+/* The innermost description on the current HDF5 error stack ("" if none). */
+void ckr_h5_last_error(char *buf, size_t cap);
+/* 1 if the file carries the HDF5 signature (at 0, 512, 1024, ...), 0 if not,
+ * -1 if it cannot be read. */
+int ckr_h5_has_signature(const char *path);
+
+typedef enum {
+    CKR_H5_MISSING = 0,   /* no link of that name */
+    CKR_H5_GROUP,
+    CKR_H5_DATASET,
+    CKR_H5_OTHER,         /* named datatype or similar */
+    CKR_H5_BROKEN         /* the link exists but cannot be opened (dangling) */
+} ckr_h5_kind;
+ckr_h5_kind ckr_h5_child_kind(hid_t loc, const char *name);
+const char *ckr_h5_kind_name(ckr_h5_kind k);
+
+/* Names of the links in group, sorted by strcmp (H5Literate, name index).
+ * *names is a malloc'd array of malloc'd strings; free with ckr_h5_free_names.
+ * Returns 0, CKR_EIO or CKR_ENOMEM. */
+int ckr_h5_list_names(hid_t group, char ***names, size_t *n);
+void ckr_h5_free_names(char **names, size_t n);
+
+/* ---- attributes ------------------------------------------------------- */
+
+typedef enum {
+    CKR_ATTR_OK = 0,
+    CKR_ATTR_MISSING,
+    CKR_ATTR_NOT_STRING,    /* a string was expected */
+    CKR_ATTR_NOT_NUMBER,    /* a number was expected */
+    CKR_ATTR_NOT_INTEGER,   /* a float with a fractional part, or out of range */
+    CKR_ATTR_NOT_SCALAR,    /* more than one value */
+    CKR_ATTR_TOO_LONG,      /* string longer than the buffer */
+    CKR_ATTR_ERROR          /* HDF5 failed to read it */
+} ckr_attr_status;
+
+/* Read a scalar string attribute (fixed- or variable-length, any padding). */
+ckr_attr_status ckr_h5_attr_string(hid_t obj, const char *name, char *buf, size_t cap);
+/* Read a scalar numeric attribute (any integer or float type). */
+ckr_attr_status ckr_h5_attr_double(hid_t obj, const char *name, double *v);
+/* Read a scalar integer attribute (any integer type, or a float holding an
+ * integral value that fits a long long). */
+ckr_attr_status ckr_h5_attr_llong(hid_t obj, const char *name, long long *v);
+/* "is not a string", "is missing", ... for a message. */
+const char *ckr_attr_status_text(ckr_attr_status st);
+/* The HDF5 type class of an attribute as a word ("string", "integer", ...). */
+const char *ckr_h5_attr_class_word(hid_t obj, const char *name);
+
+/* ---- datasets --------------------------------------------------------- */
+
+typedef struct ckr_h5_dinfo {
+    int rank;               /* 0 for a scalar dataspace */
+    hsize_t dims[2];        /* first two extents (0 beyond rank) */
+    H5T_class_t cls;
+    int numeric;            /* integer, float, or enum (e.g. h5py bool) */
+} ckr_h5_dinfo;
+
+/* Shape and type class of an open dataset. Returns 0 or CKR_EIO. */
+int ckr_h5_dset_info(hid_t dset, ckr_h5_dinfo *di);
+const char *ckr_h5_class_word(H5T_class_t cls);
+/* Read rows [row0, row0 + nrows) of a numeric rank-1 or rank-2 dataset as
+ * double (H5Dread converts), row-major into out (nrows * cols values).
+ * Returns 0 or CKR_EIO. */
+int ckr_h5_read_rows(hid_t dset, const ckr_h5_dinfo *di, hsize_t row0, hsize_t nrows,
+                     double *out);
+
+/* ---- schema checks (validate.c) -------------------------------------- */
+
+/* What the checks learned about one task. Counts are 0 when unknown. */
+typedef struct ckr_zoo_taskdata {
+    int meta_ok;            /* kind and num_classes are known */
+    ckr_task_kind kind;
+    int num_classes;
+    size_t n_train;         /* train label count, 0 if unusable */
+    int has_val;            /* val_labels present and well-shaped */
+    size_t n_val;
+    ckr_labels train, val;  /* filled only when asked to keep labels */
+} ckr_zoo_taskdata;
+
+/* Check the root attributes format / format_version (/format_minor).
+ * *minor gets format_minor (0 when absent). Returns problems found. */
+int ckr_zoo_check_root(hid_t file, int *minor, ckr_zrep *r);
+
+/* Check /tasks/<task> (tasks is the open /tasks group). With read_data the
+ * labels are read and checked too (range, 0/1, at least two classes); with
+ * keep_labels as well they stay in td (free with ckr_zoo_taskdata_free).
+ * Returns the number of problems found. */
+int ckr_zoo_check_task(hid_t tasks, const char *task, int read_data, int keep_labels,
+                       ckr_zoo_taskdata *td, ckr_zrep *r);
+void ckr_zoo_taskdata_free(ckr_zoo_taskdata *td);
+
+/* Check the pair group /checkpoints/<ckpt>/<task> against the task (td from
+ * ckr_zoo_check_task; unknown counts are not compared).  All data is read
+ * and checked for finiteness.  With keep non-NULL and no problem, keep's
+ * matrices, top layer and ground truth are filled (labels are not touched).
+ * Returns the number of problems found. */
+int ckr_zoo_check_pair(hid_t file, const char *ckpt, const char *task,
+                       const ckr_zoo_taskdata *td, ckr_pair *keep, ckr_zrep *r);
+
+/* zoo.c: open path read-only with the MPI-IO driver on comm (HDF5 only, no
+ * schema check); a failure is a clear message without an HDF5 stack. */
+int ckr_zoo_open_h5(const char *path, MPI_Comm comm, hid_t *file, ckr_err *err);
+
+#endif

@@ -1,0 +1,92 @@
+/* zoo.h -- the zoo file (schema: hdf5-schemas/zoo-v1.md): open, scan, read, validate.
+ *
+ * Reading goes through parallel HDF5's MPI-IO driver on a communicator the
+ * caller chooses (a worker passes MPI_COMM_SELF, so every read is independent
+ * and no collective metadata operation can deadlock a dispatcher).  The file
+ * is opened read-only.  Every error message names the file, the HDF5 object
+ * path and the problem, e.g.
+ *   "zoo.h5: /checkpoints/r50/cifar/train_features: has 99 rows, task has 100 labels".
+ */
+#ifndef CKR_ZOO_H
+#define CKR_ZOO_H
+
+#include <mpi.h>
+#include <stddef.h>
+
+#include "methods/method.h"
+#include "util/err.h"
+
+#define CKR_ZOO_FORMAT "ckptrank-zoo"
+#define CKR_ZOO_VERSION 1
+#define CKR_NAME_MAX 256
+
+typedef struct ckr_zoo ckr_zoo;
+
+typedef struct ckr_task_info {
+    char name[CKR_NAME_MAX];
+    ckr_task_kind kind;
+    int num_classes;        /* 0 when unreadable (then `problem` says why) */
+    size_t n_train, n_val;  /* label counts; n_val 0 when absent */
+    char problem[512];      /* "" when the task group is well-formed */
+} ckr_task_info;
+
+typedef struct ckr_ckpt_info {
+    char name[CKR_NAME_MAX];
+    char arch[128], source[256];   /* "" when the attribute is absent */
+} ckr_ckpt_info;
+
+/* One (checkpoint, task) group that exists in the file. */
+typedef struct ckr_pair_info {
+    size_t ckpt, task;      /* indices into the zoo's lists */
+    ckr_pair_shape shape;   /* n, d, z (0 = no logits), n_val (0 = no val), C, kind */
+    int has_gt;
+    double finetune_accuracy;
+} ckr_pair_info;
+
+/* Open path read-only with the MPI-IO driver on comm, check the root
+ * attributes. Does not scan the contents. */
+int ckr_zoo_open(const char *path, MPI_Comm comm, ckr_zoo **out, ckr_err *err);
+void ckr_zoo_close(ckr_zoo *zoo);
+const char *ckr_zoo_path(const ckr_zoo *zoo);
+
+/* List tasks, checkpoints and existing pairs with their shapes (metadata
+ * only, no feature data read). Problems with a single task or pair do not
+ * fail the scan: they are kept in the task's `problem` and surface when the
+ * pair is read. Lists are sorted by name. */
+int ckr_zoo_scan(ckr_zoo *zoo, ckr_err *err);
+size_t ckr_zoo_num_tasks(const ckr_zoo *zoo);
+size_t ckr_zoo_num_ckpts(const ckr_zoo *zoo);
+size_t ckr_zoo_num_pairs(const ckr_zoo *zoo);
+const ckr_task_info *ckr_zoo_task(const ckr_zoo *zoo, size_t i);
+const ckr_ckpt_info *ckr_zoo_ckpt(const ckr_zoo *zoo, size_t i);
+const ckr_pair_info *ckr_zoo_pair(const ckr_zoo *zoo, size_t i);
+
+/* Read and check everything of one pair (labels of its task included):
+ * shapes agree, labels in range, features/logits finite.  Works without a
+ * prior scan.  On success out owns its buffers (free with ckr_pair_free);
+ * out->ckpt/task point to internal copies. */
+int ckr_zoo_read_pair(ckr_zoo *zoo, const char *ckpt, const char *task,
+                      ckr_pair *out, ckr_err *err);
+void ckr_pair_free(ckr_pair *pair);
+
+/* Check the whole file against the schema and report every problem through
+ * cb (one message per problem, naming file, object and problem). Returns the
+ * number of problems (0 = valid), or a negative code if the file could not
+ * be opened at all (also reported through cb). */
+typedef void (*ckr_problem_cb)(void *ctx, const char *msg);
+int ckr_zoo_validate(const char *path, MPI_Comm comm, ckr_problem_cb cb, void *ctx);
+
+/* synth.c: write a synthetic zoo with known transferability (see
+ * `ckptrank synth --help`). */
+typedef struct ckr_synth_opts {
+    int n_ckpts, n_tasks, n_classes;
+    size_t n_train, n_val, dim;
+    int multilabel;        /* make the last task multilabel (1) */
+    int logits;            /* write source logits (1) */
+    int z_source;          /* source classes */
+    unsigned long seed;
+} ckr_synth_opts;
+void ckr_synth_defaults(ckr_synth_opts *o);
+int ckr_synth_write(const char *path, const ckr_synth_opts *o, ckr_err *err);
+
+#endif
