@@ -155,7 +155,7 @@ static void test_against_numpy(void **state)
 {
     (void)state;
     const char *dir = ckr_test_tmpdir();
-    char path[256], cmd[2048];
+    char path[300], cmd[2400];
     enum { N = 300, Z = 17, C = 6 };
     static double lg[N * Z];
     static int y[N];
@@ -184,7 +184,7 @@ static void test_against_numpy(void **state)
                  "print(repr(np.mean(np.log((P[y]*T).sum(1)))))\" > %s.out",
                  path, C, path);
         assert_int_equal(ckr_test_sh(cmd), 0);
-        char out[300];
+        char out[320];
         snprintf(out, sizeof out, "%s.out", path);
         f = fopen(out, "r");
         double ref = NAN;

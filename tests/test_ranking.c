@@ -13,8 +13,6 @@
 #include "testutil.h"
 
 /* O(m^2) reference versions exported by src/metrics/ranking.c. */
-double ckr_kendall_tau_b_naive(const double *s, const double *g, size_t m);
-double ckr_weighted_tau_naive(const double *s, const double *g, size_t m);
 
 #define TOL 1e-12
 #define NK 6

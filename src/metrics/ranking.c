@@ -16,8 +16,6 @@
 
 /* O(m^2) reference implementations, exported for the tests (tests/
  * test_ranking.c declares them); same contracts as the public functions. */
-double ckr_kendall_tau_b_naive(const double *s, const double *g, size_t m);
-double ckr_weighted_tau_naive(const double *s, const double *g, size_t m);
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -404,7 +402,7 @@ static double sort_weigh_discordant(double *y, double *w, double *ty, double *tw
     return d;
 }
 
-/* One direction tau(x, y), O(m log m). ws: m size_t + 5m doubles. */
+/* One direction tau(x, y), O(m log m). idx: 2m size_t, dw: 5m doubles. */
 static double wtau_dir_fast(const double *x, const double *y, size_t m, size_t *idx,
                             double *dw)
 {

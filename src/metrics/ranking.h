@@ -10,7 +10,11 @@
  *   pearson   scipy.stats.pearsonr(s, g).statistic
  *   kendall   scipy.stats.kendalltau(s, g) (tau-b, ties handled)
  *   weighted_kendall  scipy.stats.weightedtau(s, g) defaults (hyperbolic
- *             weigher 1/(r+1), additive, rank=True: mean of both directions). */
+ *             weigher 1/(r+1), additive, rank=True: mean of both directions).
+ * Edge cases: recall/rel are NaN when m = 0 or k = 0, rel is NaN when max g
+ * <= 0, k > m uses all m. The taus run in O(m log m) (Knight's merge sort);
+ * the _naive O(m^2) versions are the reference the fast ones are tested
+ * against (and the fallback when memory is short). */
 #ifndef CKR_RANKING_H
 #define CKR_RANKING_H
 
@@ -21,5 +25,7 @@ double ckr_rel_at_k(const double *s, const double *g, size_t m, size_t k);
 double ckr_pearson(const double *s, const double *g, size_t m);
 double ckr_kendall_tau_b(const double *s, const double *g, size_t m);
 double ckr_weighted_tau(const double *s, const double *g, size_t m);
+double ckr_kendall_tau_b_naive(const double *s, const double *g, size_t m);
+double ckr_weighted_tau_naive(const double *s, const double *g, size_t m);
 
 #endif

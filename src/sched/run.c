@@ -289,7 +289,7 @@ static int collect_results(ckr_zoo *zoo, const ckr_spec *specs, const run_item *
         snprintf(row->method, sizeof row->method, "%s", specs[items[i].spec].text);
         const ckr_result *res = &items[i].res;
         if (!items[i].done) {
-            row->score = NAN;
+            row->score = row->seconds = row->gflops = NAN;
             snprintf(row->status, sizeof row->status, "not-run");
             continue;
         }

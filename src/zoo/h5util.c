@@ -53,6 +53,17 @@ int ckr_zrep_to_err(const ckr_zrep *r, ckr_err *err)
     return ckr_err_set(err, r->first_code, "%s", r->first_msg);
 }
 
+void ckr_zoo_copy_str(char *dst, size_t cap, const char *src)
+{
+    if (cap == 0)
+        return;
+    size_t len = strlen(src);
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
 /* ---- HDF5 basics ------------------------------------------------------ */
 
 void ckr_h5_quiet(void)

@@ -46,6 +46,9 @@ int ckr_zrep_stop(const ckr_zrep *r);
 /* Copy the first problem into err; returns its code (0 when none). */
 int ckr_zrep_to_err(const ckr_zrep *r, ckr_err *err);
 
+/* Copy src into dst (capacity cap > 0), truncating; always terminated. */
+void ckr_zoo_copy_str(char *dst, size_t cap, const char *src);
+
 /* ---- HDF5 basics ------------------------------------------------------ */
 
 /* Turn off HDF5's automatic error-stack printing (idempotent). */
@@ -119,12 +122,13 @@ int ckr_h5_read_rows(hid_t dset, const ckr_h5_dinfo *di, hsize_t row0, hsize_t n
 
 /* What the checks learned about one task. Counts are 0 when unknown. */
 typedef struct ckr_zoo_taskdata {
+    int exists;             /* the task group could be opened */
     int meta_ok;            /* kind and num_classes are known */
     ckr_task_kind kind;
     int num_classes;
     size_t n_train;         /* train label count, 0 if unusable */
-    int has_val;            /* val_labels present and well-shaped */
-    size_t n_val;
+    int val_state;          /* val_labels: 0 absent, 1 usable, -1 present but bad */
+    size_t n_val;           /* val label count when val_state == 1 */
     ckr_labels train, val;  /* filled only when asked to keep labels */
 } ckr_zoo_taskdata;
 

@@ -64,7 +64,8 @@ const ckr_pair_info *ckr_zoo_pair(const ckr_zoo *zoo, size_t i);
 /* Read and check everything of one pair (labels of its task included):
  * shapes agree, labels in range, features/logits finite.  Works without a
  * prior scan.  On success out owns its buffers (free with ckr_pair_free);
- * out->ckpt/task point to internal copies. */
+ * out->ckpt/task point to copies owned by the zoo (valid until
+ * ckr_zoo_close; ckr_pair_free does not free them). */
 int ckr_zoo_read_pair(ckr_zoo *zoo, const char *ckpt, const char *task,
                       ckr_pair *out, ckr_err *err);
 void ckr_pair_free(ckr_pair *pair);

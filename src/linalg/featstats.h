@@ -1,0 +1,89 @@
+/* featstats.h -- feature statistics shared by the closed-form scores
+ * (LogME, H-score, shrinkage H-score, TransRate, GBC).
+ *
+ * Targets. A score is computed over "targets": for a multiclass task the
+ * classes that occur in the labels (METHODS.md convention 2: labels are
+ * relabelled to the classes present, in increasing label order), for a
+ * multilabel task the label columns with at least one positive (and, on
+ * request, not positive for every sample). A sample belongs to one target
+ * (multiclass) or to every target whose label it carries (multilabel).
+ *
+ * Rows. Gram/kernel helpers work on transformed rows
+ *   z_i = scale * (f_i - mu)            (mu NULL: no centring)
+ *   z_i <- z_i / ||z_i||                 (unit != 0; zero rows stay zero)
+ * of the samples idx[0..m) (idx NULL: samples 0..m-1), in double precision,
+ * a block of rows at a time (no N x D copy).
+ *
+ * All functions count their FLOPs (util/flops.h) and return 0 or a negative
+ * CKR_E* code; none exits. */
+#ifndef CKR_FEATSTATS_H
+#define CKR_FEATSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "methods/method.h"
+
+typedef struct ckr_targets {
+    ckr_task_kind kind;
+    size_t n;            /* samples */
+    int ncols;           /* the pair's num_classes */
+    int t;               /* targets kept */
+    const int *y;        /* multiclass labels (borrowed from the pair) */
+    const uint8_t *Y;    /* multilabel n x ncols 0/1 (borrowed) */
+    int *map;            /* ncols: class/label -> target index, or -1 if dropped */
+    int *orig;           /* t: target index -> class/label */
+    size_t *count;       /* t: samples in each target */
+    size_t n_inst;       /* sum of count[] (= n for multiclass) */
+    int dropped_empty;   /* classes/labels without a sample */
+    int dropped_full;    /* multilabel labels positive everywhere (drop_full) */
+} ckr_targets;
+
+/* Check the pair's training data for a feature-based score: features and
+ * labels present, same N, N >= 1, D >= 1, every feature finite, labels in
+ * [0, num_classes). CKR_EDATA / CKR_ENEEDS with a message in err. */
+int ckr_fs_check_pair(const ckr_pair *pair, ckr_err *err);
+
+/* Targets of the pair (see above). drop_full: also drop multilabel labels
+ * carried by every sample. Validates the labels (CKR_EDATA). */
+int ckr_targets_init(const ckr_pair *pair, int drop_full, ckr_targets *t, ckr_err *err);
+void ckr_targets_free(ckr_targets *t);
+
+/* Column means of the N x D row-major F. */
+void ckr_fs_colmean(const double *F, size_t N, size_t D, double *mu);
+
+/* Largest |f_ij - mu_j| over the matrix (mu NULL: |f_ij|). */
+double ckr_fs_maxabs(const double *F, size_t N, size_t D, const double *mu);
+
+/* S (t x D): row r = sum over the samples of target r of scale*(f_i - mu)
+ * (mu NULL: scale*f_i), by row accumulation. */
+void ckr_fs_target_sums(const double *F, size_t D, const double *mu, double scale,
+                        const ckr_targets *t, double *S);
+
+/* Rows of target r as sample indices: idx gets count[r] entries. */
+void ckr_fs_target_rows(const ckr_targets *t, int r, size_t *idx);
+
+/* G (D x D, both triangles) = sum_i z_i z_i^T over the rows (see above).
+ * sum4 (may be NULL) receives sum_i ||z_i||^4. */
+int ckr_fs_gram(const double *F, size_t D, const size_t *idx, size_t m, const double *mu,
+                double scale, int unit, double *G, double *sum4);
+
+/* K (m x m, both triangles) = Z Z^T over the same rows. */
+int ckr_fs_kernel(const double *F, size_t D, const size_t *idx, size_t m, const double *mu,
+                  double scale, int unit, double *K);
+
+/* 0.5 * log det(I + c * Z^T Z) for the rows (see above), through whichever of
+ * the D x D Gram or the m x m kernel is smaller (Sylvester's identity) and a
+ * Cholesky factor (SPD with eigenvalues >= 1 when c >= 0). */
+int ckr_fs_coding_rate(const double *F, size_t D, const size_t *idx, size_t m,
+                       const double *mu, int unit, double c, double *rate);
+
+/* PCA with scikit-learn's PCA(n_components=d, svd_solver='full').
+ * fit_transform semantics (component signs arbitrary): P (N x d) = the
+ * centred F projected on its d leading principal axes, 1 <= d <= min(N, D).
+ * Uses the D x D covariance when N > D, the N x N kernel otherwise.
+ * var (may be NULL) receives the d leading eigenvalues of the scatter
+ * matrix (sum of squares, not divided by N - 1). */
+int ckr_fs_pca(const double *F, size_t N, size_t D, size_t d, double *P, double *var);
+
+#endif

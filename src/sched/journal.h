@@ -1,0 +1,60 @@
+/* journal.h -- the crash-safe record of finished items, for --resume.
+ *
+ * Rank 0 appends one record per finished item as results arrive. Records are
+ * flushed and fsync'd in batches (every `batch` records or `interval`
+ * seconds) and at close, so a kill -9 loses at most the last unsynced batch.
+ * Each record carries its length and a CRC-32; on open, a torn or corrupt
+ * tail is detected, reported and cut off, and everything before it is kept.
+ *
+ * The header names what the journal belongs to: the zoo (a fingerprint of its
+ * listing), the method list and the seed (and the shard). Opening a journal
+ * whose header differs from the run's is refused with a message saying which
+ * of them differs. */
+#ifndef CKR_JOURNAL_H
+#define CKR_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "methods/method.h"
+#include "util/err.h"
+
+typedef struct ckr_journal_id {
+    char zoo[1024];       /* e.g. "zoo.h5 (listing 0123abcd...)" */
+    char methods[1024];
+    char seed[32];
+    char shard[32];       /* "all" or "I/N" */
+} ckr_journal_id;
+
+typedef struct ckr_journal_rec {
+    char ckpt[256], task[256], method[256];
+    ckr_result res;
+} ckr_journal_rec;
+
+typedef struct ckr_journal {
+    FILE *f;
+    char path[4096];
+    size_t unsynced, batch;
+    double last_sync, interval;
+} ckr_journal;
+
+/* Open path for appending. If the file exists and `resume` is set, its
+ * header must match id (else CKR_EARG naming the difference), its records
+ * are passed to cb (in file order), and a torn tail is truncated
+ * (*dropped_bytes says how much). If the file exists and resume is not set,
+ * it is replaced. */
+typedef void (*ckr_journal_cb)(void *ctx, const ckr_journal_rec *rec);
+int ckr_journal_open(ckr_journal *j, const char *path, const ckr_journal_id *id, int resume,
+                     ckr_journal_cb cb, void *ctx, size_t *n_records, size_t *dropped_bytes,
+                     ckr_err *err);
+/* Append one record (synced in batches). */
+int ckr_journal_append(ckr_journal *j, const ckr_journal_rec *rec, ckr_err *err);
+/* Flush and fsync now. */
+int ckr_journal_sync(ckr_journal *j, ckr_err *err);
+/* Sync and close. */
+int ckr_journal_close(ckr_journal *j, ckr_err *err);
+
+uint32_t ckr_crc32(const void *data, size_t len);
+
+#endif
