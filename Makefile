@@ -24,7 +24,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 BIN      := $(BUILD)/ckptrank
 DEPS     := $(LIB_OBJ:.o=.d) $(BUILD)/src/cli/main.d
 
-.PHONY: all demo check bench deps clean install uninstall tests
+.PHONY: all demo check check-slurm bench deps clean install uninstall tests
 all: $(BIN) ckptrank
 
 # convenience symlink at the top so `./ckptrank` works after `make`
@@ -61,6 +61,11 @@ demo: deps all
 check: deps
 	@$(MAKE) --no-print-directory tests
 	@BUILD=$(BUILD) sh tests/run_all.sh
+
+# the jobs/ scripts on a private single-node Slurm (starts and stops its daemons)
+check-slurm: all
+	@SLURM=1 sh tools/deps.sh
+	@CKPTRANK=$(CURDIR)/$(BIN) bash tests/slurm/test_jobs.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)

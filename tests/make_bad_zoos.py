@@ -11,8 +11,10 @@ Its values follow closed formulas that test_zoo.c checks:
   /tasks/cls  num_classes=3 (no kind: multiclass)
       train_labels[i] = i % 3            (int64, N=20)
       val_labels[i]   = (i + 1) % 3      (int64, M=10)
+      test_labels[i]  = (i + 2) % 3      (int32, T=8; schema 1.1)
   /tasks/ml   num_classes=4 kind="multilabel"
       train_labels[i,j] = (i + j) % 3 == 0   (uint8, [20, 4])
+      test_labels[i,j]  = (i + j) % 2 == 0   (uint8, [8, 4])
   /checkpoints/a (arch="resnet-50" vlen, source="h5py test")
     /cls  train_features[i,j] = 0.5 i - 0.25 j + 1   float64 [20, 6]
           val_features[i,j]   = 0.1 i + j           float64 [10, 6]
@@ -20,14 +22,19 @@ Its values follow closed formulas that test_zoo.c checks:
           val_logits[i,k]     = [i%4==k] - 0.5           float32 [10, 4]
           top_weights[j,k]    = 0.01 (4 j + k)      float64 [6, 4]
           top_bias            = 0.1, 0.2, 0.3, 0.4
+          test_features[i,j]  = 0.2 i + 0.5 j - 1   float32 [8, 6]
+          test_logits[i,k]    = [i%4==k] + 0.25     float64 [8, 4]
           finetune_accuracy   = 0.75 (float64)
     /ml   train_features[i,j] = i - j   float32 [20, 6], finetune_accuracy 0.6
+          test_features[i,j]  = i + j   int16 [8, 6]
   /checkpoints/b (arch=b"vgg" fixed-length)
     /cls  train_features[i,j] = i * 10 + j   int32 [20, 5], finetune_accuracy 0.7 (float32)
+    (no test_features: the task's test labels are unused for this pair)
     (no /checkpoints/b/ml: not a work item)
 
 Every other file is good.h5 with one defect (several.h5: seven of them),
-except bool_labels.h5, a valid variant.
+except the valid variants bool_labels.h5 and no_test.h5 (good.h5 without
+any test_* object, i.e. a schema 1.0 file).
 """
 import os
 import shutil
@@ -36,7 +43,7 @@ import sys
 import h5py
 import numpy as np
 
-N, M = 20, 10
+N, M, T = 20, 10, 8
 
 
 def write_good(path):
@@ -48,11 +55,14 @@ def write_good(path):
         cls.attrs["num_classes"] = np.int64(3)
         cls["train_labels"] = (np.arange(N) % 3).astype(np.int64)
         cls["val_labels"] = ((np.arange(M) + 1) % 3).astype(np.int64)
+        cls["test_labels"] = ((np.arange(T) + 2) % 3).astype(np.int32)
         ml = t.create_group("ml")
         ml.attrs["num_classes"] = 4
         ml.attrs["kind"] = "multilabel"
         i, j = np.meshgrid(np.arange(N), np.arange(4), indexing="ij")
         ml["train_labels"] = ((i + j) % 3 == 0).astype(np.uint8)
+        i, j = np.meshgrid(np.arange(T), np.arange(4), indexing="ij")
+        ml["test_labels"] = ((i + j) % 2 == 0).astype(np.uint8)
 
         c = f.create_group("checkpoints")
         a = c.create_group("a")
@@ -70,10 +80,16 @@ def write_good(path):
         j, k = np.meshgrid(np.arange(6), np.arange(4), indexing="ij")
         p["top_weights"] = 0.01 * (4 * j + k)
         p["top_bias"] = np.array([0.1, 0.2, 0.3, 0.4])
+        i, j = np.meshgrid(np.arange(T), np.arange(6), indexing="ij")
+        p["test_features"] = (0.2 * i + 0.5 * j - 1.0).astype(np.float32)
+        i, k = np.meshgrid(np.arange(T), np.arange(4), indexing="ij")
+        p["test_logits"] = 1.0 * (i % 4 == k) + 0.25
         p.attrs["finetune_accuracy"] = 0.75
         p = a.create_group("ml")
         i, j = np.meshgrid(np.arange(N), np.arange(6), indexing="ij")
         p["train_features"] = (i - j).astype(np.float32)
+        i, j = np.meshgrid(np.arange(T), np.arange(6), indexing="ij")
+        p["test_features"] = (i + j).astype(np.int16)
         p.attrs["finetune_accuracy"] = 0.6
         b = c.create_group("b")
         b.attrs["arch"] = np.bytes_("vgg")
@@ -137,11 +153,39 @@ MUTATIONS = {
     "long_name": lambda f: f["checkpoints"].create_group("x" * 300),
     "ckpt_dataset": lambda f: f["checkpoints"].create_dataset("c", data=np.ones(3)),
     "task_dataset": lambda f: f["tasks"].create_dataset("extra", data=np.ones(3)),
+    # the held-out test split (schema 1.1)
+    "test_rows": lambda f: replace(f["checkpoints/a/cls"], "test_features",
+                                   np.ones((T - 1, 6))),
+    "test_no_labels": lambda f: f["tasks/cls"].__delitem__("test_labels"),
+    "test_dim": lambda f: replace(f["checkpoints/a/cls"], "test_features", np.ones((T, 5))),
+    "test_features_1d": lambda f: replace(f["checkpoints/a/ml"], "test_features", np.ones(T)),
+    "test_label_range": lambda f: set_item(f["tasks/cls/test_labels"], 2, 3),
+    "test_label_float": lambda f: replace(f["tasks/cls"], "test_labels",
+                                          np.where(np.arange(T) == 4, 0.5, np.arange(T) % 3)),
+    "test_labels_2d": lambda f: replace(f["tasks/cls"], "test_labels",
+                                        (np.arange(T) % 3).reshape(T, 1)),
+    "test_labels_empty": lambda f: replace(f["tasks/cls"], "test_labels",
+                                           np.zeros(0, np.int64)),
+    "test_ml_not01": lambda f: set_item(f["tasks/ml/test_labels"], (3, 1), 7),
+    "test_ml_cols": lambda f: replace(f["tasks/ml"], "test_labels", np.zeros((T, 5), np.uint8)),
+    "test_nan": lambda f: set_item(f["checkpoints/a/cls/test_features"], (1, 4), np.nan),
+    "test_logits_inf": lambda f: set_item(f["checkpoints/a/cls/test_logits"], (5, 2), -np.inf),
+    "test_logits_z": lambda f: replace(f["checkpoints/a/cls"], "test_logits", np.ones((T, 3))),
+    "test_logits_rows": lambda f: replace(f["checkpoints/a/cls"], "test_logits",
+                                          np.ones((T + 1, 4))),
+    "test_logits_no_features": lambda f: f["checkpoints/a/cls"].__delitem__("test_features"),
+    "test_logits_no_train": lambda f: f["checkpoints/a/ml"].create_dataset(
+        "test_logits", data=np.ones((T, 4))),
     # valid variants: h5py bool (an HDF5 enum) labels, a one-element array attribute
     "bool_labels": lambda f: (replace(f["tasks/ml"], "train_labels",
                                       f["tasks/ml/train_labels"][()].astype(bool)),
                               f["checkpoints/a/ml"].attrs.__setitem__("finetune_accuracy",
                                                                       np.array([0.5]))),
+    # valid variant: a schema 1.0 file (no test split anywhere)
+    "no_test": lambda f: [f[g].__delitem__(n) for g, n in [
+        ("tasks/cls", "test_labels"), ("tasks/ml", "test_labels"),
+        ("checkpoints/a/cls", "test_features"), ("checkpoints/a/cls", "test_logits"),
+        ("checkpoints/a/ml", "test_features")]],
 }
 
 SEVERAL = ["version2", "nan_features", "label_range", "bad_kind", "not_a_task",

@@ -207,6 +207,7 @@ static void test_synth_scan(void **state)
         assert_int_equal(ti->kind, t == 2 ? CKR_MULTILABEL : CKR_MULTICLASS);
         assert_int_equal(ti->n_train, 400);
         assert_int_equal(ti->n_val, 100);
+        assert_int_equal(ti->n_test, 0); /* n_test defaults to 0: no test split */
         assert_string_equal(ti->problem, "");
     }
     for (size_t c = 0; c < 8; c++) {
@@ -231,6 +232,7 @@ static void test_synth_scan(void **state)
         assert_int_equal(p->shape.kind, p->task == 2 ? CKR_MULTILABEL : CKR_MULTICLASS);
         assert_true(p->has_gt);
         assert_true(p->finetune_accuracy > 0.0 && p->finetune_accuracy < 1.0);
+        assert_int_equal(p->n_test, 0);
     }
     ckr_zoo_close(z);
 }
@@ -261,6 +263,9 @@ static void test_synth_read_pair(void **state)
     assert_int_equal(p.top_weights.cols, Z);
     assert_non_null(p.top_bias);
     assert_true(p.has_gt);
+    assert_int_equal(p.test.n, 0); /* no test split by default */
+    assert_null(p.test.y);
+    assert_null(p.test_features.data);
 
     int seen[7] = {0};
     for (size_t i = 0; i < N; i++) {
@@ -548,11 +553,13 @@ static void test_h5py_scan(void **state)
     assert_int_equal(cls->num_classes, 3);
     assert_int_equal(cls->n_train, 20);
     assert_int_equal(cls->n_val, 10);
+    assert_int_equal(cls->n_test, 8);
     assert_string_equal(ml->name, "ml");
     assert_int_equal(ml->kind, CKR_MULTILABEL); /* variable-length UTF-8 attribute */
     assert_int_equal(ml->num_classes, 4);
     assert_int_equal(ml->n_train, 20);
     assert_int_equal(ml->n_val, 0);
+    assert_int_equal(ml->n_test, 8);
     assert_string_equal(ckr_zoo_ckpt(z, 0)->name, "a");
     assert_string_equal(ckr_zoo_ckpt(z, 0)->arch, "resnet-50");
     assert_string_equal(ckr_zoo_ckpt(z, 0)->source, "h5py test");
@@ -566,16 +573,19 @@ static void test_h5py_scan(void **state)
     assert_int_equal(p->shape.d, 6);
     assert_int_equal(p->shape.z, 4);
     assert_int_equal(p->shape.n_val, 10);
+    assert_int_equal(p->n_test, 8);
     assert_true(p->has_gt);
     assert_close(p->finetune_accuracy, 0.75, 1e-12);
     p = find_pair(z, "a", "ml");
     assert_non_null(p);
     assert_int_equal(p->shape.z, 0);
     assert_int_equal(p->shape.n_val, 0);
+    assert_int_equal(p->n_test, 8);
     assert_int_equal(p->shape.kind, CKR_MULTILABEL);
     p = find_pair(z, "b", "cls");
     assert_non_null(p);
     assert_int_equal(p->shape.d, 5);
+    assert_int_equal(p->n_test, 0); /* the task has test labels, the pair no test features */
     assert_close(p->finetune_accuracy, 0.7, 1e-6); /* float32 attribute */
     assert_null(find_pair(z, "b", "ml")); /* missing group: not a work item */
     ckr_zoo_close(z);
@@ -624,7 +634,23 @@ static void test_h5py_read(void **state)
         assert_close(p.top_bias[k], 0.1 * (k + 1), 1e-15);
     assert_true(p.has_gt);
     assert_close(p.finetune_accuracy, 0.75, 1e-15);
+    /* the held-out test split (schema 1.1): int32 labels, float32 features;
+     * test_logits is checked but not handed out */
+    assert_int_equal(p.test.n, 8);
+    assert_non_null(p.test.y);
+    assert_null(p.test.Y);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(p.test.y[i], (i + 2) % 3);
+    assert_int_equal(p.test_features.rows, 8);
+    assert_int_equal(p.test_features.cols, 6);
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 6; j++)
+            assert_close(p.test_features.data[i * 6 + j],
+                         (double)(float)(0.2 * i + 0.5 * j - 1.0), 0);
     ckr_pair_free(&p);
+    assert_int_equal(p.test.n, 0);
+    assert_null(p.test.y);
+    assert_null(p.test_features.data);
 
     read_ok(z, "a", "ml", &p); /* uint8 multilabel labels, float32 features */
     assert_int_equal(p.kind, CKR_MULTILABEL);
@@ -638,6 +664,17 @@ static void test_h5py_read(void **state)
             assert_close(p.train_features.data[i * 6 + j], i - j, 0);
     assert_null(p.train_logits.data);
     assert_int_equal(p.val.n, 0);
+    assert_int_equal(p.test.n, 8); /* multilabel test labels, int16 test features */
+    assert_null(p.test.y);
+    assert_non_null(p.test.Y);
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 4; j++)
+            assert_int_equal(p.test.Y[i * 4 + j], (i + j) % 2 == 0);
+    assert_int_equal(p.test_features.rows, 8);
+    assert_int_equal(p.test_features.cols, 6);
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 6; j++)
+            assert_close(p.test_features.data[i * 6 + j], i + j, 0);
     ckr_pair_free(&p);
 
     read_ok(z, "b", "cls", &p); /* int32 features */
@@ -647,6 +684,9 @@ static void test_h5py_read(void **state)
             assert_close(p.train_features.data[i * 5 + j], i * 10 + j, 0);
     assert_int_equal(p.val.n, 0); /* the task has val labels, the pair no val features */
     assert_null(p.val_features.data);
+    assert_int_equal(p.test.n, 0); /* likewise for the test split */
+    assert_null(p.test.y);
+    assert_null(p.test_features.data);
     ckr_pair_free(&p);
     ckr_pair_free(&p); /* freeing twice is harmless */
     ckr_zoo_close(z);
@@ -769,8 +809,47 @@ static const bad_case BAD[] = {
      ": /checkpoints/a/cls: attribute finetune_accuracy has type string", 1},
     {"pair_dataset", OP_READ, "b", "ml", CKR_EFORMAT, ": /checkpoints/b/ml: is a dataset", 1},
     {"not_a_task", OP_READ, "a", "cls", 0, ": /checkpoints/a/bogus: not a task", 1},
+    /* the held-out test split (schema 1.1) */
+    {"test_rows", OP_READ, "a", "cls", CKR_EFORMAT,
+     ": /checkpoints/a/cls/test_features: has 7 rows, task /tasks/cls has 8 test_labels", 1},
+    {"test_no_labels", OP_READ, "a", "cls", CKR_EFORMAT,
+     ": /checkpoints/a/cls/test_features: is present but task /tasks/cls has no test_labels", 1},
+    {"test_dim", OP_READ, "a", "cls", CKR_EFORMAT,
+     ": /checkpoints/a/cls/test_features: has 5 columns, train_features has 6", 1},
+    {"test_features_1d", OP_READ, "a", "ml", CKR_EFORMAT,
+     ": /checkpoints/a/ml/test_features: has rank 1, expected 2", 1},
+    {"test_label_range", OP_READ, "b", "cls", CKR_EDATA,
+     ": /tasks/cls/test_labels: has 1 invalid label, expected integers in [0, 3) (first: 3 at "
+     "row 2)", 1},
+    {"test_label_float", OP_READ, "a", "cls", CKR_EDATA,
+     ": /tasks/cls/test_labels: has 1 invalid label, expected integers in [0, 3) (first: 0.5 at "
+     "row 4)", 1},
+    {"test_labels_2d", OP_READ, "a", "cls", CKR_EFORMAT,
+     ": /tasks/cls/test_labels: has rank 2, expected 1", 1},
+    {"test_labels_empty", OP_READ, "a", "cls", CKR_EFORMAT,
+     ": /tasks/cls/test_labels: is empty (no samples)", 1},
+    {"test_ml_not01", OP_READ, "a", "ml", CKR_EDATA,
+     ": /tasks/ml/test_labels: has 1 value that is not 0 or 1 (first: 7 at row 3, column 1)", 1},
+    {"test_ml_cols", OP_READ, "a", "ml", CKR_EFORMAT,
+     ": /tasks/ml/test_labels: has 5 columns, task num_classes is 4", 1},
+    {"test_nan", OP_READ, "a", "cls", CKR_EDATA,
+     ": /checkpoints/a/cls/test_features: has 1 non-finite value (first: nan at row 1, column 4)",
+     1},
+    {"test_logits_inf", OP_READ, "a", "cls", CKR_EDATA,
+     ": /checkpoints/a/cls/test_logits: has 1 non-finite value (first: -inf at row 5, column 2)",
+     1},
+    {"test_logits_z", OP_READ, "a", "cls", CKR_EFORMAT,
+     ": /checkpoints/a/cls/test_logits: has 3 columns, train_logits has 4", 1},
+    {"test_logits_rows", OP_READ, "a", "cls", CKR_EFORMAT,
+     ": /checkpoints/a/cls/test_logits: has 9 rows, expected 8 (the test labels of /tasks/cls)",
+     1},
+    {"test_logits_no_features", OP_READ, "a", "cls", CKR_EFORMAT,
+     ": /checkpoints/a/cls/test_logits: is present but test_features is absent", 1},
+    {"test_logits_no_train", OP_READ, "a", "ml", CKR_EFORMAT,
+     ": /checkpoints/a/ml/test_logits: is present but train_logits is absent", 1},
     {"good", OP_READ, "b", "ml", CKR_EFORMAT, ": /checkpoints/b/ml: no such pair group", 0},
     {"bool_labels", OP_READ, "a", "ml", 0, NULL, 0}, /* valid: h5py bool labels */
+    {"no_test", OP_READ, "a", "cls", 0, NULL, 0},    /* valid: schema 1.0, no test split */
 };
 
 /* Run the case's operation; returns its code and leaves the message in msg. */
@@ -919,6 +998,278 @@ static void test_scan_keeps_task_problem(void **state)
     ckr_zoo_close(z);
 }
 
+/* ---- the held-out test split (schema 1.1) ----------------------------- */
+
+/* Root attribute synth_options of a synth file ("" when unreadable). */
+static void synth_options_attr(const char *path, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t a = f >= 0 ? H5Aopen(f, "synth_options", H5P_DEFAULT) : -1;
+    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+    if (t >= 0 && H5Tget_size(t) < cap && H5Aread(a, t, buf) >= 0)
+        buf[H5Tget_size(t)] = '\0';
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    if (f >= 0)
+        H5Fclose(f);
+}
+
+/* Read dataset `obj` of a file into a new double buffer of *n values. */
+static double *read_dset(const char *path, const char *obj, size_t *n)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = f >= 0 ? H5Dopen2(f, obj, H5P_DEFAULT) : -1;
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    double *x = NULL;
+    *n = 0;
+    if (sp >= 0) {
+        hssize_t np = H5Sget_simple_extent_npoints(sp);
+        x = malloc((size_t)(np > 0 ? np : 1) * sizeof *x);
+        if (x && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0)
+            *n = (size_t)np;
+        H5Sclose(sp);
+    }
+    if (d >= 0)
+        H5Dclose(d);
+    if (f >= 0)
+        H5Fclose(f);
+    return x;
+}
+
+/* Accuracy on the test split of the nearest train class mean. */
+static double nearest_mean_test_accuracy(const ckr_pair *p)
+{
+    size_t N = p->train_features.rows, D = p->train_features.cols, C = (size_t)p->num_classes;
+    size_t T = p->test_features.rows, right = 0;
+    double *mu = calloc(C * D, sizeof *mu);
+    size_t *cnt = calloc(C, sizeof *cnt);
+    for (size_t i = 0; i < N; i++) {
+        cnt[p->train.y[i]]++;
+        for (size_t j = 0; j < D; j++)
+            mu[(size_t)p->train.y[i] * D + j] += p->train_features.data[i * D + j];
+    }
+    for (size_t c = 0; c < C; c++)
+        for (size_t j = 0; j < D; j++)
+            mu[c * D + j] /= (double)(cnt[c] ? cnt[c] : 1);
+    for (size_t i = 0; i < T; i++) {
+        size_t best = 0;
+        double bd = INFINITY;
+        for (size_t c = 0; c < C; c++) {
+            double dd = 0;
+            for (size_t j = 0; j < D; j++) {
+                double e = p->test_features.data[i * D + j] - mu[c * D + j];
+                dd += e * e;
+            }
+            if (dd < bd) {
+                bd = dd;
+                best = c;
+            }
+        }
+        right += (int)best == p->test.y[i];
+    }
+    free(mu);
+    free(cnt);
+    return T ? (double)right / (double)T : 0.0;
+}
+
+/* ckr_synth_opts.n_test > 0 writes test_labels / test_features / test_logits;
+ * nothing else in the file changes, and the split follows the task's class
+ * structure (so ground truth can be built from it). */
+static void test_synth_test_split(void **state)
+{
+    (void)state;
+    char path[600], path2[600], opts[256];
+    snprintf(path, sizeof path, "%s/with_test.h5", ckr_test_tmpdir());
+    snprintf(path2, sizeof path2, "%s/with_test2.h5", ckr_test_tmpdir());
+    ckr_synth_opts o;
+    ckr_err e;
+    ckr_synth_defaults(&o);
+    assert_int_equal(o.n_test, 0);
+    o.multilabel = 1; /* as g_synth, plus the test split */
+    o.n_test = 150;
+    assert_int_equal(ckr_synth_write(path, &o, &e), 0);
+    assert_int_equal(ckr_synth_write(path2, &o, &e), 0);
+    size_t na, nb;
+    unsigned char *fa = slurp(path, &na), *fb = slurp(path2, &nb);
+    assert_non_null(fa);
+    assert_non_null(fb);
+    assert_int_equal(na, nb);
+    assert_true(memcmp(fa, fb, na) == 0); /* still byte-identical for equal options */
+    free(fa);
+    free(fb);
+    synth_options_attr(path, opts, sizeof opts);
+    assert_has(opts, " test=150");
+    synth_options_attr(g_synth, opts, sizeof opts);
+    assert_has(opts, "seed=1");
+    assert_false(has(opts, "test=")); /* n_test 0: the attribute is as before */
+
+    problems pr;
+    memset(&pr, 0, sizeof pr);
+    int nv = ckr_zoo_validate(path, MPI_COMM_SELF, collect, &pr);
+    if (nv != 0)
+        print_error("%s", pr.text);
+    assert_int_equal(nv, 0);
+
+    ckr_zoo *z = open_scanned(path), *z0 = open_scanned(g_synth);
+    assert_int_equal(ckr_zoo_num_pairs(z), 24);
+    for (size_t t = 0; t < 3; t++) {
+        assert_int_equal(ckr_zoo_task(z, t)->n_test, 150);
+        assert_int_equal(ckr_zoo_task(z, t)->n_val, 100);
+    }
+    double gt[8], nm[8];
+    for (size_t i = 0; i < 24; i++) {
+        const ckr_pair_info *pi = ckr_zoo_pair(z, i), *p0i = ckr_zoo_pair(z0, i);
+        assert_int_equal(pi->n_test, 150);
+        assert_int_equal(pi->shape.n, p0i->shape.n);
+        assert_int_equal(pi->shape.d, p0i->shape.d);
+        const char *cn = ckr_zoo_ckpt(z, pi->ckpt)->name, *tn = ckr_zoo_task(z, pi->task)->name;
+        ckr_pair p, p0;
+        read_ok(z, cn, tn, &p);
+        read_ok(z0, cn, tn, &p0);
+        size_t D = p.train_features.cols;
+        /* everything but the test split is what the file without one holds */
+        assert_true(p.finetune_accuracy == p0.finetune_accuracy);
+        assert_true(memcmp(p.train_features.data, p0.train_features.data,
+                           p.train_features.rows * D * sizeof(double)) == 0);
+        assert_true(memcmp(p.val_features.data, p0.val_features.data,
+                           p.val_features.rows * D * sizeof(double)) == 0);
+        assert_true(memcmp(p.train_logits.data, p0.train_logits.data,
+                           p.train_logits.rows * p.train_logits.cols * sizeof(double)) == 0);
+        assert_int_equal(p0.test.n, 0);
+        assert_null(p0.test_features.data);
+
+        assert_int_equal(p.test.n, 150);
+        assert_int_equal(p.test_features.rows, 150);
+        assert_int_equal(p.test_features.cols, D);
+        if (p.kind == CKR_MULTILABEL) {
+            assert_null(p.test.y);
+            assert_non_null(p.test.Y);
+            for (size_t s = 0; s < 150; s++) {
+                int pos = 0;
+                for (int c = 0; c < p.num_classes; c++)
+                    pos += p.test.Y[s * (size_t)p.num_classes + (size_t)c];
+                assert_true(pos >= 1 && pos <= 3);
+            }
+        } else {
+            assert_null(p.test.Y);
+            int seen[16] = {0};
+            for (size_t s = 0; s < 150; s++) {
+                assert_true(p.test.y[s] >= 0 && p.test.y[s] < p.num_classes);
+                seen[p.test.y[s]] = 1;
+            }
+            for (int c = 0; c < p.num_classes; c++)
+                assert_true(seen[c]); /* 150 >= C: every class occurs */
+        }
+        /* the same column structure as train: dead columns stay zero, and
+         * the values are float32 */
+        for (size_t j = 0; j < D; j++) {
+            int dead = 1;
+            for (size_t s = 0; s < p.train_features.rows && dead; s++)
+                dead = p.train_features.data[s * D + j] == 0.0;
+            for (size_t s = 0; s < 150; s++) {
+                double v = p.test_features.data[s * D + j];
+                assert_true(v == (double)(float)v);
+                if (dead)
+                    assert_true(v == 0.0);
+            }
+        }
+        /* test features differ from train's (their own noise) */
+        assert_true(memcmp(p.test_features.data, p.train_features.data,
+                           100 * D * sizeof(double)) != 0);
+        if (pi->task == 1) {
+            gt[pi->ckpt] = p.finetune_accuracy;
+            nm[pi->ckpt] = nearest_mean_test_accuracy(&p);
+            assert_true(nm[pi->ckpt] > 1.0 / p.num_classes); /* better than chance */
+        }
+        if (i == 4) { /* ckpt01/task1: test_logits = test_features x W + b */
+            size_t nl, Z = p.top_weights.cols;
+            double *L = read_dset(path, "/checkpoints/ckpt01/task1/test_logits", &nl);
+            assert_non_null(L);
+            assert_int_equal(nl, 150 * Z);
+            for (size_t s = 0; s < 150; s++)
+                for (size_t k = 0; k < Z; k++) {
+                    double v = p.top_bias[k];
+                    for (size_t j = 0; j < D; j++)
+                        v += p.test_features.data[s * D + j] * p.top_weights.data[j * Z + k];
+                    assert_close(L[s * Z + k], v, 1e-5);
+                }
+            free(L);
+        }
+        ckr_pair_free(&p);
+        ckr_pair_free(&p0);
+    }
+    print_message("task1: concordance of nearest-mean test accuracy with gt %.2f\n",
+                  concordance(nm, gt, 8));
+    assert_true(concordance(nm, gt, 8) >= 0.75);
+    ckr_zoo_close(z);
+    ckr_zoo_close(z0);
+
+    /* without logits no test_logits; with val 0 the test split still works */
+    ckr_synth_defaults(&o);
+    o.n_ckpts = 2;
+    o.n_tasks = 1;
+    o.n_train = 30;
+    o.n_val = 0;
+    o.n_test = 3; /* fewer samples than classes is fine for a test split */
+    o.logits = 0;
+    assert_int_equal(ckr_synth_write(path, &o, &e), 0);
+    memset(&pr, 0, sizeof pr);
+    assert_int_equal(ckr_zoo_validate(path, MPI_COMM_SELF, collect, &pr), 0);
+    size_t nl;
+    double *L = read_dset(path, "/checkpoints/ckpt00/task0/test_logits", &nl);
+    assert_int_equal(nl, 0);
+    free(L);
+    z = open_scanned(path);
+    ckr_pair p;
+    read_ok(z, "ckpt01", "task0", &p);
+    assert_int_equal(p.val.n, 0);
+    assert_int_equal(p.test.n, 3);
+    assert_int_equal(p.test_features.rows, 3);
+    assert_null(p.train_logits.data);
+    ckr_pair_free(&p);
+    ckr_zoo_close(z);
+
+    ckr_synth_defaults(&o);
+    o.n_test = (size_t)1 << 40;
+    assert_int_equal(ckr_synth_write(path, &o, &e), CKR_EARG);
+    assert_has(e.msg, "test samples");
+}
+
+/* A schema 1.0 file (no test_* objects) stays valid and reads as before. */
+static void test_schema10_without_test_split(void **state)
+{
+    (void)state;
+    char path[600];
+    bad_path(path, sizeof path, "no_test");
+    problems pr;
+    memset(&pr, 0, sizeof pr);
+    assert_int_equal(ckr_zoo_validate(path, MPI_COMM_SELF, collect, &pr), 0);
+    ckr_zoo *z = open_scanned(path);
+    for (size_t t = 0; t < ckr_zoo_num_tasks(z); t++)
+        assert_int_equal(ckr_zoo_task(z, t)->n_test, 0);
+    for (size_t i = 0; i < ckr_zoo_num_pairs(z); i++)
+        assert_int_equal(ckr_zoo_pair(z, i)->n_test, 0);
+    ckr_pair p;
+    read_ok(z, "a", "cls", &p);
+    assert_int_equal(p.train.n, 20);
+    assert_int_equal(p.val.n, 10);
+    assert_int_equal(p.val_logits.rows, 10);
+    assert_int_equal(p.test.n, 0);
+    assert_null(p.test.y);
+    assert_null(p.test.Y);
+    assert_null(p.test_features.data);
+    assert_int_equal(p.test_features.rows, 0);
+    ckr_pair_free(&p);
+    read_ok(z, "a", "ml", &p);
+    assert_int_equal(p.test.n, 0);
+    assert_null(p.test.Y);
+    ckr_pair_free(&p);
+    ckr_zoo_close(z);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -940,6 +1291,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_validate_several),
         cmocka_unit_test(test_scan_keeps_task_problem),
+        cmocka_unit_test(test_synth_test_split),
+        cmocka_unit_test(test_schema10_without_test_split),
         cmocka_unit_test(test_no_open_hdf5_objects),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);

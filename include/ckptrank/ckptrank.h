@@ -28,20 +28,35 @@ typedef struct ckptrank_run_opts {
     int progress;              /* progress lines on stderr at rank 0 */
     int print_table;           /* metrics table on stdout at rank 0 */
     const char *command_line;  /* recorded in the results */
+    /* fault tolerance */
+    const char *journal_path;  /* NULL: OUT.h5.journal (or CSV.journal); "" = none */
+    int resume;                /* skip the items already in the journal */
+    int shard_index, shard_count; /* run only items i with i % count == index (count 0: all) */
+    double grace_seconds;      /* on SIGTERM/SIGINT/SIGUSR1: wait this long for in-flight items */
 } ckptrank_run_opts;
 
 typedef struct ckptrank_run_summary {
     size_t n_items, n_ok, n_failed;
+    size_t n_resumed;          /* taken from the journal */
+    size_t n_computed;         /* computed by this run */
+    size_t n_not_run;          /* left for a later --resume (interrupted) */
+    int interrupted;           /* a signal stopped the run: outputs are partial */
     double seconds;
 } ckptrank_run_summary;
+
+/* Exit status a job script turns into a requeue (EX_TEMPFAIL). */
+#define CKPTRANK_EXIT_INTERRUPTED 75
 
 /* Defaults: methods "nleep,leep", seed 0, k = {1, 3}, progress on, table on. */
 void ckptrank_run_defaults(ckptrank_run_opts *o);
 
 /* Run every (checkpoint, task, method) item of the zoo. Returns 0 when the
- * run completed (individual items may have failed: see summary), or a
- * negative code when the input could not be read or an output not written
- * (err says why). The summary and the return code are the same on all ranks. */
+ * run completed (individual items may have failed: see summary), CKR_EINTR
+ * when a signal stopped it (partial outputs and the journal are written), or
+ * another negative code when the input could not be read or an output not
+ * written (err says why). The summary and the return code are the same on
+ * all ranks. Signal handlers for SIGTERM, SIGINT and SIGUSR1 are installed
+ * for the duration of the call and restored afterwards. */
 int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *opts,
                  ckptrank_run_summary *summary, ckr_err *err);
 

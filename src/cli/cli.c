@@ -16,8 +16,10 @@ static const subcommand commands[] = {
     { "run", ckr_cmd_run, "score every (checkpoint, task) pair of a zoo with the chosen methods (MPI)" },
     { "report", ckr_cmd_report, "ranking-quality table of a results file, per task and mean" },
     { "evaluate", ckr_cmd_evaluate, "ranking quality of scores from any tool against a ground-truth CSV" },
+    { "merge", ckr_cmd_merge, "combine results files (shards, separate runs) and recompute the metrics" },
     { "validate", ckr_cmd_validate, "check a zoo file against the schema; every problem, exit 1 if any" },
     { "info", ckr_cmd_info, "tasks, checkpoints, shapes, which pairs have logits / ground truth" },
+    { "groundtruth", ckr_cmd_groundtruth, "fine-tune over a sweep and write the best accuracy into the zoo" },
     { "synth", ckr_cmd_synth, "write a synthetic zoo with known ground truth" },
     { "methods", ckr_cmd_methods, "list the methods and their parameters" },
 };

@@ -6,6 +6,7 @@
  *   1  error: input unreadable, output not written, validate found problems
  *   2  usage error (bad option, unknown method or parameter)
  *   3  run: every item failed
+ *  75  run: interrupted by a signal (partial outputs; requeue with --resume)
  * MPI must be initialised; `run` uses all ranks of comm, the other
  * subcommands do their work on rank 0 only. */
 #ifndef CKR_CLI_H
@@ -25,6 +26,8 @@ int ckr_cmd_evaluate(int argc, char **argv, MPI_Comm comm);
 int ckr_cmd_validate(int argc, char **argv, MPI_Comm comm);
 int ckr_cmd_info(int argc, char **argv, MPI_Comm comm);
 int ckr_cmd_methods(int argc, char **argv, MPI_Comm comm);
+int ckr_cmd_groundtruth(int argc, char **argv, MPI_Comm comm);
+int ckr_cmd_merge(int argc, char **argv, MPI_Comm comm);
 
 /* Join argv into one shell-quoted line (for provenance). */
 void ckr_cli_join_argv(int argc, char **argv, char *buf, size_t len);

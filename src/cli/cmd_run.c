@@ -11,8 +11,9 @@
 typedef struct run_args {
     const char *methods, *out, *csv, *metrics_csv;
     uint64_t seed;
+    const char *journal, *shard;
     cli_klist k;
-    int quiet, no_progress;
+    int quiet, no_progress, resume, grace;
 } run_args;
 
 static const cli_opt run_opts[] = {
@@ -26,6 +27,14 @@ static const cli_opt run_opts[] = {
     { "k", 'k', OPT_KLIST, offsetof(run_args, k), "K1,K2", "cut-offs of recall@k and rel@k (default 1,3)" },
     { "quiet", 'q', OPT_FLAG, offsetof(run_args, quiet), NULL, "no metrics table on stdout" },
     { "no-progress", 0, OPT_FLAG, offsetof(run_args, no_progress), NULL, "no progress lines on stderr" },
+    { "resume", 0, OPT_FLAG, offsetof(run_args, resume), NULL,
+      "skip the items already in the journal (same zoo, methods, seed and shard)" },
+    { "journal", 0, OPT_STR, offsetof(run_args, journal), "FILE",
+      "journal of finished items (default OUTPUT.journal, else CSV.journal; '' = none)" },
+    { "shard", 0, OPT_STR, offsetof(run_args, shard), "I/N",
+      "run only the I-th of N deterministic slices of the items (0 <= I < N)" },
+    { "grace", 0, OPT_INT, offsetof(run_args, grace), "SECONDS",
+      "on SIGTERM/SIGINT/SIGUSR1, wait this long for items in flight (default 60)" },
     { NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -35,8 +44,12 @@ static const char run_about[] =
     "does the work itself. Results do not depend on the number of ranks. A failing\n"
     "item is recorded with its status and the run goes on. Run `ckptrank methods` for\n"
     "the methods and their parameters.\n"
+    "\nFinished items go to a journal next to the output; after a crash or a signal,\n"
+    "the same command with --resume computes only what is missing. On SIGTERM, SIGINT\n"
+    "or SIGUSR1 rank 0 stops handing out work, waits for the items in flight (up to\n"
+    "--grace), writes the journal and partial outputs and exits with status 75.\n"
     "\nexit status: 0 done (some items may have failed), 1 input or output error,\n"
-    "2 usage error, 3 every item failed.";
+    "2 usage error, 3 every item failed, 75 interrupted (requeue and --resume).";
 
 int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
 {
@@ -48,6 +61,7 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     a.k.k[0] = 1;
     a.k.k[1] = 3;
     a.k.n = 2;
+    a.grace = 60;
     char *pos[1];
     int npos = 0;
     int prc = cli_parse(argc, argv, run_opts, &a, pos, 1, &npos);
@@ -59,6 +73,13 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     if (prc == CLI_OK && npos != 1) {
         if (rank == 0)
             fprintf(stderr, "ckptrank run: expected one zoo file (see --help)\n");
+        prc = CLI_USAGE;
+    }
+    int shard_i = 0, shard_n = 0;
+    if (prc == CLI_OK && a.shard && (sscanf(a.shard, "%d/%d", &shard_i, &shard_n) != 2 ||
+                                     shard_n < 1 || shard_i < 0 || shard_i >= shard_n)) {
+        if (rank == 0)
+            fprintf(stderr, "ckptrank run: --shard %s: expected I/N with 0 <= I < N\n", a.shard);
         prc = CLI_USAGE;
     }
     if (prc != CLI_OK)
@@ -81,6 +102,11 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     o.progress = !a.no_progress;
     o.print_table = !a.quiet;
     o.command_line = full;
+    o.journal_path = a.journal;
+    o.resume = a.resume;
+    o.shard_index = shard_i;
+    o.shard_count = shard_n;
+    o.grace_seconds = a.grace;
 
     ckptrank_run_summary sum;
     ckr_err err = { 0, "" };
@@ -88,10 +114,13 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     if (rc) {
         if (rank == 0)
             fprintf(stderr, "ckptrank run: %s\n", err.msg);
+        if (rc == CKR_EINTR)
+            return CKPTRANK_EXIT_INTERRUPTED;
         return rc == CKR_EARG ? CKR_EXIT_USAGE : CKR_EXIT_ERROR;
     }
     if (rank == 0) {
-        fprintf(stderr, "ckptrank run: %zu items, %zu ok, %zu failed, %.1f s%s%s\n", sum.n_items,
+        fprintf(stderr, "ckptrank run: %zu items (%zu from the journal, %zu computed), %zu ok, "
+                        "%zu failed, %.1f s%s%s\n", sum.n_items, sum.n_resumed, sum.n_computed,
                 sum.n_ok, sum.n_failed, sum.seconds, a.out ? "; results in " : "",
                 a.out ? a.out : "");
     }

@@ -113,7 +113,7 @@ int ckr_cmd_info(int argc, char **argv, MPI_Comm comm)
 
 typedef struct synth_args {
     const char *out;
-    int ckpts, tasks, classes, n, val, dim, multilabel, no_logits, z;
+    int ckpts, tasks, classes, n, val, test, dim, multilabel, no_logits, z;
     uint64_t seed;
 } synth_args;
 
@@ -124,6 +124,7 @@ static const cli_opt synth_opts[] = {
     { "classes", 0, OPT_INT, offsetof(synth_args, classes), "C", "classes of the first task (later tasks have more)" },
     { "n", 'n', OPT_INT, offsetof(synth_args, n), "N", "training samples per task" },
     { "val", 0, OPT_INT, offsetof(synth_args, val), "M", "validation samples per task (0: none)" },
+    { "test", 0, OPT_INT, offsetof(synth_args, test), "T", "held-out test samples per task (schema 1.1; 0: none)" },
     { "dim", 'd', OPT_INT, offsetof(synth_args, dim), "D", "base feature dimension (varies per checkpoint)" },
     { "source-classes", 0, OPT_INT, offsetof(synth_args, z), "Z", "classes of the source head (logits)" },
     { "multilabel", 0, OPT_FLAG, offsetof(synth_args, multilabel), NULL, "make the last task multilabel" },
@@ -141,7 +142,7 @@ int ckr_cmd_synth(int argc, char **argv, MPI_Comm comm)
     ckr_synth_opts o;
     ckr_synth_defaults(&o);
     synth_args a = { NULL, o.n_ckpts, o.n_tasks, o.n_classes, (int)o.n_train, (int)o.n_val,
-                     (int)o.dim, o.multilabel, !o.logits, o.z_source, o.seed };
+                     (int)o.n_test, (int)o.dim, o.multilabel, !o.logits, o.z_source, o.seed };
     char *pos[1];
     int npos = 0;
     int prc = cli_parse(argc, argv, synth_opts, &a, pos, 0, &npos);
@@ -171,6 +172,7 @@ int ckr_cmd_synth(int argc, char **argv, MPI_Comm comm)
     o.n_classes = a.classes;
     o.n_train = (size_t)a.n;
     o.n_val = (size_t)a.val;
+    o.n_test = (size_t)a.test;
     o.dim = (size_t)a.dim;
     o.multilabel = a.multilabel;
     o.logits = !a.no_logits;

@@ -56,6 +56,15 @@ void ckr_dtrmm_right_lower_trans(size_t m, size_t n, const double *L, double *B,
     ckr_flops_add((double)m * (double)n * (double)(n + 1));
 }
 
+void ckr_dtrmm_left_lower(size_t n, size_t m, const double *L, double *B, size_t ldb)
+{
+    if (m == 0 || n == 0)
+        return;
+    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n,
+                (int)m, 1.0, L, (int)n, B, (int)ldb);
+    ckr_flops_add((double)m * (double)n * (double)(n + 1));
+}
+
 void ckr_symeig_free(ckr_symeig *e)
 {
     free(e->a);

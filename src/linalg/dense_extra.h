@@ -17,6 +17,10 @@ void ckr_dsyrk_rows_gram(size_t n, size_t k, double alpha, const double *A, size
  * is L * (row i of B). */
 void ckr_dtrmm_right_lower_trans(size_t m, size_t n, const double *L, double *B, size_t ldb);
 
+/* B := L * B in place, L n x n lower triangular row-major (strict upper
+ * triangle not referenced), B n x m row-major (ldb). */
+void ckr_dtrmm_left_lower(size_t n, size_t m, const double *L, double *B, size_t ldb);
+
 /* L lower triangular n x n (row-major): the lower triangle of L is replaced
  * by the lower triangle of L^T L (LAPACK dlauum); the strict upper triangle
  * is left as it was. Returns 0 or CKR_ENUM. */

@@ -19,11 +19,6 @@ extern void dormtr_(const char *side, const char *uplo, const char *trans, const
 extern void dstedc_(const char *compz, const int *n, double *d, double *e, double *z,
                     const int *ldz, double *work, const int *lwork, int *iwork,
                     const int *liwork, int *info);
-extern void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n,
-                    double *a, const int *lda, const double *vl, const double *vu,
-                    const int *il, const int *iu, const double *abstol, int *m, double *w,
-                    double *z, const int *ldz, int *isuppz, double *work, const int *lwork,
-                    int *iwork, const int *liwork, int *info);
 
 void ckr_dsyrk_aat(size_t n, size_t k, double alpha, const double *A, size_t lda,
                    double beta, double *C)
@@ -156,8 +151,8 @@ int ckr_dsyev_project(size_t n, double *A, double *w, size_t m, double *B)
     }
     if (m) {
         /* coordinates: (Q Z)^T b = Z^T (Q^T b). Column-major Z read as
-         * row-major is Z^T, so row-major P (m x n) = B Z. */
-        ckr_dgemm(0, 0, m, n, n, 1.0, B, n, Z, n, 0.0, P, n);
+         * row-major is Z^T, so row-major P (m x n) = B (Z^T)^T. */
+        ckr_dgemm(0, 1, m, n, n, 1.0, B, n, Z, n, 0.0, P, n);
         memcpy(B, P, m * n * sizeof(double));
     }
 cleanup:
@@ -167,78 +162,5 @@ cleanup:
     free(P);
     free(work);
     free(iwork);
-    return rc;
-}
-
-int ckr_dsyev_top(size_t n, double *A, size_t k, double *w, double *V)
-{
-    if (n == 0 || k == 0 || k > n)
-        return k == 0 ? 0 : CKR_EARG;
-    if (n > (size_t)0x7fffffff)
-        return CKR_ENOMEM;
-    if (!upper_finite(n, A))
-        return CKR_ENUM;
-    int nn = (int)n, il = (int)(n - k + 1), iu = (int)n, found = 0, info = 0;
-    int lwork = -1, liwork = -1, iwq = 0, rc = 0;
-    double vl = 0, vu = 0, abstol = 0, wq = 0;
-    double *wa = malloc(n * sizeof(double));
-    double *Z = malloc(n * k * sizeof(double));
-    int *isuppz = malloc(2 * k * sizeof(int));
-    double *work = NULL, *Acopy = NULL;
-    int *iwork = NULL;
-    if (!wa || !Z || !isuppz) {
-        rc = CKR_ENOMEM;
-        goto cleanup;
-    }
-    Acopy = malloc(n * n * sizeof(double)); /* kept for the dsyevd fallback */
-    if (!Acopy) {
-        rc = CKR_ENOMEM;
-        goto cleanup;
-    }
-    memcpy(Acopy, A, n * n * sizeof(double));
-    dsyevr_("V", "I", "L", &nn, A, &nn, &vl, &vu, &il, &iu, &abstol, &found, wa, Z, &nn,
-            isuppz, &wq, &lwork, &iwq, &liwork, &info);
-    if (info == 0) {
-        lwork = (int)wq + 1;
-        liwork = iwq > 1 ? iwq : 1;
-        work = malloc((size_t)lwork * sizeof(double));
-        iwork = malloc((size_t)liwork * sizeof(int));
-        if (!work || !iwork) {
-            rc = CKR_ENOMEM;
-            goto cleanup;
-        }
-        dsyevr_("V", "I", "L", &nn, A, &nn, &vl, &vu, &il, &iu, &abstol, &found, wa, Z, &nn,
-                isuppz, work, &lwork, iwork, &liwork, &info);
-        /* reduction 4/3 n^3, back-transformation of k vectors 2 n^2 k */
-        ckr_flops_add(4.0 / 3.0 * (double)n * n * n + 2.0 * (double)n * n * (double)k);
-    }
-    if (info == 0 && (size_t)found == k) {
-        for (size_t j = 0; j < k; j++) {
-            size_t src = k - 1 - j; /* ascending -> descending */
-            w[j] = wa[src];
-            for (size_t i = 0; i < n; i++)
-                V[i * k + j] = Z[src * n + i];
-        }
-        goto cleanup;
-    }
-    /* MRRR failed (rare): full divide-and-conquer decomposition instead */
-    memcpy(A, Acopy, n * n * sizeof(double));
-    ckr_sym_fill_lower(n, A);
-    rc = ckr_dsyevd(n, A, wa);
-    if (rc)
-        goto cleanup;
-    for (size_t j = 0; j < k; j++) {
-        size_t src = n - 1 - j;
-        w[j] = wa[src];
-        for (size_t i = 0; i < n; i++)
-            V[i * k + j] = A[i * n + src];
-    }
-cleanup:
-    free(wa);
-    free(Z);
-    free(isuppz);
-    free(work);
-    free(iwork);
-    free(Acopy);
     return rc;
 }

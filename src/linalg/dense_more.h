@@ -2,14 +2,12 @@
  * dense.h, same conventions: row-major, multiply-add = 2 FLOPs, LAPACK with
  * leading-order counts, 0 or a negative CKR_E* code).
  *
- * The eigen-solvers here exist so the closed-form scores (LogME, H-score,
- * GBC's PCA) do only the work they need:
- *  - ckr_dsyev_project: eigenvalues of a symmetric matrix plus the
- *    coordinates of a few vectors in its eigenbasis, without forming the
- *    eigenvectors (tridiagonal reduction, Q^T applied to the m vectors,
- *    divide-and-conquer on the tridiagonal, one small gemm); it skips the
- *    2 n^3 back-transformation of a full dsyevd.
- *  - ckr_dsyev_top: the k largest eigenpairs (dsyevr, MRRR), for PCA. */
+ * ckr_dsyev_project exists so the closed-form scores (LogME, H-score) do
+ * only the work they need: eigenvalues of a symmetric matrix plus the
+ * coordinates of a few vectors in its eigenbasis, without forming the
+ * eigenvectors (tridiagonal reduction, Q^T applied to the m vectors,
+ * divide-and-conquer on the tridiagonal, one small gemm); it skips the
+ * 2 n^3 back-transformation of a full dsyevd. */
 #ifndef CKR_DENSE_MORE_H
 #define CKR_DENSE_MORE_H
 
@@ -29,7 +27,7 @@ void ckr_dsyrk_ata_upper(size_t n, size_t k, double alpha, const double *A, size
 /* Copy the upper triangle of the row-major n x n C into its lower triangle. */
 void ckr_sym_fill_lower(size_t n, double *C);
 
-/* 1 if all n x n entries are finite, else 0 (no FLOPs counted). */
+/* 1 if all count entries of x are finite, else 0 (no FLOPs counted). */
 int ckr_all_finite(size_t count, const double *x);
 
 /* Eigenvalues and eigen-coordinates of the symmetric n x n matrix A (only
@@ -41,10 +39,5 @@ int ckr_all_finite(size_t count, const double *x);
  * m may be 0 (eigenvalues only). CKR_ENUM if A holds a non-finite value or
  * LAPACK fails, CKR_ENOMEM. */
 int ckr_dsyev_project(size_t n, double *A, double *w, size_t m, double *B);
-
-/* The k largest eigenpairs of the symmetric n x n matrix A (upper triangle
- * read, A destroyed), 1 <= k <= n: w[0] >= ... >= w[k-1] and V (n x k
- * row-major) with V[i*k + j] = component i of the unit eigenvector of w[j]. */
-int ckr_dsyev_top(size_t n, double *A, size_t k, double *w, double *V);
 
 #endif

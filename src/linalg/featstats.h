@@ -1,5 +1,6 @@
 /* featstats.h -- feature statistics shared by the closed-form scores
- * (LogME, H-score, shrinkage H-score, TransRate, GBC).
+ * (LogME, H-score, shrinkage H-score, TransRate, GBC; GBC's PCA is
+ * linalg/pca.h).
  *
  * Targets. A score is computed over "targets": for a multiclass task the
  * classes that occur in the labels (METHODS.md convention 2: labels are
@@ -77,13 +78,5 @@ int ckr_fs_kernel(const double *F, size_t D, const size_t *idx, size_t m, const 
  * Cholesky factor (SPD with eigenvalues >= 1 when c >= 0). */
 int ckr_fs_coding_rate(const double *F, size_t D, const size_t *idx, size_t m,
                        const double *mu, int unit, double c, double *rate);
-
-/* PCA with scikit-learn's PCA(n_components=d, svd_solver='full').
- * fit_transform semantics (component signs arbitrary): P (N x d) = the
- * centred F projected on its d leading principal axes, 1 <= d <= min(N, D).
- * Uses the D x D covariance when N > D, the N x N kernel otherwise.
- * var (may be NULL) receives the d leading eigenvalues of the scatter
- * matrix (sum of squares, not divided by N - 1). */
-int ckr_fs_pca(const double *F, size_t N, size_t D, size_t d, double *P, double *var);
 
 #endif

@@ -13,7 +13,22 @@
 
 #define LOG_2PI 1.8378770664093454836
 /* Cache the single-precision quadratic features of all points when they fit here. */
-#define QCACHE_BYTES ((size_t)512 << 20)
+static size_t g_qcache_bytes = (size_t)512 << 20;
+/* Memory allowed for the bound tracking between full approximation passes. */
+static size_t g_track_bytes = (size_t)256 << 20;
+
+void ckr_gmm_set_limits(size_t qcache_bytes, size_t track_bytes)
+{
+    g_qcache_bytes = qcache_bytes;
+    g_track_bytes = track_bytes;
+}
+/* Reference slots kept between full passes (a full pass every TRACK_HIST E-steps). */
+#define TRACK_HIST 16
+/* Pairs this far (nats) below the cut stop being evaluated exactly. */
+#define TRACK_SLACK 2.0
+/* A tracked E-step whose bounds fail for more than this fraction of all pairs
+ * does a full approximation pass instead. */
+#define TRACK_MAX_FRACTION 0.25
 /* Target size of one block of quadratic features when not cached. */
 #define QBLOCK_BYTES ((size_t)16 << 20)
 
@@ -35,6 +50,7 @@ void ckr_gmm_free(ckr_gmm *g)
     free(g->means);
     free(g->covs);
     free(g->linv);
+    free(g->chol);
     free(g->log_det);
     memset(g, 0, sizeof *g);
 }
@@ -53,8 +69,9 @@ int ckr_gmm_init(ckr_gmm *g, size_t k, size_t d, ckr_cov_type cov, double reg, c
     g->means = calloc(k * d, sizeof(double));
     g->covs = calloc(k * cl, sizeof(double));
     g->linv = calloc(k * cl, sizeof(double));
+    g->chol = calloc(k * cl, sizeof(double));
     g->log_det = calloc(k, sizeof(double));
-    if (!g->weights || !g->means || !g->covs || !g->linv || !g->log_det) {
+    if (!g->weights || !g->means || !g->covs || !g->linv || !g->chol || !g->log_det) {
         ckr_gmm_free(g);
         return ckr_err_set(err, CKR_ENOMEM, "GMM: out of memory for %zu components of %zu dims",
                            k, d);
@@ -69,11 +86,12 @@ static int component_precision(ckr_gmm *g, size_t j)
     size_t d = g->d;
     if (g->cov == CKR_COV_DIAG) {
         const double *c = g->covs + j * d;
-        double *p = g->linv + j * d, ld = 0.0;
+        double *p = g->linv + j * d, *sq = g->chol + j * d, ld = 0.0;
         for (size_t t = 0; t < d; t++) {
             if (!(c[t] > 0.0) || !isfinite(c[t]))
                 return CKR_ENUM;
-            p[t] = 1.0 / sqrt(c[t]);
+            sq[t] = sqrt(c[t]);
+            p[t] = 1.0 / sq[t];
             ld += log(p[t]);
         }
         ckr_flops_add(3.0 * (double)d);
@@ -91,6 +109,7 @@ static int component_precision(ckr_gmm *g, size_t j)
             return CKR_ENUM;
         ld -= log(v);
     }
+    memcpy(g->chol + j * d * d, L, sizeof(double) * d * d);
     if (ckr_dtrtri_lower(d, L) != 0 || !isfinite(ld))
         return CKR_ENUM;
     g->log_det[j] = ld;
@@ -267,9 +286,20 @@ typedef struct engine {
     double *wtmp;           /* m doubles scratch; full also d*d + 2d */
     double *gbuf;           /* n x d gather buffer */
     double *lo;             /* block x k lower bounds */
+    /* bound tracking between full approximation passes (NULL: disabled) */
+    unsigned char *ins;     /* n x k: pair evaluated exactly in every E-step */
+    float *ylo;             /* n x k: else a lower bound on |L^-1 (x_i - mu)| ... */
+    unsigned char *refit;   /* n x k: ... under the parameters of slot refit */
+    double *slinv, *smu;    /* hist x k x cov_len, hist x k x d: L^-1 and means per slot */
+    double *sshrink;        /* hist x k: lower bound on sigma_min(L_now^-1 L_slot) */
+    double *sshift;         /* hist x k: |L_now^-1 (mu_slot - mu_now)| */
+    double *tbuf;           /* d x d scratch */
+    double *best;           /* n: best exact log-density */
+    int hist, nhist;        /* slots available / in use (0: a full pass is due) */
+    int pause, backoff;     /* full passes still to do before tracking again; next pause */
     double sec_approx;
     double cand_sum;        /* sum over E-steps of nnz / n */
-    int esteps;
+    int esteps, full_passes;
 } engine;
 
 static void engine_free(engine *e)
@@ -290,6 +320,15 @@ static void engine_free(engine *e)
     free(e->wtmp);
     free(e->gbuf);
     free(e->lo);
+    free(e->ins);
+    free(e->ylo);
+    free(e->refit);
+    free(e->slinv);
+    free(e->smu);
+    free(e->sshrink);
+    free(e->sshift);
+    free(e->tbuf);
+    free(e->best);
     memset(e, 0, sizeof *e);
 }
 
@@ -358,6 +397,25 @@ static int engine_init(engine *e, const double *X, size_t n, size_t d, size_t k,
     if (!e->shift || !e->scale || !e->qnorm || !e->wnorm || !e->cst || !e->exact_only ||
         !e->wtmp || !e->gbuf)
         return CKR_ENOMEM;
+    /* bound tracking, when it fits in memory */
+    size_t cl = cov == CKR_COV_FULL ? d * d : d;
+    double slots = (double)g_track_bytes / ((double)k * (double)(cl + d) * 8.0);
+    e->hist = slots >= TRACK_HIST ? TRACK_HIST : (int)slots;
+    if ((double)n * (double)k * 6.0 <= (double)g_track_bytes && e->hist >= 2) {
+        e->ins = calloc(n * k, 1);
+        e->ylo = malloc(sizeof(float) * n * k);
+        e->refit = calloc(n * k, 1);
+        e->slinv = malloc(sizeof(double) * (size_t)e->hist * k * cl);
+        e->smu = malloc(sizeof(double) * (size_t)e->hist * k * d);
+        e->sshrink = malloc(sizeof(double) * (size_t)e->hist * k);
+        e->sshift = malloc(sizeof(double) * (size_t)e->hist * k);
+        e->tbuf = malloc(sizeof(double) * d * d);
+        e->best = malloc(sizeof(double) * n);
+        e->backoff = 1;
+        if (!e->ins || !e->ylo || !e->refit || !e->slinv || !e->smu || !e->sshrink ||
+            !e->sshift || !e->tbuf || !e->best)
+            return CKR_ENOMEM;
+    }
     /* standardisation: column mean and (biased) standard deviation */
     for (size_t i = 0; i < n; i++)
         for (size_t a = 0; a < d; a++)
@@ -393,7 +451,7 @@ static int engine_init(engine *e, const double *X, size_t n, size_t d, size_t k,
     e->wf = malloc(sizeof(float) * k * m);
     if (!e->wf)
         return CKR_ENOMEM;
-    if ((double)n * (double)m * sizeof(float) <= (double)QCACHE_BYTES) {
+    if ((double)n * (double)m * sizeof(float) <= (double)g_qcache_bytes) {
         e->qf = malloc(sizeof(float) * n * m);
         if (!e->qf)
             return CKR_ENOMEM;
@@ -432,8 +490,8 @@ static int engine_init(engine *e, const double *X, size_t n, size_t d, size_t k,
 static void engine_coefficients(engine *e, const ckr_gmm *g)
 {
     size_t d = e->d, m = e->m, k = e->k;
-    double *w = e->wtmp;
     for (size_t j = 0; j < k; j++) {
+        double *w = e->wtmp;
         int ok = 1;
         e->cst[j] = log(g->weights[j]) + g->log_det[j] - 0.5 * (double)d * LOG_2PI;
         const double *mu = g->means + j * d;
@@ -453,7 +511,7 @@ static void engine_coefficients(engine *e, const ckr_gmm *g)
             /* M = L^-1 S, b = L^-1 (mu - shift): maha = |M z - b|^2
              * = z^T (M^T M) z - 2 (M^T b)^T z + |b|^2 */
             const double *Li = g->linv + j * d * d;
-            double *M = w + m, *b = M + d * d, *mtb = b + d;
+            double *M = e->wtmp + m, *b = M + d * d, *mtb = b + d;
             for (size_t r = 0; r < d; r++) {
                 double s = 0.0;
                 for (size_t c = 0; c <= r; c++) {
@@ -526,43 +584,91 @@ static void engine_approx_block(engine *e, size_t i0, size_t b)
     e->sec_approx += ckr_now() - t0;
 }
 
+/* A lower bound v >= 0 stored as a float <= v: v (1 - 2^-22) rounds to a
+ * float below v; NaN and negatives become 0, huge values 1e38. */
+static float float_down(double v)
+{
+    if (!(v > 0.0))
+        return 0.0f;
+    if (!(v < 1e38))
+        return 1e38f;
+    return (float)(v - v * 0x1p-22);
+}
+
 /* Candidate components of each row of the block: those whose upper bound on
- * the log-density is within CKR_GMM_MARGIN of the best lower bound. */
+ * the log-density is within CKR_GMM_MARGIN of the best lower bound. Marks
+ * them in r (and in e->ins, with the distance bounds in e->ylo, when
+ * tracking). */
 static int engine_select_block(engine *e, size_t i0, size_t b, resp_csr *r)
 {
     size_t k = e->k;
     for (size_t rr = 0; rr < b; rr++) {
         size_t i = i0 + rr;
-        const double *a = e->lo + rr * k;
+        double *a = e->lo + rr * k; /* approximate distances -> upper bounds */
+        float *ylo = e->ylo ? e->ylo + i * k : NULL;
         double best = -INFINITY;
         for (size_t j = 0; j < k; j++) {
             if (e->exact_only[j])
                 continue;
             double delta = e->gamma * e->qnorm[i] * e->wnorm[j];
-            double maha_hi = a[j] + delta;
+            double maha_hi = a[j] + delta, maha_lo = a[j] - delta;
             double lo = e->cst[j] - 0.5 * (maha_hi > 0.0 ? maha_hi : 0.0);
             if (lo > best)
                 best = lo;
+            maha_lo = maha_lo > 0.0 ? maha_lo : 0.0;
+            if (ylo)
+                ylo[j] = float_down(sqrt(maha_lo));
+            a[j] = e->cst[j] - 0.5 * maha_lo;
         }
         double cut = best - CKR_GMM_MARGIN;
         int rc = resp_reserve(r, k);
         if (rc != 0)
             return rc;
         for (size_t j = 0; j < k; j++) {
-            int take = e->exact_only[j];
-            if (!take) {
-                double delta = e->gamma * e->qnorm[i] * e->wnorm[j];
-                double maha_lo = a[j] - delta;
-                double hi = e->cst[j] - 0.5 * (maha_lo > 0.0 ? maha_lo : 0.0);
-                take = !(hi < cut); /* NaN-safe: take when unsure */
-            }
+            int take = e->exact_only[j] || !(a[j] < cut); /* NaN-safe: take when unsure */
             if (take)
                 r->comp[r->nnz++] = (uint32_t)j;
+            if (e->ins) {
+                e->ins[i * k + j] = (unsigned char)take;
+                e->refit[i * k + j] = 0;
+            }
         }
         r->ptr[i + 1] = r->nnz;
     }
-    ckr_flops_add(12.0 * (double)b * (double)k);
+    ckr_flops_add(14.0 * (double)b * (double)k);
     return 0;
+}
+
+/* Responsibility structure from the tracked set e->ins. */
+static int csr_from_tracked(engine *e, resp_csr *r)
+{
+    resp_free(r);
+    int rc = resp_alloc(r, e->n, e->k);
+    for (size_t i = 0; rc == 0 && i < e->n; i++) {
+        rc = resp_reserve(r, e->k);
+        const unsigned char *in = e->ins + i * e->k;
+        for (size_t j = 0; rc == 0 && j < e->k; j++)
+            if (in[j])
+                r->comp[r->nnz++] = (uint32_t)j;
+        r->ptr[i + 1] = r->nnz;
+    }
+    return rc == 0 ? resp_transpose(r) : rc;
+}
+
+/* sum_a v_a^2 with four partial sums (the loop is latency-bound otherwise). */
+static double sum_squares(const double *v, size_t d)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t a = 0;
+    for (; a + 4 <= d; a += 4) {
+        s0 += v[a] * v[a];
+        s1 += v[a + 1] * v[a + 1];
+        s2 += v[a + 2] * v[a + 2];
+        s3 += v[a + 3] * v[a + 3];
+    }
+    for (; a < d; a++)
+        s0 += v[a] * v[a];
+    return (s0 + s1) + (s2 + s3);
 }
 
 /* Exact log-densities of the candidate pairs, gathered per component. */
@@ -590,17 +696,14 @@ static void engine_exact(engine *e, const ckr_gmm *g, resp_csr *r)
                     B[c * d + a] *= p[a];
             ckr_flops_add((double)cnt * (double)d);
         }
-        for (size_t c = 0; c < cnt; c++) {
-            double s = 0.0;
-            for (size_t a = 0; a < d; a++)
-                s += B[c * d + a] * B[c * d + a];
-            r->val[r->cpos[p0 + c]] = e->cst[j] - 0.5 * s;
-        }
+        for (size_t c = 0; c < cnt; c++)
+            r->val[r->cpos[p0 + c]] = e->cst[j] - 0.5 * sum_squares(B + c * d, d);
         ckr_flops_add(3.0 * (double)cnt * (double)d + 2.0 * (double)cnt);
     }
 }
 
-/* Normalise each point's log-densities into responsibilities; returns the
+/* Normalise each point's log-densities into responsibilities; those more
+ * than CKR_GMM_MARGIN below the point's best become exactly 0. Returns the
  * mean log-likelihood (NaN when some point has a non-finite one). */
 static double engine_normalise(resp_csr *r)
 {
@@ -611,26 +714,26 @@ static double engine_normalise(resp_csr *r)
         for (size_t p = p0; p < p1; p++)
             if (r->val[p] > mx)
                 mx = r->val[p];
-        double s = 0.0;
+        double s = 0.0, cut = mx - CKR_GMM_MARGIN;
         for (size_t p = p0; p < p1; p++)
-            s += exp(r->val[p] - mx);
+            if (r->val[p] >= cut)
+                s += exp(r->val[p] - mx);
         double l = mx + log(s);
         for (size_t p = p0; p < p1; p++)
-            r->val[p] = exp(r->val[p] - l);
+            r->val[p] = r->val[p] >= cut ? exp(r->val[p] - l) : 0.0;
         total += l;
     }
     ckr_flops_add(4.0 * (double)r->nnz + 2.0 * (double)r->n);
     return total / (double)r->n;
 }
 
-/* Full E-step into r (reallocated); *lb = mean log-likelihood. */
-static int engine_e_step(engine *e, const ckr_gmm *g, resp_csr *r, double *lb)
+/* A full pass: approximate every pair, select, remember the bounds. */
+static int engine_full_pass(engine *e, const ckr_gmm *g, resp_csr *r)
 {
     resp_free(r);
     int rc = resp_alloc(r, e->n, e->k);
     if (rc != 0)
         return rc;
-    engine_coefficients(e, g);
     for (size_t i0 = 0; i0 < e->n; i0 += e->block) {
         size_t b = e->n - i0 < e->block ? e->n - i0 : e->block;
         engine_approx_block(e, i0, b);
@@ -638,10 +741,199 @@ static int engine_e_step(engine *e, const ckr_gmm *g, resp_csr *r, double *lb)
         if (rc != 0)
             return rc;
     }
-    rc = resp_transpose(r);
+    if (e->ins) { /* slot 0: the parameters of this pass */
+        size_t cl = e->cov == CKR_COV_FULL ? e->d * e->d : e->d;
+        memcpy(e->slinv, g->linv, sizeof(double) * e->k * cl);
+        memcpy(e->smu, g->means, sizeof(double) * e->k * e->d);
+        e->nhist = 1;
+    }
+    e->full_passes++;
+    return resp_transpose(r);
+}
+
+/* Merge the point-sorted entries of x into r (both sorted by component
+ * within a point) and rebuild the by-component index. */
+static int resp_merge(resp_csr *r, const resp_csr *x)
+{
+    size_t nnz = r->nnz + x->nnz;
+    uint32_t *comp = malloc(sizeof(uint32_t) * (nnz ? nnz : 1));
+    double *val = malloc(sizeof(double) * (nnz ? nnz : 1));
+    if (!comp || !val) {
+        free(comp);
+        free(val);
+        return CKR_ENOMEM;
+    }
+    size_t q = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        size_t a = r->ptr[i], a1 = r->ptr[i + 1], b = x->ptr[i], b1 = x->ptr[i + 1];
+        r->ptr[i] = q;
+        while (a < a1 || b < b1) {
+            if (b >= b1 || (a < a1 && r->comp[a] < x->comp[b])) {
+                comp[q] = r->comp[a];
+                val[q++] = r->val[a++];
+            } else {
+                comp[q] = x->comp[b];
+                val[q++] = x->val[b++];
+            }
+        }
+    }
+    r->ptr[r->n] = q;
+    free(r->comp);
+    free(r->val);
+    r->comp = comp;
+    r->val = val;
+    r->nnz = r->cap = nnz;
+    return resp_transpose(r);
+}
+
+/* How far component j moved since slot t. With A = L_now^-1 L_t and
+ * b = L_now^-1 (mu_t - mu_now), L_now^-1 (x - mu_now) = A y + b where
+ * y = L_t^-1 (x - mu_t), so for every x
+ *   |L_now^-1 (x - mu_now)| >= sigma_min(A) |y| - |b|,
+ * and sigma_min(A) = 1 / |A^-1|_2 >= 1 / (1 + |L_t^-1 L_now - I|_F). */
+static void slot_motion(engine *e, const ckr_gmm *g, int t, size_t j, double *shrink,
+                        double *shift)
+{
+    size_t d = e->d, k = e->k, full = e->cov == CKR_COV_FULL, cl = full ? d * d : d;
+    const double *lt = e->slinv + ((size_t)t * k + j) * cl, *mut = e->smu + ((size_t)t * k + j) * d;
+    const double *mu = g->means + j * d, *linv = g->linv + j * cl, *ch = g->chol + j * cl;
+    double f = 0.0, sh = 0.0;
+    if (full) {
+        double *T = e->tbuf;
+        memcpy(T, ch, sizeof(double) * d * d);
+        ckr_dtrmm_left_lower(d, d, lt, T, d); /* T = L_t^-1 L_now, lower */
+        for (size_t r = 0; r < d; r++) {
+            double b = 0.0;
+            for (size_t c = 0; c <= r; c++) {
+                double v = T[r * d + c] - (r == c ? 1.0 : 0.0);
+                f += v * v;
+                b += linv[r * d + c] * (mut[c] - mu[c]);
+            }
+            sh += b * b;
+        }
+        ckr_flops_add(4.0 * (double)d * (double)d);
+    } else {
+        for (size_t a = 0; a < d; a++) {
+            double v = lt[a] * ch[a] - 1.0, b = linv[a] * (mut[a] - mu[a]);
+            f += v * v;
+            sh += b * b;
+        }
+        ckr_flops_add(8.0 * (double)d);
+    }
+    /* generous slack for the rounding of these few sums */
+    *shrink = (1.0 - 1e-10) / (1.0 + sqrt(f) * (1.0 + 1e-10) + 1e-12);
+    *shift = sqrt(sh) * (1.0 + 1e-10) + 1e-12 * (1.0 + sqrt(sh));
+    if (e->exact_only[j] || !isfinite(*shrink) || !isfinite(*shift)) {
+        *shrink = 0.0;
+        *shift = INFINITY;
+    }
+}
+
+/* A tracked pass. A pair not marked for exact evaluation carries a lower
+ * bound ylo on |L^-1 (x - mu)| under the parameters of slot t; under the
+ * current ones that norm is >= shrink_t ylo - shift_t (slot_motion), which
+ * bounds its log-density from above. Only the marked pairs plus those this
+ * bound cannot rule out are evaluated exactly; pairs that end far below the
+ * cut are unmarked, their exact distance becoming their new bound. Returns 1
+ * when a full pass is due instead, 0 when r holds the exact log-densities, or
+ * a negative error. */
+static int engine_tracked_pass(engine *e, const ckr_gmm *g, resp_csr *r)
+{
+    size_t n = e->n, k = e->k, d = e->d, cl = e->cov == CKR_COV_FULL ? d * d : d;
+    if (e->nhist <= 0 || e->nhist >= e->hist)
+        return 1;
+    int h = e->nhist++;
+    memcpy(e->slinv + (size_t)h * k * cl, g->linv, sizeof(double) * k * cl);
+    memcpy(e->smu + (size_t)h * k * d, g->means, sizeof(double) * k * d);
+    for (int t = 0; t < h; t++)
+        for (size_t j = 0; j < k; j++)
+            slot_motion(e, g, t, j, e->sshrink + (size_t)t * k + j, e->sshift + (size_t)t * k + j);
+    int rc = csr_from_tracked(e, r);
     if (rc != 0)
         return rc;
     engine_exact(e, g, r);
+    for (size_t i = 0; i < n; i++) {
+        double mx = -INFINITY;
+        for (size_t p = r->ptr[i]; p < r->ptr[i + 1]; p++)
+            mx = r->val[p] > mx ? r->val[p] : mx;
+        e->best[i] = mx;
+    }
+    /* pairs the bounds cannot rule out */
+    resp_csr x;
+    rc = resp_alloc(&x, n, k);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        unsigned char *in = e->ins + i * k, *rt = e->refit + i * k;
+        const float *yl = e->ylo + i * k;
+        double cut = e->best[i] - CKR_GMM_MARGIN - 1e-9 * fabs(e->best[i]);
+        rc = resp_reserve(&x, k);
+        for (size_t j = 0; rc == 0 && j < k; j++) {
+            if (in[j])
+                continue;
+            size_t t = (size_t)rt[j] * k + j;
+            double v = e->sshrink[t] * (double)yl[j] - e->sshift[t];
+            double up = e->cst[j] - 0.5 * (v > 0.0 ? v * v : 0.0);
+            if (!(up < cut)) {
+                in[j] = 1;
+                x.comp[x.nnz++] = (uint32_t)j;
+            }
+        }
+        x.ptr[i + 1] = x.nnz;
+    }
+    ckr_flops_add(6.0 * (double)n * (double)k);
+    if (rc == 0 && (double)x.nnz > TRACK_MAX_FRACTION * (double)n * (double)k) {
+        resp_free(&x);
+        e->pause = e->backoff; /* the bounds are too loose now: pause tracking */
+        e->backoff = e->backoff < 8 ? 2 * e->backoff : 8;
+        return 1;
+    }
+    e->backoff = 1;
+    if (rc == 0 && x.nnz > 0) {
+        rc = resp_transpose(&x);
+        if (rc == 0) {
+            engine_exact(e, g, &x);
+            rc = resp_merge(r, &x);
+        }
+    }
+    resp_free(&x);
+    if (rc != 0)
+        return rc;
+    /* unmark the pairs far below the cut: their exact distance is their bound */
+    for (size_t i = 0; i < n; i++) {
+        double mx = -INFINITY;
+        for (size_t p = r->ptr[i]; p < r->ptr[i + 1]; p++)
+            mx = r->val[p] > mx ? r->val[p] : mx;
+        double drop = mx - CKR_GMM_MARGIN - TRACK_SLACK;
+        for (size_t p = r->ptr[i]; p < r->ptr[i + 1]; p++) {
+            size_t j = r->comp[p];
+            if (r->val[p] < drop && !e->exact_only[j]) {
+                double maha = 2.0 * (e->cst[j] - r->val[p]);
+                maha -= 1e-9 * (fabs(e->cst[j]) + fabs(r->val[p]) + 1.0);
+                e->ins[i * k + j] = 0;
+                e->ylo[i * k + j] = float_down(sqrt(maha > 0.0 ? maha : 0.0));
+                e->refit[i * k + j] = (unsigned char)h;
+            }
+        }
+    }
+    return 0;
+}
+
+/* E-step into r (reallocated); *lb = mean log-likelihood. */
+static int engine_e_step(engine *e, const ckr_gmm *g, resp_csr *r, double *lb)
+{
+    engine_coefficients(e, g);
+    int rc = 1;
+    if (e->ins && e->pause > 0)
+        e->pause--;
+    else if (e->ins)
+        rc = engine_tracked_pass(e, g, r);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        rc = engine_full_pass(e, g, r);
+        if (rc != 0)
+            return rc;
+        engine_exact(e, g, r);
+    }
     *lb = engine_normalise(r);
     e->cand_sum += (double)r->nnz / (double)r->n;
     e->esteps++;
@@ -673,13 +965,18 @@ static double component_stats(const ckr_gmm *g, const double *X, const resp_csr 
     size_t sl = g->cov == CKR_COV_FULL ? d * d : d;
     memset(scatter, 0, sizeof(double) * sl);
     if (g->cov == CKR_COV_FULL) {
+        size_t rows = 0; /* rows of sqrt(r) (x - mean), zero responsibilities skipped */
         for (size_t c = 0; c < cnt; c++) {
-            double sw = sqrt(r->val[r->cpos[p0 + c]]);
+            double w = r->val[r->cpos[p0 + c]];
+            if (!(w > 0.0))
+                continue;
+            double sw = sqrt(w);
             const double *x = X + (size_t)r->crow[p0 + c] * d;
             for (size_t a = 0; a < d; a++)
-                gbuf[c * d + a] = sw * (x[a] - mean[a]);
+                gbuf[rows * d + a] = sw * (x[a] - mean[a]);
+            rows++;
         }
-        ckr_dsyrk_ata(d, cnt, 1.0, gbuf, d, 0.0, scatter);
+        ckr_dsyrk_ata(d, rows, 1.0, gbuf, d, 0.0, scatter);
     } else {
         for (size_t c = 0; c < cnt; c++) {
             double w = r->val[r->cpos[p0 + c]];
@@ -851,6 +1148,7 @@ int ckr_gmm_fit_from_labels(ckr_gmm *g, const double *X, size_t n, const int *la
             resp_to_dense(&r, post);
     }
     st->cand_per_point = e.esteps ? e.cand_sum / e.esteps : 0.0;
+    st->full_passes = e.full_passes;
     st->sec_approx = e.sec_approx;
 cleanup:
     st->sec_em = ckr_now() - t0;

@@ -24,10 +24,19 @@
  *     (standardised) data, q(z) = [z_a z_b (a <= b), z, 1], against each
  *     component's quadratic-form coefficients; a rigorous rounding bound
  *     (|error| <= 1.01 (m+3) 2^-24 |q| |w|) brackets the exact value;
- *   - only (point, component) pairs whose bracket reaches within 40 nats of
- *     the point's best component are recomputed exactly in double precision
- *     (gathered per component, one triangular multiply); all other
- *     responsibilities are < e^-40 ~ 4e-18 and are set to exactly 0;
+ *   - only (point, component) pairs whose bracket reaches within
+ *     CKR_GMM_MARGIN (28) nats of the point's best component are recomputed
+ *     exactly in double precision (gathered per component, one triangular
+ *     multiply); all other responsibilities are < e^-28 ~ 7e-13 of the
+ *     point's largest and are set to exactly 0;
+ *   - between full passes, every pair keeps a lower bound on its distance
+ *     |L_k^-1 (x_i - mu_k)| under the parameters it was last bounded with;
+ *     when component k moves (A = L_k,new^-1 L_k,old, b = L_k,new^-1
+ *     (mu_k,old - mu_k,new)) the new distance is >= sigma_min(A) old - |b|,
+ *     so later E-steps evaluate exactly only the pairs near the cut plus
+ *     those this bound cannot rule out, and fall back to a full pass every
+ *     16 E-steps or when the bound fails for more than 1/4 of all pairs (then
+ *     tracking pauses for 1, 2, 4, 8 E-steps after consecutive failures);
  *   - the M-step visits only those non-zero responsibilities (one weighted
  *     syrk per component of its own points);
  *   - diag covariance: the same scheme with a double-precision approximation.
@@ -42,9 +51,10 @@
 
 typedef enum { CKR_COV_FULL = 0, CKR_COV_DIAG = 1 } ckr_cov_type;
 
-/* Responsibilities below exp(-CKR_GMM_MARGIN) times the point's largest
- * component density are treated as exactly 0. */
-#define CKR_GMM_MARGIN 40.0
+/* Responsibilities below exp(-CKR_GMM_MARGIN) ~ 7e-13 times the point's
+ * largest are treated as exactly 0 (they change no sum by more than ~1e-12
+ * relative, far below the EM tolerance). */
+#define CKR_GMM_MARGIN 28.0
 
 typedef struct ckr_gmm {
     size_t k, d;
@@ -54,6 +64,7 @@ typedef struct ckr_gmm {
     double *means;     /* k x d */
     double *covs;      /* full: k x d x d; diag: k x d (regularisation included) */
     double *linv;      /* full: k x d x d, L_k^-1 (lower); diag: k x d, 1/sqrt(cov) */
+    double *chol;      /* full: k x d x d, L_k (lower); diag: k x d, sqrt(cov) */
     double *log_det;   /* k: sum_j log diag(L_k^-1) = -0.5 log det Sigma_k */
     int reg_retries;   /* Cholesky retries with a larger reg, over the fit */
 } ckr_gmm;
@@ -77,6 +88,8 @@ typedef struct ckr_gmm_stats {
     double sec_kmeans, sec_em;    /* wall time of the init k-means, of init M-step + EM */
     double flops_em;        /* FLOPs counted during init M-step + EM + final E-step */
     double sec_approx;      /* wall time inside the approximation GEMMs */
+    int full_passes;        /* E-steps that approximated every pair (the others
+                               re-evaluated only pairs the bounds could not rule out) */
 } ckr_gmm_stats;
 
 /* Allocate a k-component model in d dimensions. */
@@ -106,5 +119,15 @@ int ckr_gmm_fit_from_labels(ckr_gmm *g, const double *X, size_t n, const int *la
 /* The whole GaussianMixture.fit + predict_proba: k-means init from rng, EM. */
 int ckr_gmm_fit(ckr_gmm *g, const double *X, size_t n, const ckr_gmm_opts *o, ckr_rng *rng,
                 double *post, ckr_gmm_stats *st, ckr_err *err);
+
+/* Memory limits (process-wide tuning/testing knobs; the results do not depend
+ * on them beyond rounding): qcache_bytes for caching the single-precision
+ * quadratic features of all points across EM iterations (default 512 MiB;
+ * above it they are rebuilt per block in every E-step), track_bytes for the
+ * bound tracking between full passes (default 256 MiB; 0 = a full pass in
+ * every E-step). */
+#define CKR_GMM_QCACHE_DEFAULT ((size_t)512 << 20)
+#define CKR_GMM_TRACK_DEFAULT ((size_t)256 << 20)
+void ckr_gmm_set_limits(size_t qcache_bytes, size_t track_bytes);
 
 #endif

@@ -5,19 +5,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "linalg/dense.h"
 #include "util/flops.h"
 
 /* ---- small helpers ---------------------------------------------------- */
 
+/* |a - b|^2 with four independent partial sums (latency-bound otherwise). */
 static double sqdist(const double *a, const double *b, size_t d)
 {
-    double s = 0.0;
-    for (size_t j = 0; j < d; j++) {
-        double t = a[j] - b[j];
-        s += t * t;
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t j = 0;
+    for (; j + 4 <= d; j += 4) {
+        double t0 = a[j] - b[j], t1 = a[j + 1] - b[j + 1];
+        double t2 = a[j + 2] - b[j + 2], t3 = a[j + 3] - b[j + 3];
+        s0 += t0 * t0;
+        s1 += t1 * t1;
+        s2 += t2 * t2;
+        s3 += t3 * t3;
     }
-    return s;
+    for (; j < d; j++) {
+        double t = a[j] - b[j];
+        s0 += t * t;
+    }
+    return (s0 + s1) + (s2 + s3);
 }
 
 static void row_sqnorms(const double *X, size_t n, size_t d, double *out)
@@ -169,7 +183,9 @@ typedef struct lloyd_ws {
     double *dots;    /* block x k (also k x k for centre distances) */
     size_t *rows;    /* n: points needing all distances */
     int *old;        /* n: labels of the previous iteration */
-    double *lb;      /* n x k lower bounds (Elkan), NULL: Hamerly's one bound */
+    double *lb;      /* n x k Elkan lower bounds stored as l_ij + drift_j (so that
+                        moving centres costs O(k), not O(n k)); NULL: Hamerly */
+    double *drift;   /* k: cumulative shift of each centre */
     size_t evals;    /* point-centre distances computed */
 } lloyd_ws;
 
@@ -189,6 +205,7 @@ static void lloyd_ws_free(lloyd_ws *w)
     free(w->rows);
     free(w->old);
     free(w->lb);
+    free(w->drift);
 }
 
 static int lloyd_ws_alloc(lloyd_ws *w, size_t n, size_t d, size_t k)
@@ -217,8 +234,9 @@ static int lloyd_ws_alloc(lloyd_ws *w, size_t n, size_t d, size_t k)
     w->old = malloc(sizeof(int) * n);
     if ((double)n * (double)k <= (double)ELKAN_MAX_BOUNDS)
         w->lb = malloc(sizeof(double) * n * k); /* NULL on failure: Hamerly */
+    w->drift = calloc(k, sizeof(double));
     if (!w->xsq || !w->csq || !w->upper || !w->lower || !w->half || !w->shift || !w->sums ||
-        !w->counts || !w->newc || !w->buf || !w->dots || !w->rows || !w->old)
+        !w->counts || !w->newc || !w->buf || !w->dots || !w->rows || !w->old || !w->drift)
         return CKR_ENOMEM;
     return 0;
 }
@@ -247,7 +265,7 @@ static void assign_full(lloyd_ws *w, const double *X, const double *C, const siz
                 v -= 8.0 * DBL_EPSILON * (w->xsq[i] + w->csq[j]);
                 v = v > 0.0 ? v : 0.0;
                 if (lb)
-                    lb[j] = sqrt(v);
+                    lb[j] = sqrt(v) + w->drift[j];
                 if (v < b1) {
                     b2 = b1;
                     b1 = v;
@@ -260,7 +278,7 @@ static void assign_full(lloyd_ws *w, const double *X, const double *C, const siz
             w->upper[i] = sqrt(sqdist(X + i * d, C + (size_t)a * d, d));
             w->lower[i] = sqrt(b2);
             if (lb)
-                lb[a] = w->upper[i];
+                lb[a] = w->upper[i] + w->drift[a];
         }
         ckr_flops_add(6.0 * (double)b * (double)k + 3.0 * (double)b * (double)d);
     }
@@ -296,34 +314,64 @@ static void centre_gaps(lloyd_ws *w, const double *C)
     ckr_flops_add(6.0 * (double)k * (double)k);
 }
 
-/* Elkan assignment of point i: skip every centre that the bounds rule out. */
+/* Elkan: centre j may be nearer than the assigned one (distance u) unless
+ * u <= max(current lower bound, half the centre gap). The scalar test on
+ * one centre; returns 1 when j was examined and became the new nearest. */
+static int elkan_visit(lloyd_ws *w, const double *X, const double *C, size_t i, size_t j,
+                       size_t *a, double *u, int *tight)
+{
+    size_t d = w->d, k = w->k;
+    double *lb = w->lb + i * k;
+    const double *drift = w->drift;
+    double lj = lb[j] - drift[j], hc = 0.5 * w->dots[*a * k + j];
+    double bound = lj > hc ? lj : hc;
+    if (*u <= bound || j == *a)
+        return 0;
+    if (!*tight) {
+        *u = sqrt(sqdist(X + i * d, C + *a * d, d));
+        lb[*a] = *u + drift[*a];
+        *tight = 1;
+        w->evals++;
+        if (*u <= bound)
+            return 0;
+    }
+    double dj = sqrt(sqdist(X + i * d, C + j * d, d));
+    lb[j] = dj + drift[j];
+    w->evals++;
+    if (dj < *u) {
+        *a = j;
+        *u = dj;
+        return 1;
+    }
+    return 0;
+}
+
+/* Elkan assignment of point i: skip every centre that the bounds rule out
+ * (current lower bound of centre j: lb[j] - drift[j]); the common case of
+ * "ruled out" is tested two centres at a time. */
 static void elkan_point(lloyd_ws *w, const double *X, const double *C, size_t i, int *labels)
 {
-    size_t d = w->d, k = w->k, a = (size_t)labels[i];
-    double u = w->upper[i], *lb = w->lb + i * k;
-    const double *cc = w->dots;
+    size_t k = w->k, a = (size_t)labels[i], j = 0;
+    double u = w->upper[i];
+    int tight = 0;
     if (u <= w->half[a])
         return;
-    int tight = 0;
-    for (size_t j = 0; j < k; j++) {
-        if (j == a || u <= lb[j] || u <= 0.5 * cc[a * k + j])
+#ifdef __SSE2__
+    const double *lb = w->lb + i * k, *drift = w->drift;
+    const __m128d halfv = _mm_set1_pd(0.5);
+    __m128d uv = _mm_set1_pd(u);
+    for (; j + 2 <= k; j += 2) {
+        __m128d l = _mm_sub_pd(_mm_loadu_pd(lb + j), _mm_loadu_pd(drift + j));
+        __m128d h = _mm_mul_pd(halfv, _mm_loadu_pd(w->dots + a * k + j));
+        if (!_mm_movemask_pd(_mm_cmplt_pd(_mm_max_pd(l, h), uv)))
             continue;
-        if (!tight) {
-            u = sqrt(sqdist(X + i * d, C + a * d, d));
-            lb[a] = u;
-            tight = 1;
-            w->evals++;
-            if (u <= lb[j] || u <= 0.5 * cc[a * k + j])
-                continue;
-        }
-        double dj = sqrt(sqdist(X + i * d, C + j * d, d));
-        lb[j] = dj;
-        w->evals++;
-        if (dj < u) {
-            a = j;
-            u = dj;
-        }
+        elkan_visit(w, X, C, i, j, &a, &u, &tight);
+        elkan_visit(w, X, C, i, j + 1, &a, &u, &tight);
+        uv = _mm_set1_pd(u);
     }
+#endif
+    for (; j < k; j++)
+        elkan_visit(w, X, C, i, j, &a, &u, &tight);
     labels[i] = (int)a;
     w->upper[i] = u;
 }
@@ -449,16 +497,8 @@ static void move_bounds(lloyd_ws *w, const int *labels)
             w->lower[i] = 0.0;
     }
     ckr_flops_add(2.0 * (double)w->n);
-    if (!w->lb)
-        return;
-    for (size_t i = 0; i < w->n; i++) {
-        double *lb = w->lb + i * k;
-        for (size_t j = 0; j < k; j++) {
-            double v = lb[j] - w->shift[j];
-            lb[j] = v > 0.0 ? v : 0.0;
-        }
-    }
-    ckr_flops_add((double)w->n * (double)k);
+    for (size_t j = 0; j < k; j++)
+        w->drift[j] += w->shift[j];
 }
 
 int ckr_kmeans_lloyd(const double *X, size_t n, size_t d, size_t k, double *centers,

@@ -156,8 +156,11 @@ static int logme_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
         goto cleanup;
     }
     if (N > D) {
-        /* Gram F^T F and target sums F^T y */
-        ckr_fs_gram(F, D, NULL, N, NULL, 1.0, 0, A, NULL);
+        /* Gram F^T F (one dsyrk on F itself) and target sums F^T y */
+        if ((rc = ckr_fs_gram(F, D, NULL, N, NULL, 1.0, 0, A, NULL))) {
+            rc = ckr_result_fail(res, rc, NULL, "out of memory for the %zu x %zu Gram", D, D);
+            goto cleanup;
+        }
         ckr_fs_target_sums(F, D, NULL, 1.0, &tg, B);
     } else {
         /* kernel F F^T and the 0/1 target columns themselves */

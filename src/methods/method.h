@@ -37,7 +37,10 @@ typedef struct ckr_pair {
     ckr_task_kind kind;
     int num_classes;
     ckr_labels train, val;
+    ckr_labels test;                           /* optional held-out split (schema 1.1) */
     ckr_matrix train_features, val_features;   /* N x D, M x D */
+    ckr_matrix test_features;                  /* T x D, optional (schema 1.1): only
+                                                  ground truth may look at it */
     ckr_matrix train_logits, val_logits;       /* N x Z, M x Z (source logits) */
     ckr_matrix top_weights;                    /* optional D x H (schema 1.1) */
     double *top_bias;                          /* optional H */
@@ -83,6 +86,8 @@ typedef struct ckr_result {
     char status[32];     /* "ok" or an error word */
     char message[256];   /* empty when ok, else what went wrong */
     char info[256];      /* method details for the report, e.g. "K=50 d=12 iters=9" */
+    double heldout;      /* trained methods: accuracy on the pair's test split of
+                            the trained model (NaN if none); never a score input */
     double seconds;      /* set by the worker */
     double gflops;       /* set by the worker from the FLOP counter */
 } ckr_result;

@@ -5,10 +5,28 @@
 
 extern const ckr_method ckr_method_leep;
 extern const ckr_method ckr_method_nleep;
+extern const ckr_method ckr_method_logme;
+extern const ckr_method ckr_method_hscore;
+extern const ckr_method ckr_method_hscore_shrink;
+extern const ckr_method ckr_method_nce;
+extern const ckr_method ckr_method_transrate;
+extern const ckr_method ckr_method_gbc;
+extern const ckr_method ckr_method_linear;
+extern const ckr_method ckr_method_finetune;
+extern const ckr_method ckr_method_mi;
 
 static const ckr_method *const registry[] = {
     &ckr_method_nleep,
     &ckr_method_leep,
+    &ckr_method_logme,
+    &ckr_method_hscore,
+    &ckr_method_hscore_shrink,
+    &ckr_method_nce,
+    &ckr_method_transrate,
+    &ckr_method_gbc,
+    &ckr_method_linear,
+    &ckr_method_finetune,
+    &ckr_method_mi,
 };
 
 size_t ckr_method_count(void) { return sizeof registry / sizeof registry[0]; }

@@ -17,10 +17,12 @@
 
 typedef struct ckr_score_row {
     char ckpt[256], task[256], method[256];
+    char sweep[256];         /* the sweep spec this row is a grid point of, or "" */
     double score;            /* NaN unless status is "ok" */
     char status[32], message[256], info[256];
     double seconds, gflops;
-    int best;                /* 1 if this row is the best of a sweep (issue 4) */
+    double heldout;          /* trained methods: test-split accuracy, NaN if none */
+    int best;                /* 1: the best grid point of its sweep, and the sweep's summary row */
 } ckr_score_row;
 
 typedef struct ckr_gt_row {

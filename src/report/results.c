@@ -143,12 +143,14 @@ static int write_scores(hid_t f, const ckr_score_row *s, size_t n)
     bad |= COL_STR(g, "checkpoint", s, ckpt, n);
     bad |= COL_STR(g, "task", s, task, n);
     bad |= COL_STR(g, "method", s, method, n);
+    bad |= COL_STR(g, "sweep", s, sweep, n);
     bad |= COL_NUM(g, "score", s, score, n, 1, 0);
     bad |= COL_STR(g, "status", s, status, n);
     bad |= COL_STR(g, "message", s, message, n);
     bad |= COL_STR(g, "info", s, info, n);
     bad |= COL_NUM(g, "seconds", s, seconds, n, 1, 0);
     bad |= COL_NUM(g, "gflops", s, gflops, n, 1, 0);
+    bad |= COL_NUM(g, "heldout", s, heldout, n, 1, 0);
     bad |= COL_NUM(g, "best", s, best, n, 1, 1);
     H5Gclose(g);
     return bad;
@@ -363,12 +365,14 @@ static int read_scores(hid_t f, ckr_results *r)
         bad |= RD_STR(g, "checkpoint", s, ckpt, m);
         bad |= RD_STR(g, "task", s, task, m);
         bad |= RD_STR(g, "method", s, method, m);
+        bad |= RD_STR(g, "sweep", s, sweep, m);
         bad |= RD_NUM(g, "score", s, score, m, 1, 0);
         bad |= RD_STR(g, "status", s, status, m);
         bad |= RD_STR(g, "message", s, message, m);
         bad |= RD_STR(g, "info", s, info, m);
         bad |= RD_NUM(g, "seconds", s, seconds, m, 1, 0);
         bad |= RD_NUM(g, "gflops", s, gflops, m, 1, 0);
+        bad |= RD_NUM(g, "heldout", s, heldout, m, 1, 0);
         bad |= RD_NUM(g, "best", s, best, m, 1, 1);
     }
     H5Gclose(g);

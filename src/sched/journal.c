@@ -33,7 +33,7 @@ uint32_t ckr_crc32(const void *data, size_t len)
     return c ^ 0xffffffffu;
 }
 
-/* ---- encoding: strings NUL-terminated, then 3 doubles ---------------------- */
+/* ---- encoding: strings NUL-terminated, then 4 doubles ---------------------- */
 
 static size_t put_str(unsigned char *buf, size_t at, const char *s)
 {
@@ -51,7 +51,7 @@ static size_t encode(const ckr_journal_rec *r, unsigned char *buf)
     at = put_str(buf, at, r->res.status);
     at = put_str(buf, at, r->res.message);
     at = put_str(buf, at, r->res.info);
-    double d[3] = { r->res.score, r->res.seconds, r->res.gflops };
+    double d[4] = { r->res.score, r->res.seconds, r->res.gflops, r->res.heldout };
     memcpy(buf + at, d, sizeof d);
     return at + sizeof d;
 }
@@ -77,13 +77,14 @@ static int decode(const unsigned char *buf, size_t len, ckr_journal_rec *r)
         get_str(buf, len, &at, r->method, sizeof r->method) ||
         get_str(buf, len, &at, r->res.status, sizeof r->res.status) ||
         get_str(buf, len, &at, r->res.message, sizeof r->res.message) ||
-        get_str(buf, len, &at, r->res.info, sizeof r->res.info) || len - at != 3 * sizeof(double))
+        get_str(buf, len, &at, r->res.info, sizeof r->res.info) || len - at != 4 * sizeof(double))
         return -1;
-    double d[3];
+    double d[4];
     memcpy(d, buf + at, sizeof d);
     r->res.score = d[0];
     r->res.seconds = d[1];
     r->res.gflops = d[2];
+    r->res.heldout = d[3];
     return 0;
 }
 
@@ -216,6 +217,9 @@ int ckr_journal_append(ckr_journal *j, const ckr_journal_rec *rec, ckr_err *err)
     size_t n = encode(rec, buf);
     uint32_t hdr[3] = { REC_MAGIC, (uint32_t)n, ckr_crc32(buf, n) };
     if (fwrite(hdr, sizeof hdr, 1, j->f) != 1 || fwrite(buf, 1, n, j->f) != n)
+        return ckr_err_set(err, CKR_EIO, "%s: journal write failed", j->path);
+    /* to the OS at once (survives kill -9); to the disk in batches */
+    if (fflush(j->f) != 0)
         return ckr_err_set(err, CKR_EIO, "%s: journal write failed", j->path);
     j->unsynced++;
     if (j->unsynced >= j->batch || ckr_now() - j->last_sync >= j->interval)

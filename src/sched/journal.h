@@ -1,7 +1,8 @@
 /* journal.h -- the crash-safe record of finished items, for --resume.
  *
- * Rank 0 appends one record per finished item as results arrive. Records are
- * flushed and fsync'd in batches (every `batch` records or `interval`
+ * Rank 0 appends one record per finished item as results arrive. Each record
+ * is handed to the OS at once (a killed process loses nothing) and fsync'd
+ * in batches (every `batch` records or `interval`
  * seconds) and at close, so a kill -9 loses at most the last unsynced batch.
  * Each record carries its length and a CRC-32; on open, a torn or corrupt
  * tail is detected, reported and cut off, and everything before it is kept.

@@ -129,7 +129,9 @@ typedef struct ckr_zoo_taskdata {
     size_t n_train;         /* train label count, 0 if unusable */
     int val_state;          /* val_labels: 0 absent, 1 usable, -1 present but bad */
     size_t n_val;           /* val label count when val_state == 1 */
-    ckr_labels train, val;  /* filled only when asked to keep labels */
+    int test_state;         /* test_labels (schema 1.1): as val_state */
+    size_t n_test;          /* test label count when test_state == 1 */
+    ckr_labels train, val, test;  /* filled only when asked to keep labels */
 } ckr_zoo_taskdata;
 
 /* Check the root attributes format / format_version (/format_minor).
@@ -147,7 +149,9 @@ void ckr_zoo_taskdata_free(ckr_zoo_taskdata *td);
 /* Check the pair group /checkpoints/<ckpt>/<task> against the task (td from
  * ckr_zoo_check_task; unknown counts are not compared).  All data is read
  * and checked for finiteness.  With keep non-NULL and no problem, keep's
- * matrices, top layer and ground truth are filled (labels are not touched).
+ * matrices (test_features included), top layer and ground truth are filled
+ * (labels are not touched; test_logits is checked but not kept: ckr_pair has
+ * no field for it).
  * Returns the number of problems found. */
 int ckr_zoo_check_pair(hid_t file, const char *ckpt, const char *task,
                        const ckr_zoo_taskdata *td, ckr_pair *keep, ckr_zrep *r);

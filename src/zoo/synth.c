@@ -14,6 +14,11 @@
  * N(0, 0.003^2) noise: apart from the noise a strictly increasing function
  * of the true separation, which a good score must therefore rank.
  *
+ * With n_test > 0 each task also gets a held-out test split (schema 1.1:
+ * test_labels, test_features, test_logits) drawn from streams of its own, so
+ * adding it changes nothing else in the file; with n_test == 0 (the default)
+ * the output is the same as before the option existed.
+ *
  * Every random stream is ckr_rng_seed_item(seed, checkpoint, task, purpose),
  * and HDF5 object timestamps are off, so equal options give equal bytes. */
 #include "zoo/zoo.h"
@@ -53,6 +58,7 @@ void ckr_synth_defaults(ckr_synth_opts *o)
     o->logits = 1;
     o->z_source = 10;
     o->seed = 1;
+    o->n_test = 0;
 }
 
 static int task_classes(const ckr_synth_opts *o, int t) { return o->n_classes + 2 * t; }
@@ -72,6 +78,8 @@ static int check_opts(const char *path, const ckr_synth_opts *o, ckr_err *err)
     if (o->n_train < 2 || o->n_train > big || o->n_val > big)
         return ckr_err_set(err, CKR_EARG, "synth: %zu train / %zu val samples, need 2..%zu train",
                            o->n_train, o->n_val, big);
+    if (o->n_test > big)
+        return ckr_err_set(err, CKR_EARG, "synth: %zu test samples, need 0..%zu", o->n_test, big);
     if (o->dim < 1 || o->dim > 100000)
         return ckr_err_set(err, CKR_EARG, "synth: dim %zu, need 1..100000", o->dim);
     if (o->logits && (o->z_source < 2 || o->z_source > 100000))
@@ -228,19 +236,44 @@ static void make_multilabel_labels(ckr_rng *r, size_t n, int C, uint8_t *Y)
     }
 }
 
+/* The splits of a task; SPLIT_TEST exists only when n_test > 0. */
+enum { SPLIT_TRAIN = 0, SPLIT_VAL = 1, SPLIT_TEST = 2 };
+static const char *const SPLIT_FEATURES[3] = {"train_features", "val_features", "test_features"};
+static const char *const SPLIT_LOGITS[3] = {"train_logits", "val_logits", "test_logits"};
+
 typedef struct {
     char name[64];
     int C, ml;
-    int *y_tr, *y_va;
-    uint8_t *Y_tr, *Y_va;
+    int *y_tr, *y_va, *y_te;
+    uint8_t *Y_tr, *Y_va, *Y_te;
 } synth_task;
 
 static void free_task(synth_task *t)
 {
     free(t->y_tr);
     free(t->y_va);
+    free(t->y_te);
     free(t->Y_tr);
     free(t->Y_va);
+    free(t->Y_te);
+}
+
+/* Test labels from a stream of their own (the other labels do not change). */
+static int make_test_labels(const ckr_synth_opts *o, synth_task *st)
+{
+    ckr_rng r;
+    size_t C = (size_t)st->C;
+    ckr_rng_seed_item(&r, o->seed, "", st->name, "synth-test-labels");
+    if (st->ml) {
+        if (!(st->Y_te = malloc(o->n_test * C)))
+            return CKR_ENOMEM;
+        make_multilabel_labels(&r, o->n_test, st->C, st->Y_te);
+    } else {
+        if (!(st->y_te = malloc(o->n_test * sizeof(int))))
+            return CKR_ENOMEM;
+        make_multiclass_labels(&r, o->n_test, st->C, st->y_te);
+    }
+    return 0;
 }
 
 static int make_task(const ckr_synth_opts *o, int t, synth_task *st)
@@ -267,7 +300,7 @@ static int make_task(const ckr_synth_opts *o, int t, synth_task *st)
         make_multiclass_labels(&r, o->n_train, st->C, st->y_tr);
         make_multiclass_labels(&r, o->n_val, st->C, st->y_va);
     }
-    return 0;
+    return o->n_test ? make_test_labels(o, st) : 0;
 }
 
 /* Per-checkpoint column structure and source head. */
@@ -436,10 +469,10 @@ static void make_logits(const synth_ckpt *k, const double *x, size_t n, double *
 /* ---- writing the zoo -------------------------------------------------- */
 
 static int write_split(writer *w, hid_t g, const char *gpath, const synth_ckpt *k,
-                       const synth_task *st, ckr_rng *r, const double *M, int val, size_t n)
+                       const synth_task *st, ckr_rng *r, const double *M, int split, size_t n)
 {
-    const int *y = val ? st->y_va : st->y_tr;
-    const uint8_t *Y = val ? st->Y_va : st->Y_tr;
+    const int *y = split == SPLIT_TEST ? st->y_te : split == SPLIT_VAL ? st->y_va : st->y_tr;
+    const uint8_t *Y = split == SPLIT_TEST ? st->Y_te : split == SPLIT_VAL ? st->Y_va : st->Y_tr;
     size_t D = k->D, Z = (size_t)k->Z;
     double *x = calloc(n * D, sizeof *x), *L = k->Z ? malloc(n * Z * sizeof *L) : NULL;
     int rc = 0;
@@ -448,12 +481,12 @@ static int write_split(writer *w, hid_t g, const char *gpath, const synth_ckpt *
         goto cleanup;
     }
     make_features(r, k, st, y, Y, n, M, x);
-    rc = dset_write(w, g, gpath, val ? "val_features" : "train_features", H5T_IEEE_F32LE,
-                    H5T_NATIVE_DOUBLE, n, D, x);
+    rc = dset_write(w, g, gpath, SPLIT_FEATURES[split], H5T_IEEE_F32LE, H5T_NATIVE_DOUBLE, n,
+                    D, x);
     if (rc == 0 && k->Z) {
         make_logits(k, x, n, L);
-        rc = dset_write(w, g, gpath, val ? "val_logits" : "train_logits", H5T_IEEE_F32LE,
-                        H5T_NATIVE_DOUBLE, n, Z, L);
+        rc = dset_write(w, g, gpath, SPLIT_LOGITS[split], H5T_IEEE_F32LE, H5T_NATIVE_DOUBLE, n,
+                        Z, L);
     }
 cleanup:
     free(x);
@@ -476,9 +509,16 @@ static int write_pair(writer *w, const ckr_synth_opts *o, hid_t cg, const char *
     hid_t g = group_create(w, cg, st->name, gpath);
     int rc = g < 0 ? CKR_EIO : 0;
     if (rc == 0)
-        rc = write_split(w, g, gpath, k, st, &r, M, 0, o->n_train);
+        rc = write_split(w, g, gpath, k, st, &r, M, SPLIT_TRAIN, o->n_train);
     if (rc == 0 && o->n_val)
-        rc = write_split(w, g, gpath, k, st, &r, M, 1, o->n_val);
+        rc = write_split(w, g, gpath, k, st, &r, M, SPLIT_VAL, o->n_val);
+    if (rc == 0 && o->n_test) {
+        /* same class means, noise from a stream of its own: r (and with it
+         * finetune_accuracy below) is the same with or without a test split */
+        ckr_rng rt;
+        ckr_rng_seed_item(&rt, o->seed, k->name, st->name, "synth-test-features");
+        rc = write_split(w, g, gpath, k, st, &rt, M, SPLIT_TEST, o->n_test);
+    }
     if (rc == 0 && k->Z) {
         rc = dset_write(w, g, gpath, "top_weights", H5T_IEEE_F32LE, H5T_NATIVE_DOUBLE, k->D,
                         (size_t)k->Z, k->W);
@@ -518,12 +558,18 @@ static int write_task(writer *w, const ckr_synth_opts *o, hid_t tasks, const syn
         if (rc == 0 && o->n_val)
             rc = dset_write(w, g, gpath, "val_labels", H5T_STD_U8LE, H5T_NATIVE_UINT8, o->n_val,
                             C, st->Y_va);
+        if (rc == 0 && o->n_test)
+            rc = dset_write(w, g, gpath, "test_labels", H5T_STD_U8LE, H5T_NATIVE_UINT8,
+                            o->n_test, C, st->Y_te);
     } else if (rc == 0) {
         rc = dset_write(w, g, gpath, "train_labels", H5T_STD_I32LE, H5T_NATIVE_INT, o->n_train,
                         0, st->y_tr);
         if (rc == 0 && o->n_val)
             rc = dset_write(w, g, gpath, "val_labels", H5T_STD_I32LE, H5T_NATIVE_INT, o->n_val, 0,
                             st->y_va);
+        if (rc == 0 && o->n_test)
+            rc = dset_write(w, g, gpath, "test_labels", H5T_STD_I32LE, H5T_NATIVE_INT, o->n_test,
+                            0, st->y_te);
     }
     H5Gclose(g);
     return rc;
@@ -532,10 +578,13 @@ static int write_task(writer *w, const ckr_synth_opts *o, hid_t tasks, const syn
 static int write_root_attrs(writer *w, const ckr_synth_opts *o)
 {
     char desc[256];
-    snprintf(desc, sizeof desc,
-             "ckpts=%d tasks=%d classes=%d train=%zu val=%zu dim=%zu multilabel=%d logits=%d "
-             "z=%d seed=%lu", o->n_ckpts, o->n_tasks, o->n_classes, o->n_train, o->n_val, o->dim,
-             o->multilabel, o->logits, o->z_source, o->seed);
+    int len = snprintf(desc, sizeof desc,
+                       "ckpts=%d tasks=%d classes=%d train=%zu val=%zu dim=%zu multilabel=%d "
+                       "logits=%d z=%d seed=%lu", o->n_ckpts, o->n_tasks, o->n_classes,
+                       o->n_train, o->n_val, o->dim, o->multilabel, o->logits, o->z_source,
+                       o->seed);
+    if (o->n_test && len > 0 && (size_t)len < sizeof desc) /* absent when 0: same bytes as before */
+        snprintf(desc + len, sizeof desc - (size_t)len, " test=%zu", o->n_test);
     int rc = attr_string(w, w->file, "/", "format", CKR_ZOO_FORMAT);
     if (rc == 0)
         rc = attr_int(w, w->file, "/", "format_version", CKR_ZOO_VERSION);

@@ -344,7 +344,10 @@ static void check_labels(hid_t g, const char *tpath, const char *name, int requi
     char path[CKR_ZOO_OBJ_MAX];
     join_path(path, sizeof path, tpath, name);
     const int ml = td->kind == CKR_MULTILABEL;
-    const char *shape = ml ? "[N, num_classes] of 0/1" : "[N] class indices";
+    /* rows: N (train), M (val) or T (test, schema 1.1) */
+    const char rows = name[0] == 'v' ? 'M' : name[0] == 't' && name[1] == 'e' ? 'T' : 'N';
+    char shape[40];
+    snprintf(shape, sizeof shape, ml ? "[%c, num_classes] of 0/1" : "[%c] class indices", rows);
     ckr_h5_dinfo di;
     hid_t d;
     *n = 0;
@@ -399,25 +402,26 @@ int ckr_zoo_check_task(hid_t tasks, const char *task, int read_data, int keep_la
     read_num_classes(g, path, td, r);
     int kind_ok = read_kind(g, path, td, r);
     td->meta_ok = kind_ok && td->num_classes > 0;
-    int train_state = 0, val_state = 0;
+    int train_state = 0, val_state = 0, test_state = 0;
     if (!ckr_zrep_stop(r))
         check_labels(g, path, "train_labels", 1, read_data, td,
                      keep_labels ? &td->train : NULL, &td->n_train, &train_state, r);
     if (!ckr_zrep_stop(r))
         check_labels(g, path, "val_labels", 0, read_data, td, keep_labels ? &td->val : NULL,
                      &td->n_val, &val_state, r);
+    /* schema 1.1: the held-out test split, same rules as val */
+    if (!ckr_zrep_stop(r))
+        check_labels(g, path, "test_labels", 0, read_data, td, keep_labels ? &td->test : NULL,
+                     &td->n_test, &test_state, r);
     td->val_state = val_state;
     if (val_state != 1)
         td->n_val = 0;
+    td->test_state = test_state;
+    if (test_state != 1)
+        td->n_test = 0;
     H5Gclose(g);
-    if (r->count > before && keep_labels) {
-        free(td->train.y);
-        free(td->train.Y);
-        free(td->val.y);
-        free(td->val.Y);
-        memset(&td->train, 0, sizeof td->train);
-        memset(&td->val, 0, sizeof td->val);
-    }
+    if (r->count > before && keep_labels)
+        ckr_zoo_taskdata_free(td);
     return r->count - before;
 }
 
@@ -425,22 +429,37 @@ void ckr_zoo_taskdata_free(ckr_zoo_taskdata *td)
 {
     if (!td)
         return;
-    free(td->train.y);
-    free(td->train.Y);
-    free(td->val.y);
-    free(td->val.Y);
-    memset(&td->train, 0, sizeof td->train);
-    memset(&td->val, 0, sizeof td->val);
+    ckr_labels *sets[3] = {&td->train, &td->val, &td->test};
+    for (int i = 0; i < 3; i++) {
+        free(sets[i]->y);
+        free(sets[i]->Y);
+        memset(sets[i], 0, sizeof *sets[i]);
+    }
 }
 
 /* ---- pairs ------------------------------------------------------------ */
 
 /* Dimensions learned so far in a pair group (0 = unknown). */
 typedef struct {
-    size_t n, d, m, z, h;
-    char n_what[CKR_ZOO_OBJ_MAX], m_what[CKR_ZOO_OBJ_MAX]; /* where n and m come from */
-    int has_val_features, has_train_logits, has_top_weights;
+    size_t n, d, m, t, z, h;
+    /* where n, m and t come from */
+    char n_what[CKR_ZOO_OBJ_MAX], m_what[CKR_ZOO_OBJ_MAX], t_what[CKR_ZOO_OBJ_MAX];
+    int has_val_features, has_test_features, has_train_logits, has_top_weights;
 } pair_dims;
+
+/* An optional split besides train: val (schema 1.0) or test (schema 1.1).
+ * Both follow the same rules; only names and the fields they fill differ. */
+typedef struct {
+    int test;                                /* 0 val, 1 test */
+    const char *word;                        /* "val" */
+    const char *features, *logits, *labels;  /* dataset names */
+    const char *feat_shape, *logit_shape;    /* "[M, D]", "[M, Z]" */
+} split_names;
+
+static const split_names VAL_SPLIT = {0, "val", "val_features", "val_logits", "val_labels",
+                                      "[M, D]", "[M, Z]"};
+static const split_names TEST_SPLIT = {1, "test", "test_features", "test_logits", "test_labels",
+                                       "[T, D]", "[T, Z]"};
 
 /* Read a usable dataset into m (or into a scratch buffer freed at once when
  * keep is 0), closing d. */
@@ -481,34 +500,71 @@ static void check_train_features(hid_t g, const char *ppath, const char *task,
     read_and_close(d, path, &di, &p->train_features, keep, r);
 }
 
-static void check_val_features(hid_t g, const char *ppath, const char *task,
-                               const ckr_zoo_taskdata *td, pair_dims *pd, ckr_pair *p,
-                               int keep, ckr_zrep *r)
+/* val_features or test_features: rows = the task's labels of the split,
+ * columns = D of train_features. */
+static void check_split_features(hid_t g, const char *ppath, const char *task,
+                                 const ckr_zoo_taskdata *td, const split_names *sp,
+                                 pair_dims *pd, ckr_matrix *out, int keep, ckr_zrep *r)
 {
+    const int is_test = sp->test;
+    const int state = is_test ? td->test_state : td->val_state;
+    const size_t nlab = is_test ? td->n_test : td->n_val;
+    size_t *rows = is_test ? &pd->t : &pd->m;
+    char *what = is_test ? pd->t_what : pd->m_what;
     char path[CKR_ZOO_OBJ_MAX];
-    join_path(path, sizeof path, ppath, "val_features");
+    join_path(path, sizeof path, ppath, sp->features);
     ckr_h5_dinfo di;
     hid_t d;
-    if (open_numeric(g, ppath, "val_features", 0, 2, "[M, D]", &d, &di, r) != 1)
+    if (open_numeric(g, ppath, sp->features, 0, 2, sp->feat_shape, &d, &di, r) != 1)
         return;
-    pd->has_val_features = 1;
-    if (td->exists && td->val_state == 0)
-        ckr_zrep_add(r, CKR_EFORMAT, path, "is present but task /tasks/%s has no val_labels",
-                     task);
-    else if (td->val_state == 1 && di.dims[0] != td->n_val)
-        ckr_zrep_add(r, CKR_EFORMAT, path, "has %llu rows, task /tasks/%s has %zu val_labels",
-                     (unsigned long long)di.dims[0], task, td->n_val);
-    if (td->val_state == 1) {
-        pd->m = td->n_val;
-        snprintf(pd->m_what, sizeof pd->m_what, "the val labels of /tasks/%s", task);
+    if (is_test)
+        pd->has_test_features = 1;
+    else
+        pd->has_val_features = 1;
+    if (td->exists && state == 0)
+        ckr_zrep_add(r, CKR_EFORMAT, path, "is present but task /tasks/%s has no %s", task,
+                     sp->labels);
+    else if (state == 1 && di.dims[0] != nlab)
+        ckr_zrep_add(r, CKR_EFORMAT, path, "has %llu rows, task /tasks/%s has %zu %s",
+                     (unsigned long long)di.dims[0], task, nlab, sp->labels);
+    if (state == 1) {
+        *rows = nlab;
+        snprintf(what, CKR_ZOO_OBJ_MAX, "the %s labels of /tasks/%s", sp->word, task);
     } else {
-        pd->m = (size_t)di.dims[0];
-        snprintf(pd->m_what, sizeof pd->m_what, "the rows of val_features");
+        *rows = (size_t)di.dims[0];
+        snprintf(what, CKR_ZOO_OBJ_MAX, "the rows of %s", sp->features);
     }
     if (pd->d && di.dims[1] != pd->d)
         ckr_zrep_add(r, CKR_EFORMAT, path, "has %llu columns, train_features has %zu",
                      (unsigned long long)di.dims[1], pd->d);
-    read_and_close(d, path, &di, &p->val_features, keep, r);
+    read_and_close(d, path, &di, out, keep, r);
+}
+
+/* val_logits or test_logits: rows as the split's features, Z as train_logits. */
+static void check_split_logits(hid_t g, const char *ppath, const split_names *sp,
+                               const pair_dims *pd, ckr_matrix *out, int keep, ckr_zrep *r)
+{
+    const int is_test = sp->test;
+    const int has_feat = is_test ? pd->has_test_features : pd->has_val_features;
+    const size_t rows = is_test ? pd->t : pd->m;
+    const char *what = is_test ? pd->t_what : pd->m_what;
+    char path[CKR_ZOO_OBJ_MAX];
+    ckr_h5_dinfo di;
+    hid_t d;
+    join_path(path, sizeof path, ppath, sp->logits);
+    if (open_numeric(g, ppath, sp->logits, 0, 2, sp->logit_shape, &d, &di, r) != 1)
+        return;
+    if (!has_feat)
+        ckr_zrep_add(r, CKR_EFORMAT, path, "is present but %s is absent", sp->features);
+    else if (rows && di.dims[0] != rows)
+        ckr_zrep_add(r, CKR_EFORMAT, path, "has %llu rows, expected %zu (%s)",
+                     (unsigned long long)di.dims[0], rows, what);
+    if (!pd->has_train_logits)
+        ckr_zrep_add(r, CKR_EFORMAT, path, "is present but train_logits is absent");
+    else if (pd->z && di.dims[1] != pd->z)
+        ckr_zrep_add(r, CKR_EFORMAT, path, "has %llu columns, train_logits has %zu",
+                     (unsigned long long)di.dims[1], pd->z);
+    read_and_close(d, path, &di, out, keep, r);
 }
 
 static void check_logits(hid_t g, const char *ppath, pair_dims *pd, ckr_pair *p, int keep,
@@ -528,22 +584,13 @@ static void check_logits(hid_t g, const char *ppath, pair_dims *pd, ckr_pair *p,
             ckr_zrep_add(r, CKR_EFORMAT, path, "has 0 columns");
         read_and_close(d, path, &di, &p->train_logits, keep, r);
     }
-    if (ckr_zrep_stop(r))
-        return;
-    join_path(path, sizeof path, ppath, "val_logits");
-    if (open_numeric(g, ppath, "val_logits", 0, 2, "[M, Z]", &d, &di, r) != 1)
-        return;
-    if (!pd->has_val_features)
-        ckr_zrep_add(r, CKR_EFORMAT, path, "is present but val_features is absent");
-    else if (pd->m && di.dims[0] != pd->m)
-        ckr_zrep_add(r, CKR_EFORMAT, path, "has %llu rows, expected %zu (%s)",
-                     (unsigned long long)di.dims[0], pd->m, pd->m_what);
-    if (!pd->has_train_logits)
-        ckr_zrep_add(r, CKR_EFORMAT, path, "is present but train_logits is absent");
-    else if (pd->z && di.dims[1] != pd->z)
-        ckr_zrep_add(r, CKR_EFORMAT, path, "has %llu columns, train_logits has %zu",
-                     (unsigned long long)di.dims[1], pd->z);
-    read_and_close(d, path, &di, &p->val_logits, keep, r);
+    if (!ckr_zrep_stop(r))
+        check_split_logits(g, ppath, &VAL_SPLIT, pd, &p->val_logits, keep, r);
+    if (!ckr_zrep_stop(r)) {
+        /* checked like val_logits, never kept: ckr_pair has no field for it */
+        ckr_matrix test_logits = {0, 0, NULL};
+        check_split_logits(g, ppath, &TEST_SPLIT, pd, &test_logits, 0, r);
+    }
 }
 
 static void check_top_layer(hid_t g, const char *ppath, pair_dims *pd, ckr_pair *p, int keep,
@@ -606,6 +653,7 @@ static void free_pair_data(ckr_pair *p)
 {
     free(p->train_features.data);
     free(p->val_features.data);
+    free(p->test_features.data);
     free(p->train_logits.data);
     free(p->val_logits.data);
     free(p->top_weights.data);
@@ -661,7 +709,9 @@ int ckr_zoo_check_pair(hid_t file, const char *ckpt, const char *task,
     const int k = keep != NULL;
     check_train_features(g, ppath, task, td, &pd, &tmp, k, r);
     if (!ckr_zrep_stop(r))
-        check_val_features(g, ppath, task, td, &pd, &tmp, k, r);
+        check_split_features(g, ppath, task, td, &VAL_SPLIT, &pd, &tmp.val_features, k, r);
+    if (!ckr_zrep_stop(r))
+        check_split_features(g, ppath, task, td, &TEST_SPLIT, &pd, &tmp.test_features, k, r);
     if (!ckr_zrep_stop(r))
         check_logits(g, ppath, &pd, &tmp, k, r);
     if (!ckr_zrep_stop(r))
@@ -679,6 +729,7 @@ cleanup:
     if (keep && r->count == before) {
         keep->train_features = tmp.train_features;
         keep->val_features = tmp.val_features;
+        keep->test_features = tmp.test_features;
         keep->train_logits = tmp.train_logits;
         keep->val_logits = tmp.val_logits;
         keep->top_weights = tmp.top_weights;

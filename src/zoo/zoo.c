@@ -184,6 +184,7 @@ static int scan_tasks(ckr_zoo *zoo, ckr_err *err)
         ti->num_classes = td.num_classes;
         ti->n_train = td.n_train;
         ti->n_val = td.n_val;
+        ti->n_test = td.n_test;
         if (r.count)
             ckr_zoo_copy_str(ti->problem, sizeof ti->problem, r.first_msg);
     }
@@ -274,6 +275,7 @@ static void describe_pair(hid_t cg, const char *task_name, const ckr_task_info *
     pi->shape.d = dset_dim(g, "train_features", 2, 1);
     pi->shape.z = dset_dim(g, "train_logits", 2, 1);
     pi->shape.n_val = dset_dim(g, "val_features", 2, 0);
+    pi->n_test = dset_dim(g, "test_features", 2, 0);
     double v;
     if (ckr_h5_attr_double(g, "finetune_accuracy", &v) == CKR_ATTR_OK && isfinite(v)) {
         pi->has_gt = 1;
@@ -436,6 +438,10 @@ int ckr_zoo_read_pair(ckr_zoo *zoo, const char *ckpt, const char *task, ckr_pair
         out->val = td.val;
         memset(&td.val, 0, sizeof td.val);
     }
+    if (out->test_features.data) { /* so do test labels with test features (1.1) */
+        out->test = td.test;
+        memset(&td.test, 0, sizeof td.test);
+    }
     ckr_zoo_taskdata_free(&td);
     if (!out->ckpt || !out->task) {
         ckr_pair_free(out);
@@ -452,8 +458,11 @@ void ckr_pair_free(ckr_pair *pair)
     free(pair->train.Y);
     free(pair->val.y);
     free(pair->val.Y);
+    free(pair->test.y);
+    free(pair->test.Y);
     free(pair->train_features.data);
     free(pair->val_features.data);
+    free(pair->test_features.data);
     free(pair->train_logits.data);
     free(pair->val_logits.data);
     free(pair->top_weights.data);

@@ -27,6 +27,7 @@ typedef struct ckr_task_info {
     ckr_task_kind kind;
     int num_classes;        /* 0 when unreadable (then `problem` says why) */
     size_t n_train, n_val;  /* label counts; n_val 0 when absent */
+    size_t n_test;          /* test_labels count (schema 1.1); 0 when absent */
     char problem[512];      /* "" when the task group is well-formed */
 } ckr_task_info;
 
@@ -41,6 +42,7 @@ typedef struct ckr_pair_info {
     ckr_pair_shape shape;   /* n, d, z (0 = no logits), n_val (0 = no val), C, kind */
     int has_gt;
     double finetune_accuracy;
+    size_t n_test;          /* rows of test_features (schema 1.1); 0 when absent */
 } ckr_pair_info;
 
 /* Open path read-only with the MPI-IO driver on comm, check the root
@@ -86,6 +88,7 @@ typedef struct ckr_synth_opts {
     int logits;            /* write source logits (1) */
     int z_source;          /* source classes */
     unsigned long seed;
+    size_t n_test;         /* held-out test samples per task (schema 1.1); 0 = none */
 } ckr_synth_opts;
 void ckr_synth_defaults(ckr_synth_opts *o);
 int ckr_synth_write(const char *path, const ckr_synth_opts *o, ckr_err *err);

@@ -1,0 +1,179 @@
+/* cmd_gt.c -- `ckptrank groundtruth ZOO --sweep SPEC`: build ground truth
+ * with the tool's own trainers and write it into the zoo. */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckptrank/ckptrank.h"
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "methods/method.h"
+#include "report/results.h"
+#include "zoo/gtwrite.h"
+
+typedef struct gt_args {
+    const char *sweep, *out, *csv;
+    uint64_t seed;
+    int force, no_progress;
+} gt_args;
+
+static const cli_opt gt_opts[] = {
+    { "sweep", 0, OPT_STR, offsetof(gt_args, sweep), "SPEC",
+      "one method spec, usually a sweep, e.g. finetune:lr=0.001|0.01|0.1,steps=500|1000" },
+    { "force", 'f', OPT_FLAG, offsetof(gt_args, force), NULL, "overwrite existing finetune_accuracy" },
+    { "output", 'o', OPT_STR, offsetof(gt_args, out), "FILE", "also keep the sweep's results file" },
+    { "csv", 0, OPT_STR, offsetof(gt_args, csv), "FILE", "also write the sweep's scores CSV" },
+    { "seed", 's', OPT_U64, offsetof(gt_args, seed), "N", "base seed (default 0)" },
+    { "no-progress", 0, OPT_FLAG, offsetof(gt_args, no_progress), NULL, "no progress lines on stderr" },
+    { NULL, 0, 0, 0, NULL, NULL },
+};
+
+static const char gt_about[] =
+    "Fine-tune every (checkpoint, task) pair of ZOO over the grid of SPEC (spread over\n"
+    "the MPI ranks like any run), select per pair the grid point with the best\n"
+    "validation accuracy (trained on the train split only), and write as the pair's\n"
+    "finetune_accuracy that model's accuracy on the pair's held-out test split\n"
+    "(schema 1.1 test_features/test_labels) or, when the pair has none, its\n"
+    "validation accuracy. Also written: finetune_selected, finetune_source, and the\n"
+    "root attributes groundtruth_sweep and groundtruth_protocol. Refuses to\n"
+    "overwrite existing ground truth without --force.";
+
+static const char gt_protocol[] =
+    "grid point selected per pair on validation accuracy (trained on train only); "
+    "finetune_accuracy = that model's test-split accuracy (finetune_source=test), "
+    "or its validation accuracy when the pair has no test split (finetune_source=val)";
+
+/* The sweep must be one spec (all grid points share one sweep text). */
+static int check_one_spec(const char *spec)
+{
+    ckr_spec *s = NULL;
+    size_t n = 0;
+    ckr_err err = { 0, "" };
+    if (ckr_spec_parse_list(spec, &s, &n, &err) != 0) {
+        fprintf(stderr, "ckptrank groundtruth: %s\n", err.msg);
+        return -1;
+    }
+    int ok = 1;
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(s[i].sweep, s[0].sweep) != 0 || !s[0].sweep[0])
+            ok = 0;
+    free(s);
+    if (!ok)
+        fprintf(stderr, "ckptrank groundtruth: --sweep takes one method spec (a sweep or a single spec)\n");
+    return ok ? 0 : -1;
+}
+
+/* Rows that decide the ground truth: sweep summaries, or the single spec's rows. */
+static size_t collect_updates(const ckr_results *r, ckr_gt_update *u, size_t *n_failed)
+{
+    size_t n = 0;
+    *n_failed = 0;
+    for (size_t i = 0; i < r->n_scores; i++) {
+        const ckr_score_row *s = &r->scores[i];
+        int decisive = s->sweep[0] ? strcmp(s->method, s->sweep) == 0 : 1;
+        if (!decisive)
+            continue;
+        if (strcmp(s->status, "ok") != 0) {
+            fprintf(stderr, "ckptrank groundtruth: %s / %s: %s: %s (left without ground truth)\n",
+                    s->ckpt, s->task, s->status, s->message);
+            (*n_failed)++;
+            continue;
+        }
+        ckr_gt_update *g = &u[n++];
+        snprintf(g->ckpt, sizeof g->ckpt, "%s", s->ckpt);
+        snprintf(g->task, sizeof g->task, "%s", s->task);
+        int test = isfinite(s->heldout);
+        g->accuracy = test ? s->heldout : s->score;
+        snprintf(g->source, sizeof g->source, "%s", test ? "test" : "val");
+        const char *sel = strstr(s->info, ": ");
+        snprintf(g->selected, sizeof g->selected, "%s", s->sweep[0] && sel ? sel + 2 : s->method);
+    }
+    return n;
+}
+
+static int write_ground_truth(const char *zoo, const char *results, const char *sweep, int force)
+{
+    ckr_results r;
+    ckr_err err = { 0, "" };
+    if (ckr_results_read_h5(results, &r, &err) != 0) {
+        fprintf(stderr, "ckptrank groundtruth: %s\n", err.msg);
+        return CKR_EXIT_ERROR;
+    }
+    ckr_gt_update *u = calloc(r.n_scores + 1, sizeof *u);
+    size_t n_failed = 0, n = u ? collect_updates(&r, u, &n_failed) : 0;
+    int status = CKR_EXIT_OK;
+    if (n == 0) {
+        fprintf(stderr, "ckptrank groundtruth: no pair produced an accuracy; %s left unchanged\n", zoo);
+        status = CKR_EXIT_ALL_FAILED;
+    } else if (ckr_zoo_write_ground_truth(zoo, u, n, sweep, gt_protocol, force, &err) != 0) {
+        fprintf(stderr, "ckptrank groundtruth: %s\n", err.msg);
+        status = err.code == CKR_EARG ? CKR_EXIT_USAGE : CKR_EXIT_ERROR;
+    } else {
+        printf("%-24s %-20s %9s %-5s %s\n", "checkpoint", "task", "accuracy", "split", "selected");
+        for (size_t i = 0; i < n; i++)
+            printf("%-24s %-20s %9.4f %-5s %s\n", u[i].ckpt, u[i].task, u[i].accuracy, u[i].source,
+                   u[i].selected);
+        printf("wrote finetune_accuracy of %zu pairs into %s (%zu failed)\n", n, zoo, n_failed);
+    }
+    free(u);
+    ckr_results_free(&r);
+    return status;
+}
+
+int ckr_cmd_groundtruth(int argc, char **argv, MPI_Comm comm)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    gt_args a;
+    memset(&a, 0, sizeof a);
+    char *pos[1];
+    int npos = 0;
+    int prc = cli_parse(argc, argv, gt_opts, &a, pos, 1, &npos);
+    if (prc == CLI_HELP) {
+        if (rank == 0)
+            cli_print_help(stdout, "ckptrank groundtruth ZOO --sweep SPEC [options]", gt_about, gt_opts);
+        return CKR_EXIT_OK;
+    }
+    if (prc == CLI_OK && (npos != 1 || !a.sweep)) {
+        if (rank == 0)
+            fprintf(stderr, "ckptrank groundtruth: expected ZOO and --sweep SPEC (see --help)\n");
+        prc = CLI_USAGE;
+    }
+    if (prc == CLI_OK && check_one_spec(a.sweep) != 0)
+        prc = CLI_USAGE;
+    if (prc != CLI_OK)
+        return CKR_EXIT_USAGE;
+
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.groundtruth.%ld.h5", pos[0], (long)getpid());
+    char cmdline[2048], full[2100];
+    ckr_cli_join_argv(argc, argv, cmdline, sizeof cmdline);
+    snprintf(full, sizeof full, "ckptrank %s", cmdline);
+    ckptrank_run_opts o;
+    ckptrank_run_defaults(&o);
+    o.zoo_path = pos[0];
+    o.methods = a.sweep;
+    o.out_h5 = a.out ? a.out : tmp;
+    o.csv_path = a.csv;
+    o.seed = a.seed;
+    o.progress = !a.no_progress;
+    o.print_table = 0;
+    o.command_line = full;
+    ckptrank_run_summary sum;
+    ckr_err err = { 0, "" };
+    int rc = ckptrank_run(comm, &o, &sum, &err);
+    MPI_Barrier(comm); /* every rank has closed the zoo before rank 0 writes it */
+    if (rank != 0)
+        return rc ? CKR_EXIT_ERROR : CKR_EXIT_OK;
+    if (rc) {
+        fprintf(stderr, "ckptrank groundtruth: %s\n", err.msg);
+        return rc == CKR_EARG ? CKR_EXIT_USAGE : CKR_EXIT_ERROR;
+    }
+    int status = write_ground_truth(pos[0], o.out_h5, a.sweep, a.force);
+    if (!a.out)
+        unlink(tmp);
+    return status;
+}

@@ -1,0 +1,214 @@
+/* finetune.c -- early-stopped fine-tuning baselines (VTAB recipe), METHODS.md s5.
+ *
+ * Network: features -> dense(H) -> ReLU -> dense(C) -> softmax (multilabel:
+ * C sigmoids with per-label binary cross-entropy), loss = mean cross-entropy
+ * (+ (l2/2)||W||^2, default 0: no weight decay).
+ * Hidden layer start:
+ *   init=auto (default) and the pair has a checkpoint top layer
+ *   (top_weights D x H0, top_bias H0) and hidden is 0 or H0: the hidden
+ *   layer starts as that layer, so the network is fine-tuned from the
+ *   checkpoint (info "init=top").  With standardize=1 the layer is folded
+ *   into standardised coordinates (W' = diag(sd) W, b' = b + mu W), so the
+ *   starting function of the raw features is exactly relu(x W + b);
+ *   otherwise (no top layer, another width, or init=scratch) He-normal
+ *   weights from the seeded rng and zero bias (info "init=scratch").
+ *   hidden = 0 means H0 when the top layer is used, else 256.
+ * The softmax head starts at 0.
+ * Training: SGD, momentum 0.9, batch 512 (clipped to n_train), lr 0.01 with
+ * the VTAB step decay (x0.1 after 30%, 60%, 90% of the steps; decay=none
+ * keeps it constant), seeded shuffling with the last partial batch kept.
+ * Length: steps when given (> 0), else epochs * ceil(n_train / batch)
+ * (default 5 epochs).
+ * Splits / score / heldout as linear.c: train on train, score = top-1
+ * accuracy (multilabel: mAP) on val or the seeded stratified 20% hold-out,
+ * heldout = the metric on the test split when present.  Sweeps such as
+ * finetune:lr=0.001|0.01|0.1,steps=500|1000 are expanded by spec.c. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "methods/method.h"
+#include "train/batcher.h"
+#include "train/classifier.h"
+#include "train/split.h"
+#include "util/flops.h"
+
+#define DEFAULT_HIDDEN 256
+
+static const ckr_param_def finetune_params[] = {
+    { "epochs", CKR_PARAM_INT, "5", NULL,
+      "training epochs (steps = epochs * ceil(n_train / batch)) when steps is 0" },
+    { "steps", CKR_PARAM_INT, "0", NULL, "SGD steps; > 0 overrides epochs" },
+    { "lr", CKR_PARAM_DOUBLE, "0.01", NULL, "base learning rate" },
+    { "batch", CKR_PARAM_INT, "512", NULL, "mini-batch size (clipped to n_train)" },
+    { "momentum", CKR_PARAM_DOUBLE, "0.9", NULL, "SGD momentum" },
+    { "hidden", CKR_PARAM_INT, "0", NULL,
+      "hidden width; 0 = that of the checkpoint top layer if present, else 256" },
+    { "init", CKR_PARAM_CHOICE, "auto", "auto|scratch",
+      "auto: start the hidden layer from the pair's top_weights/top_bias when present" },
+    { "decay", CKR_PARAM_CHOICE, "step", "step|none",
+      "step: lr x0.1 at 30/60/90% of the steps (VTAB); none: constant" },
+    { "l2", CKR_PARAM_DOUBLE, "0", NULL, "L2 penalty (l2/2)||W||^2 (0 = no weight decay)" },
+    { "standardize", CKR_PARAM_CHOICE, "1", "1|0",
+      "z-score features with train-split mean / std" },
+    { NULL, 0, NULL, NULL, NULL },
+};
+
+typedef struct ft_cfg {
+    long epochs, steps, batch, hidden;
+    double lr, momentum, l2;
+    int use_top, standardize, step_decay;
+} ft_cfg;
+
+static ft_cfg read_cfg(const ckr_params *p)
+{
+    ft_cfg c;
+    c.epochs = ckr_param_int(p, "epochs");
+    c.steps = ckr_param_int(p, "steps");
+    c.lr = ckr_param_double(p, "lr");
+    c.batch = ckr_param_int(p, "batch");
+    c.momentum = ckr_param_double(p, "momentum");
+    c.hidden = ckr_param_int(p, "hidden");
+    c.use_top = strcmp(ckr_param_str(p, "init"), "auto") == 0;
+    c.step_decay = strcmp(ckr_param_str(p, "decay"), "step") == 0;
+    c.l2 = ckr_param_double(p, "l2");
+    c.standardize = strcmp(ckr_param_str(p, "standardize"), "1") == 0;
+    return c;
+}
+
+static int check_cfg(const ft_cfg *c, ckr_result *res)
+{
+    if (c->epochs < 0 || c->steps < 0 || (c->epochs == 0 && c->steps == 0) || c->batch < 1 ||
+        !(c->lr > 0.0) || c->momentum < 0.0 || c->momentum >= 1.0 || c->hidden < 0 ||
+        c->l2 < 0.0)
+        return ckr_result_fail(res, CKR_EARG, NULL,
+                               "finetune: need epochs >= 0 and steps >= 0 (not both 0), "
+                               "batch >= 1, lr > 0, 0 <= momentum < 1, hidden >= 0, l2 >= 0");
+    return 0;
+}
+
+static double finetune_cost(const ckr_pair_shape *s, const ckr_params *p)
+{
+    double H = ckr_param_int(p, "hidden") > 0 ? (double)ckr_param_int(p, "hidden")
+                                              : DEFAULT_HIDDEN;
+    double C = s->num_classes > 0 ? s->num_classes : 1, B = (double)ckr_param_int(p, "batch");
+    double n = (double)s->n;
+    B = B > n ? n : B;
+    double steps = (double)ckr_param_int(p, "steps");
+    if (steps <= 0)
+        steps = ceil(n / (B > 0 ? B : 1)) * (double)ckr_param_int(p, "epochs");
+    double per_row = 4.0 * (double)s->d * H + 6.0 * H * C;
+    return steps * B * per_row + 2.0 * (double)s->n_val * ((double)s->d * H + H * C);
+}
+
+/* Whether the checkpoint's top layer starts the hidden layer, and H. */
+static size_t hidden_width(const ckr_pair *pair, const ft_cfg *c, int *from_top)
+{
+    size_t H0 = pair->top_weights.data ? pair->top_weights.cols : 0;
+    *from_top = c->use_top && H0 > 0 && pair->top_weights.rows == pair->train_features.cols &&
+                (c->hidden == 0 || (size_t)c->hidden == H0);
+    if (*from_top)
+        return H0;
+    return c->hidden > 0 ? (size_t)c->hidden : DEFAULT_HIDDEN;
+}
+
+/* Hidden layer = checkpoint top layer, folded into standardised coordinates. */
+static void load_top(ckr_clf *clf, const ckr_pair *pair, const ckr_split *sp)
+{
+    const ckr_mlp *m = &clf->net;
+    size_t D = m->dim[0], H = m->dim[1];
+    double *W = clf->theta + m->w_off[0], *b = clf->theta + m->b_off[0];
+    const double *W0 = pair->top_weights.data;
+    for (size_t h = 0; h < H; h++)
+        b[h] = pair->top_bias ? pair->top_bias[h] : 0.0;
+    for (size_t d = 0; d < D; d++)
+        for (size_t h = 0; h < H; h++) {
+            double w = W0[d * H + h];
+            if (sp->mu) {
+                b[h] += sp->mu[d] * w;
+                w /= sp->isd[d];
+            }
+            W[d * H + h] = w;
+        }
+    ckr_flops_add((sp->mu ? 3.0 : 0.0) * (double)D * (double)H);
+}
+
+static size_t total_steps(const ft_cfg *c, size_t n)
+{
+    if (c->steps > 0)
+        return (size_t)c->steps;
+    size_t bsz = (size_t)c->batch < n ? (size_t)c->batch : n;
+    return ckr_steps_per_epoch(n, bsz) * (size_t)c->epochs;
+}
+
+static int fail_from(ckr_result *res, int rc, const ckr_clf *clf, const ckr_err *err)
+{
+    return ckr_result_fail(res, rc, clf->diverged ? "diverged" : NULL, "%s", err->msg);
+}
+
+static int finetune_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng,
+                          ckr_result *res)
+{
+    ft_cfg c = read_cfg(p);
+    int rc = check_cfg(&c, res), from_top = 0;
+    if (rc)
+        return rc;
+    ckr_split sp;
+    ckr_clf clf;
+    ckr_err err = { 0, "" };
+    memset(&clf, 0, sizeof clf);
+    if ((rc = ckr_split_make(pair, c.standardize, rng, &sp, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    size_t H = hidden_width(pair, &c, &from_top);
+    size_t dim[3] = { sp.train.D, H, (size_t)pair->num_classes };
+    size_t bsz = (size_t)c.batch < sp.train.n ? (size_t)c.batch : sp.train.n;
+    ckr_sgd_opts o = { .lr = c.lr, .momentum = c.momentum, .batch = bsz,
+                       .steps = total_steps(&c, sp.train.n),
+                       .sched = c.step_decay ? CKR_LR_STEP : CKR_LR_CONSTANT };
+    ckr_sgd_stats st;
+    ckr_clf_eval ev, te;
+    if ((rc = ckr_clf_create(&clf, 2, dim, pair->kind, c.l2, bsz, &err))) {
+        rc = fail_from(res, rc, &clf, &err);
+        goto cleanup;
+    }
+    ckr_mlp_init(&clf.net, clf.theta, rng, 1);
+    if (from_top)
+        load_top(&clf, pair, &sp);
+    if ((rc = ckr_clf_train_sgd(&clf, &sp.train, &o, rng, &st, &err)) ||
+        (rc = ckr_clf_evaluate(&clf, &sp.eval, &ev, &err))) {
+        rc = fail_from(res, rc, &clf, &err);
+        goto cleanup;
+    }
+    if (isnan(ev.metric)) {
+        rc = ckr_result_fail(res, CKR_EDATA, "no-positives",
+                             "the %s split has no positive label to rank", ckr_split_eval_name(&sp));
+        goto cleanup;
+    }
+    if (sp.test.n > 0) {
+        if ((rc = ckr_clf_evaluate(&clf, &sp.test, &te, &err))) {
+            rc = fail_from(res, rc, &clf, &err);
+            goto cleanup;
+        }
+        res->heldout = te.metric;
+    }
+    snprintf(res->info, sizeof res->info,
+             "init=%s H=%zu steps=%zu batch=%zu lr=%g decay=%s train_loss=%.4g eval=%s "
+             "n_eval=%zu eval_loss=%.4g metric=%s",
+             from_top ? "top" : "scratch", H, st.steps, bsz, c.lr, c.step_decay ? "step" : "none",
+             st.last_loss, ckr_split_eval_name(&sp), ev.n, ev.loss,
+             pair->kind == CKR_MULTILABEL ? "mAP" : "top1");
+    rc = ckr_result_ok(res, ev.metric);
+cleanup:
+    ckr_clf_destroy(&clf);
+    ckr_split_free(&sp);
+    return rc;
+}
+
+const ckr_method ckr_method_finetune = {
+    .name = "finetune",
+    .summary = "fine-tune a hidden layer (from the checkpoint's top layer when present) + "
+               "softmax head with SGD momentum and VTAB step decay; score = val accuracy",
+    .params = finetune_params,
+    .cost = finetune_cost,
+    .score = finetune_score,
+};

@@ -1,0 +1,202 @@
+/* gbc.c -- GBC, Gaussian Bhattacharyya Coefficient (Pándy et al., CVPR 2022),
+ * METHODS.md section 10 (google-research stable_transfer gbc.py).
+ *
+ * 1. PCA of the features to d = min(`pca`, D, N) dimensions (default 64;
+ *    scikit-learn PCA(n_components=d, svd_solver='full') semantics through
+ *    linalg/pca.h, kept in double precision; `pca=0`: the raw features;
+ *    features identical in every row project to 0).
+ * 2. Per class: mean and per-dimension population variance (ddof 0),
+ *    floored at `floor` = 1e-4; cov=spherical: sigma_c^2 = mean over the d
+ *    dimensions of the floored variances (one scalar), cov=diag: the vector.
+ * 3. Bhattacharyya distance with s = (s1 + s2) / 2 (per dimension):
+ *    D_B = 1/8 sum_j (mu1_j - mu2_j)^2 / s_j + 1/2 [log|S| - 1/2 log|S1| - 1/2 log|S2|],
+ *    log|S| = sum_j log s_j; for spherical S = s I in d dimensions,
+ *    log|S| = d log s (logdet=exact, default). logdet=google reproduces
+ *    the reference code, which takes log s once (drops the factor d).
+ * 4. GBC = - sum_{c != c'} exp(-D_B(c, c')) (ordered pairs), in (-C(C-1), 0].
+ * Classes: those present (METHODS.md convention 2); "bad-data" for fewer
+ * than 2. Multilabel: status "unsupported-multilabel" (class Gaussians need
+ * a partition of the samples). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linalg/featstats.h"
+#include "linalg/pca.h"
+#include "methods/method.h"
+#include "util/flops.h"
+
+static const ckr_param_def gbc_params[] = {
+    { "pca", CKR_PARAM_INT, "64", NULL, "PCA dimensions (clamped to min(D, N)); 0 = no PCA" },
+    { "cov", CKR_PARAM_CHOICE, "spherical", "spherical|diag", "class covariance model" },
+    { "logdet", CKR_PARAM_CHOICE, "exact", "exact|google",
+      "spherical log-determinant: d log s (exact) or log s (the reference code)" },
+    { "floor", CKR_PARAM_DOUBLE, "1e-4", NULL, "variance floor per dimension" },
+    { NULL, 0, NULL, NULL, NULL },
+};
+
+static double gbc_cost(const ckr_pair_shape *s, const ckr_params *p)
+{
+    double n = (double)s->n, dd = (double)s->d, c = (double)(s->num_classes > 0 ? s->num_classes : 1);
+    double d = (double)ckr_param_int(p, "pca");
+    if (d <= 0 || d > dd)
+        d = dd;
+    double k = n > dd ? dd : n;
+    double pca = ckr_param_int(p, "pca") > 0 ? n * k * dd + 4.0 / 3.0 * k * k * k + 2.0 * n * dd * d : 0.0;
+    return pca + 5.0 * n * d + 4.0 * c * c * d;
+}
+
+static int gbc_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res)
+{
+    (void)rng;
+    ckr_err err = { 0, "" };
+    int rc = ckr_fs_check_pair(pair, &err);
+    if (rc)
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    if (pair->kind == CKR_MULTILABEL)
+        return ckr_result_fail(res, CKR_EDATA, "unsupported-multilabel",
+                               "GBC needs a partition of the samples into classes");
+    long pca = ckr_param_int(p, "pca");
+    int diag = strcmp(ckr_param_str(p, "cov"), "diag") == 0;
+    int google = strcmp(ckr_param_str(p, "logdet"), "google") == 0;
+    double vfloor = ckr_param_double(p, "floor");
+    if (pca < 0 || !(vfloor > 0.0))
+        return ckr_result_fail(res, CKR_EARG, NULL, "pca must be >= 0 and floor > 0");
+    const double *F = pair->train_features.data;
+    size_t N = pair->train_features.rows, D = pair->train_features.cols;
+    ckr_targets tg;
+    if ((rc = ckr_targets_init(pair, 0, &tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    size_t d = D;
+    if (pca > 0) {
+        d = (size_t)pca;
+        if (d > D)
+            d = D;
+        if (d > N)
+            d = N;
+    }
+    size_t C = (size_t)tg.t;
+    double *mean = NULL, *var = NULL, *logv = NULL, *zeros = NULL;
+    ckr_pca_result pr;
+    memset(&pr, 0, sizeof pr);
+    if (tg.t < 2) {
+        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)", tg.t);
+        goto cleanup;
+    }
+    mean = calloc(C * d, sizeof *mean);
+    var = calloc(C * d, sizeof *var);
+    logv = calloc(C, sizeof *logv);
+    if (!mean || !var || !logv) {
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (N=%zu d=%zu C=%zu)", N, d, C);
+        goto cleanup;
+    }
+    const double *X = F;
+    if (pca > 0) {
+        /* constant features: every score is 0 (the PCA module refuses zero variance) */
+        int constant = 1;
+        for (size_t i = 1; i < N && constant; i++)
+            constant = memcmp(F, F + i * D, D * sizeof *F) == 0;
+        if (constant) {
+            zeros = calloc(N * d, sizeof *zeros);
+            if (!zeros) {
+                rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory");
+                goto cleanup;
+            }
+            X = zeros;
+        } else if ((rc = ckr_pca_fit_transform(F, N, D, (double)d, &pr, &err))) {
+            rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "numerical-error", "%s",
+                                 err.msg);
+            goto cleanup;
+        } else if (pr.d != d) {
+            rc = ckr_result_fail(res, CKR_ENUM, "numerical-error",
+                                 "PCA returned %zu components, expected %zu", pr.d, d);
+            goto cleanup;
+        } else {
+            X = pr.scores;
+        }
+    }
+    /* class means, then population variances (two passes) */
+    for (size_t i = 0; i < N; i++) {
+        double *m = mean + (size_t)tg.map[tg.y[i]] * d;
+        const double *x = X + i * d;
+        for (size_t j = 0; j < d; j++)
+            m[j] += x[j];
+    }
+    for (size_t c = 0; c < C; c++)
+        for (size_t j = 0; j < d; j++)
+            mean[c * d + j] /= (double)tg.count[c];
+    for (size_t i = 0; i < N; i++) {
+        size_t c = (size_t)tg.map[tg.y[i]];
+        const double *x = X + i * d, *m = mean + c * d;
+        double *v = var + c * d;
+        for (size_t j = 0; j < d; j++) {
+            double e = x[j] - m[j];
+            v[j] += e * e;
+        }
+    }
+    for (size_t c = 0; c < C; c++) {
+        double s = 0.0, sl = 0.0;
+        for (size_t j = 0; j < d; j++) {
+            double v = var[c * d + j] / (double)tg.count[c];
+            v = v > vfloor ? v : vfloor;
+            var[c * d + j] = v;
+            s += v;
+            sl += log(v);
+        }
+        if (diag) {
+            logv[c] = sl; /* log |S_c| */
+        } else {
+            var[c * d] = s / (double)d; /* spherical variance in slot 0 */
+            logv[c] = (google ? 1.0 : (double)d) * log(var[c * d]);
+        }
+    }
+    ckr_flops_add(5.0 * (double)N * (double)d + 5.0 * (double)C * (double)d);
+    double sum = 0.0;
+    for (size_t a = 0; a < C; a++) {
+        for (size_t b = a + 1; b < C; b++) {
+            const double *ma = mean + a * d, *mb = mean + b * d;
+            double quad = 0.0, logs = 0.0;
+            if (diag) {
+                const double *va = var + a * d, *vb = var + b * d;
+                for (size_t j = 0; j < d; j++) {
+                    double s = 0.5 * (va[j] + vb[j]), e = ma[j] - mb[j];
+                    quad += e * e / s;
+                    logs += log(s);
+                }
+            } else {
+                double s = 0.5 * (var[a * d] + var[b * d]);
+                for (size_t j = 0; j < d; j++) {
+                    double e = ma[j] - mb[j];
+                    quad += e * e;
+                }
+                quad /= s;
+                logs = (google ? 1.0 : (double)d) * log(s);
+            }
+            double db = quad / 8.0 + 0.5 * (logs - 0.5 * logv[a] - 0.5 * logv[b]);
+            sum += 2.0 * exp(-db);
+        }
+    }
+    ckr_flops_add((double)C * (double)(C - 1) / 2.0 * ((diag ? 6.0 : 3.0) * (double)d + 12.0));
+    snprintf(res->info, sizeof res->info, "%s%s d=%zu%s classes=%zu",
+             diag ? "diag" : "spherical", !diag && google ? "(google)" : "", d,
+             pca > 0 ? " pca" : " raw", C);
+    rc = ckr_result_ok(res, -sum);
+cleanup:
+    ckr_pca_result_free(&pr);
+    free(zeros);
+    free(mean);
+    free(var);
+    free(logv);
+    ckr_targets_free(&tg);
+    return rc;
+}
+
+const ckr_method ckr_method_gbc = {
+    .name = "gbc",
+    .summary = "GBC: Gaussian Bhattacharyya coefficient after PCA to 64 dims (Pandy et al. 2022), "
+               "cov=spherical|diag, variance floor 1e-4; multiclass only",
+    .params = gbc_params,
+    .cost = gbc_cost,
+    .score = gbc_score,
+};

@@ -1,0 +1,251 @@
+/* hscore.c -- H-score (Bao et al., ICIP 2019) and the shrinkage H-score
+ * (Ibrahim et al., "Newer is not always better", 2022), METHODS.md section 8.
+ *
+ * hscore:        H   = tr( pinv(cov_f) cov_g )
+ * hscore_shrink: H_a = tr( pinv(Sigma_a) (1 - a) cov_g ),
+ *                Sigma_a = (1 - a) S + a (tr S / D) I, S = Xc^T Xc / N and a
+ *                the Ledoit-Wolf shrinkage of scikit-learn's LedoitWolf
+ *                (0 when D = 1, as scikit-learn).
+ * cov_f = Xc^T Xc / (N - 1) (Xc = centred features), cov_g the covariance
+ * (ddof 1) of g_i = E[f | y_i] = sum_c (n_c / (N - 1)) d_c d_c^T with
+ * d_c = mu_c - mu; pinv as numpy.linalg.pinv with cut-off `rcond` (default
+ * 1e-15, TLlib) times the largest eigenvalue magnitude, except that the
+ * cut-off is never below max(N, D) * DBL_EPSILON (numpy's matrix_rank
+ * tolerance): smaller eigenvalues are rounding noise of a singular
+ * covariance (duplicated or constant features, N <= D), and inverting them
+ * makes the reference's value depend on the eigen-solver's rounding.
+ *
+ * Computation: one eigen-decomposition of the centred Gram Xc^T Xc (D x D,
+ * when N > D) or kernel Xc Xc^T (N x N, otherwise: same non-zero spectrum),
+ * and C quadratic forms sum_j (v_j . d_c)^2 / lambda_j from the coordinates
+ * of the class vectors in the eigenbasis (no N x D matrix g, no pinv
+ * matrix). The features are centred and divided by their largest |value|
+ * first (both scores are scale-invariant), so huge or tiny scales neither
+ * overflow nor underflow the Gram.
+ *
+ * Classes: those present (METHODS.md convention 2). Multilabel: the mean over
+ * labels of the binary H-score of each label column (positive vs negative
+ * samples, g = E[f | y_c]); labels positive for none or for every sample
+ * carry no information and are left out (status "bad-data" if none remains).
+ * Multiclass needs 2 classes present and N >= 2 ("bad-data" otherwise). */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linalg/dense_more.h"
+#include "linalg/featstats.h"
+#include "methods/method.h"
+#include "util/flops.h"
+
+static const ckr_param_def hscore_params[] = {
+    { "rcond", CKR_PARAM_DOUBLE, "1e-15", NULL,
+      "pinv cut-off relative to the largest eigenvalue (TLlib 1e-15)" },
+    { NULL, 0, NULL, NULL, NULL },
+};
+
+static double hscore_cost(const ckr_pair_shape *s, const ckr_params *p)
+{
+    (void)p;
+    double n = (double)s->n, d = (double)s->d, c = (double)(s->num_classes > 0 ? s->num_classes : 1);
+    double k = n > d ? d : n;
+    double gram = n > d ? n * d * d : n * n * d;
+    return gram + 8.0 / 3.0 * k * k * k + 4.0 * k * k * c + 4.0 * n * d;
+}
+
+static int hscore_core(const ckr_pair *pair, const ckr_params *p, ckr_result *res, int shrink)
+{
+    ckr_err err = { 0, "" };
+    int rc = ckr_fs_check_pair(pair, &err);
+    if (rc)
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    double rcond = ckr_param_double(p, "rcond");
+    if (!(rcond >= 0.0))
+        return ckr_result_fail(res, CKR_EARG, NULL, "rcond must be >= 0");
+    const double *F = pair->train_features.data;
+    size_t N = pair->train_features.rows, D = pair->train_features.cols;
+    if (N < 2)
+        return ckr_result_fail(res, CKR_EDATA, "bad-data", "H-score needs N >= 2 samples");
+    int ml = pair->kind == CKR_MULTILABEL;
+    ckr_targets tg;
+    if ((rc = ckr_targets_init(pair, ml, &tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    size_t T = (size_t)tg.t;
+    int gram = N > D;
+    size_t n = gram ? D : N;
+    double *mu = NULL, *A = NULL, *B = NULL, *w = NULL, *lam = NULL;
+    if (tg.t < (ml ? 1 : 2)) {
+        rc = ckr_result_fail(res, CKR_EDATA, "bad-data",
+                             ml ? "no label with both positive and negative samples"
+                                : "fewer than 2 classes present (%d)",
+                             tg.t);
+        goto cleanup;
+    }
+    mu = malloc(D * sizeof *mu);
+    A = malloc(n * n * sizeof *A);
+    B = malloc(T * n * sizeof *B);
+    w = malloc(n * sizeof *w);
+    lam = malloc(n * sizeof *lam);
+    if (!mu || !A || !B || !w || !lam) {
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (eigenproblem of order %zu)", n);
+        goto cleanup;
+    }
+    ckr_fs_colmean(F, N, D, mu);
+    double amax = ckr_fs_maxabs(F, N, D, mu);
+    double scale = amax > 0.0 ? 1.0 / amax : 1.0;
+    double sum4 = 0.0;
+    if (gram) {
+        if ((rc = ckr_fs_gram(F, D, NULL, N, mu, scale, 0, A, shrink ? &sum4 : NULL)))
+            goto oom;
+        ckr_fs_target_sums(F, D, mu, scale, &tg, B); /* sum of centred rows per target */
+    } else {
+        if ((rc = ckr_fs_kernel(F, D, NULL, N, mu, scale, 0, A)))
+            goto oom;
+        for (size_t i = 0; i < N; i++)
+            sum4 += A[i * N + i] * A[i * N + i]; /* ||z_i||^4 */
+        ckr_flops_add(2.0 * (double)N);
+        /* centred indicators e_c - (n_c/N) 1: Xc^T of them = the target sums */
+        for (size_t r = 0; r < T; r++) {
+            double f0 = -(double)tg.count[r] / (double)N;
+            for (size_t i = 0; i < N; i++)
+                B[r * N + i] = f0;
+        }
+        for (size_t i = 0; i < N; i++) {
+            if (ml) {
+                for (size_t c = 0; c < (size_t)tg.ncols; c++)
+                    if (tg.Y[i * (size_t)tg.ncols + c] && tg.map[c] >= 0)
+                        B[(size_t)tg.map[c] * N + i] += 1.0;
+            } else {
+                B[(size_t)tg.map[tg.y[i]] * N + i] += 1.0;
+            }
+        }
+    }
+    /* Ledoit-Wolf statistics from the (scaled) Gram or kernel: same trace and
+     * Frobenius norm. S = G / N. */
+    double shrinkage = 0.0, mu_s = 0.0;
+    if (shrink) {
+        double tr = 0.0, fro2 = 0.0;
+        for (size_t i = 0; i < n; i++)
+            tr += A[i * n + i];
+        mu_s = tr / (double)N / (double)D; /* tr S / D */
+        double off = 0.0, diag = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < n; j++) {
+                double s = A[i * n + j] / (double)N;
+                if (i == j) {
+                    fro2 += s * s;
+                    if (gram)
+                        diag += (s - mu_s) * (s - mu_s);
+                } else {
+                    off += s * s;
+                }
+            }
+        }
+        fro2 += off;
+        ckr_flops_add(4.0 * (double)n * (double)n);
+        /* delta = ||S - mu I||_F^2 / D; on the kernel path the D - rank zero
+         * eigenvalues of S are not in K, so expand the square instead */
+        double delta = gram ? (off + diag) / (double)D
+                            : (fro2 - 2.0 * mu_s * tr / (double)N + (double)D * mu_s * mu_s) /
+                                  (double)D;
+        double bbar = (sum4 / (double)N - fro2) / ((double)N * (double)D);
+        double b = bbar < delta ? bbar : delta;
+        if (D > 1 && delta > 0.0 && b > 0.0)
+            shrinkage = b / delta;
+        if (shrinkage > 1.0)
+            shrinkage = 1.0;
+    }
+    if (!ckr_all_finite(n * n, A)) {
+        rc = ckr_result_fail(res, CKR_ENUM, "numerical-error", "covariance is not finite");
+        goto cleanup;
+    }
+    if ((rc = ckr_dsyev_project(n, A, w, T, B))) {
+        rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "numerical-error",
+                             "eigen-decomposition of the %zu x %zu covariance failed", n, n);
+        goto cleanup;
+    }
+    /* eigenvalues of cov_f (or Sigma_a) in the scaled units */
+    double lmax = shrink ? shrinkage * mu_s : 0.0;
+    for (size_t j = 0; j < n; j++) {
+        lam[j] = shrink ? (1.0 - shrinkage) * w[j] / (double)N + shrinkage * mu_s
+                        : w[j] / (double)(N - 1);
+        if (fabs(lam[j]) > lmax)
+            lmax = fabs(lam[j]);
+    }
+    /* eigenvalues below max(N, D) * eps * lmax are within the rounding error
+     * of the eigen-solver (numpy.linalg.matrix_rank's tolerance): never
+     * invert them, whatever rcond says */
+    double floor_rc = (double)(N > D ? N : D) * DBL_EPSILON;
+    double cut = (rcond > floor_rc ? rcond : floor_rc) * lmax;
+    size_t kept = 0;
+    for (size_t j = 0; j < n; j++)
+        kept += fabs(lam[j]) > cut;
+    /* quadratic forms: a_cj = v_j . d_c */
+    double total = 0.0;
+    for (size_t r = 0; r < T; r++) {
+        double nc = (double)tg.count[r], q = 0.0;
+        const double *b = B + r * n;
+        for (size_t j = 0; j < n; j++) {
+            if (!(fabs(lam[j]) > cut))
+                continue;
+            double a = gram ? b[j] / nc : sqrt(fabs(w[j])) * b[j] / nc;
+            q += a * a / lam[j];
+        }
+        double weight = ml ? nc * (double)N / (((double)N - nc) * (double)(N - 1))
+                           : nc / (double)(N - 1);
+        total += weight * q;
+    }
+    ckr_flops_add(6.0 * (double)n * (double)T + 4.0 * (double)n);
+    if (shrink)
+        total *= 1.0 - shrinkage;
+    if (ml)
+        total /= (double)T;
+    int w0 = snprintf(res->info, sizeof res->info, "%s N=%zu D=%zu kept=%zu/%zu targets=%zu",
+                      gram ? "gram" : "kernel", N, D, kept, n, T);
+    if (shrink && w0 > 0 && (size_t)w0 < sizeof res->info)
+        snprintf(res->info + w0, sizeof res->info - (size_t)w0, " shrinkage=%.6g", shrinkage);
+    rc = ckr_result_ok(res, total);
+    goto cleanup;
+oom:
+    rc = ckr_result_fail(res, rc, NULL, "out of memory for the Gram/kernel (order %zu)", n);
+cleanup:
+    free(mu);
+    free(A);
+    free(B);
+    free(w);
+    free(lam);
+    ckr_targets_free(&tg);
+    return rc;
+}
+
+static int hscore_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res)
+{
+    (void)rng;
+    return hscore_core(pair, p, res, 0);
+}
+
+static int hscore_shrink_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng,
+                               ckr_result *res)
+{
+    (void)rng;
+    return hscore_core(pair, p, res, 1);
+}
+
+const ckr_method ckr_method_hscore = {
+    .name = "hscore",
+    .summary = "H-score tr(pinv(cov_f) cov_g) (Bao et al. 2019); multilabel: mean of per-label "
+               "binary H-scores",
+    .params = hscore_params,
+    .cost = hscore_cost,
+    .score = hscore_score,
+};
+
+const ckr_method ckr_method_hscore_shrink = {
+    .name = "hscore_shrink",
+    .summary = "shrinkage H-score with the Ledoit-Wolf covariance (Ibrahim et al. 2022); "
+               "multilabel: mean of per-label binary scores",
+    .params = hscore_params,
+    .cost = hscore_cost,
+    .score = hscore_shrink_score,
+};

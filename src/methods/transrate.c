@@ -1,0 +1,113 @@
+/* transrate.c -- TransRate (Huang et al., ICML 2022), METHODS.md section 9.
+ *
+ * TrR = R(Z) - sum_c w_c R(Z_c),  R(Z) = 1/2 log det(I + Z^T Z / (n eps2))
+ * over the n rows of Z (Z_c: the n_c rows of class c).
+ *   variant=canonical (default, the official code Long-Kai/TransRate):
+ *     Z = features centred by the global mean, then each row scaled to unit
+ *     L2 norm (a row equal to the mean stays zero); class subsets are not
+ *     re-centred; w_c = n_c / N.
+ *   variant=tllib (thuml/Transfer-Learning-Library tllib/ranking/transrate):
+ *     centred only, no row normalisation; w_c = 1 / C (C classes present).
+ * eps2 = 1e-4 in both (the official code's eps argument is epsilon^2, TLlib's
+ * 1/(n eps) is the same matrix). No rank normalisation, no projection.
+ * Each log-determinant comes from a Cholesky factor of I + Z^T Z / (n eps2)
+ * (D x D) or, when the set has fewer rows than D, of I + Z Z^T / (n eps2)
+ * (n x n, the same determinant by Sylvester's identity); the matrix is SPD
+ * with eigenvalues >= 1, so the factorisation cannot fail on finite input.
+ *
+ * Classes: those present (METHODS.md convention 2); status "bad-data" for
+ * fewer than 2. Multilabel: status "unsupported-multilabel" (class-
+ * conditional coding rates need a partition of the samples). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linalg/featstats.h"
+#include "methods/method.h"
+#include "util/flops.h"
+
+static const ckr_param_def transrate_params[] = {
+    { "variant", CKR_PARAM_CHOICE, "canonical", "canonical|tllib",
+      "canonical: centre + unit rows + n_c/N weights; tllib: centre only + 1/C weights" },
+    { "eps2", CKR_PARAM_DOUBLE, "1e-4", NULL, "epsilon^2 of the coding rate" },
+    { NULL, 0, NULL, NULL, NULL },
+};
+
+static double transrate_cost(const ckr_pair_shape *s, const ckr_params *p)
+{
+    (void)p;
+    double n = (double)s->n, d = (double)s->d, c = (double)(s->num_classes > 0 ? s->num_classes : 1);
+    double nc = n / c, kc = nc < d ? nc : d, k = n < d ? n : d;
+    return n * k * d + k * k * k / 3.0 + c * (nc * kc * d + kc * kc * kc / 3.0) + 6.0 * n * d;
+}
+
+static int transrate_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng,
+                           ckr_result *res)
+{
+    (void)rng;
+    ckr_err err = { 0, "" };
+    int rc = ckr_fs_check_pair(pair, &err);
+    if (rc)
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    if (pair->kind == CKR_MULTILABEL)
+        return ckr_result_fail(res, CKR_EDATA, "unsupported-multilabel",
+                               "TransRate needs a partition of the samples into classes");
+    int tllib = strcmp(ckr_param_str(p, "variant"), "tllib") == 0;
+    double eps2 = ckr_param_double(p, "eps2");
+    if (!(eps2 > 0.0))
+        return ckr_result_fail(res, CKR_EARG, NULL, "eps2 must be > 0");
+    const double *F = pair->train_features.data;
+    size_t N = pair->train_features.rows, D = pair->train_features.cols;
+    ckr_targets tg;
+    if ((rc = ckr_targets_init(pair, 0, &tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    double *mu = NULL;
+    size_t *idx = NULL;
+    if (tg.t < 2) {
+        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)", tg.t);
+        goto cleanup;
+    }
+    mu = malloc(D * sizeof *mu);
+    idx = malloc(N * sizeof *idx);
+    if (!mu || !idx) {
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory");
+        goto cleanup;
+    }
+    ckr_fs_colmean(F, N, D, mu);
+    int unit = !tllib;
+    double rz = 0.0, rzy = 0.0;
+    rc = ckr_fs_coding_rate(F, D, NULL, N, mu, unit, 1.0 / ((double)N * eps2), &rz);
+    for (int r = 0; !rc && r < tg.t; r++) {
+        size_t nc = tg.count[r];
+        double rc_c = 0.0;
+        ckr_fs_target_rows(&tg, r, idx);
+        rc = ckr_fs_coding_rate(F, D, idx, nc, mu, unit, 1.0 / ((double)nc * eps2), &rc_c);
+        rzy += (tllib ? 1.0 / (double)tg.t : (double)nc / (double)N) * rc_c;
+    }
+    ckr_flops_add(3.0 * (double)tg.t);
+    if (rc) {
+        rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "numerical-error",
+                             "coding rate: %s",
+                             rc == CKR_ENOMEM ? "out of memory"
+                                              : "I + Z^T Z/(n eps2) is not finite / not SPD");
+        goto cleanup;
+    }
+    snprintf(res->info, sizeof res->info, "%s N=%zu D=%zu classes=%d R(Z)=%.6g R(Z|Y)=%.6g",
+             tllib ? "tllib" : "canonical", N, D, tg.t, rz, rzy);
+    rc = ckr_result_ok(res, rz - rzy);
+cleanup:
+    free(mu);
+    free(idx);
+    ckr_targets_free(&tg);
+    return rc;
+}
+
+const ckr_method ckr_method_transrate = {
+    .name = "transrate",
+    .summary = "TransRate: coding-rate difference (Huang et al. 2022), centred + unit rows, "
+               "eps2=1e-4, n_c/N weights (variant=tllib: TLlib's form); multiclass only",
+    .params = transrate_params,
+    .cost = transrate_cost,
+    .score = transrate_score,
+};

@@ -1,0 +1,30 @@
+/* gtwrite.h -- write ground truth (finetune_accuracy) into a zoo file.
+ *
+ * Used by `ckptrank groundtruth` after a fine-tuning sweep: for every update
+ * the pair group /checkpoints/<ckpt>/<task> gets the attributes
+ *   finetune_accuracy  (float64) the accuracy,
+ *   finetune_selected  (string)  the grid point chosen on validation accuracy,
+ *   finetune_source    (string)  "test" (held-out split) or "val",
+ * and the root gets `groundtruth_sweep` (the sweep spec) and
+ * `groundtruth_protocol` (how it was selected). Nothing is written if any
+ * pair already has a finetune_accuracy and `force` is 0 (CKR_EARG, naming
+ * the first such pair) or if a pair group is missing (CKR_EFORMAT). The file
+ * is opened read-write with the default (POSIX) driver by one process. */
+#ifndef CKR_GTWRITE_H
+#define CKR_GTWRITE_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+typedef struct ckr_gt_update {
+    char ckpt[256], task[256];
+    double accuracy;
+    char selected[256];
+    char source[16];
+} ckr_gt_update;
+
+int ckr_zoo_write_ground_truth(const char *path, const ckr_gt_update *u, size_t n,
+                               const char *sweep, const char *protocol, int force, ckr_err *err);
+
+#endif

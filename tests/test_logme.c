@@ -1,0 +1,395 @@
+/* test_logme.c -- LogME against METHODS.md's worked examples (re-checked
+ * with numpy) and against tests/ref_scores.py (numpy, thuml semantics) on
+ * random data, plus the edge cases. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "methods/method.h"
+#include "util/flops.h"
+#include "testutil.h"
+
+/* ---- a data set, its text form for ref_scores.py, the two scorers ------ */
+
+typedef struct dataset {
+    size_t n, d, z;
+    int C, kind;
+    double *F, *L;
+    int *y;
+    uint8_t *Y;
+} dataset;
+
+static dataset ds_new(size_t n, size_t d, int C, int kind)
+{
+    dataset ds = { n, d, 0, C, kind, calloc(n * d, sizeof(double)), NULL,
+                   calloc(n, sizeof(int)), calloc(n * (size_t)C, 1) };
+    return ds;
+}
+
+static void ds_free(dataset *ds)
+{
+    free(ds->F);
+    free(ds->L);
+    free(ds->y);
+    free(ds->Y);
+}
+
+/* class-dependent Gaussian features: f = scale * (N(0,1) + 1.5 * [j % C == y]) */
+static void ds_random(dataset *ds, ckr_rng *rng, double scale)
+{
+    for (size_t i = 0; i < ds->n; i++) {
+        if (ds->kind == CKR_MULTILABEL) {
+            for (int c = 0; c < ds->C; c++)
+                ds->Y[i * (size_t)ds->C + (size_t)c] = ckr_rng_uniform(rng) < 0.3;
+            ds->y[i] = (int)ckr_rng_below(rng, (uint64_t)ds->C);
+        } else {
+            ds->y[i] = (int)ckr_rng_below(rng, (uint64_t)ds->C);
+        }
+        for (size_t j = 0; j < ds->d; j++) {
+            int hot = ds->kind == CKR_MULTILABEL ? ds->Y[i * (size_t)ds->C + j % (size_t)ds->C]
+                                                 : (int)(j % (size_t)ds->C) == ds->y[i];
+            ds->F[i * ds->d + j] = scale * (ckr_rng_normal(rng) + 1.5 * hot);
+        }
+    }
+}
+
+static void ds_write(const dataset *ds, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%zu %zu %d %d %zu\n", ds->n, ds->d, ds->C, ds->kind, ds->z);
+    for (size_t i = 0; i < ds->n; i++) {
+        if (ds->kind == CKR_MULTILABEL)
+            for (int c = 0; c < ds->C; c++)
+                fprintf(f, "%d ", ds->Y[i * (size_t)ds->C + (size_t)c]);
+        else
+            fprintf(f, "%d ", ds->y[i]);
+        for (size_t j = 0; j < ds->d; j++)
+            fprintf(f, " %.17g", ds->F[i * ds->d + j]);
+        for (size_t j = 0; j < ds->z; j++)
+            fprintf(f, " %.17g", ds->L[i * ds->z + j]);
+        fprintf(f, "\n");
+    }
+    fclose(f);
+}
+
+/* numpy reference; returns the value, or NaN with the status word in st */
+static double ref_score(const char *method, const dataset *ds, const char *args, char *st)
+{
+    static int seq;
+    char path[400], cmd[2048], line[420];
+    snprintf(path, sizeof path, "%s/%s%d.txt", ckr_test_tmpdir(), method, seq++);
+    ds_write(ds, path);
+    snprintf(cmd, sizeof cmd, CKR_PY " tests/ref_scores.py %s %s %s > %s.out", method, path,
+             args ? args : "", path);
+    assert_int_equal(ckr_test_sh(cmd), 0);
+    snprintf(line, sizeof line, "%s.out", path);
+    FILE *f = fopen(line, "r");
+    assert_non_null(f);
+    char out[256];
+    assert_non_null(fgets(out, sizeof out, f));
+    fclose(f);
+    remove(line);
+    remove(path);
+    memcpy(line, out, sizeof out);
+    if (st)
+        st[0] = '\0';
+    if (strncmp(line, "status:", 7) == 0) {
+        if (st)
+            snprintf(st, 32, "%.*s", (int)strcspn(line + 7, "\n"), line + 7);
+        return NAN;
+    }
+    return strtod(line, NULL);
+}
+
+static ckr_result run_spec(const char *spec, const dataset *ds, double *flops)
+{
+    ckr_spec s;
+    ckr_err err = { 0, "" };
+    if (ckr_spec_parse(spec, &s, &err) != 0)
+        fail_msg("spec %s: %s", spec, err.msg);
+    ckr_pair pair;
+    memset(&pair, 0, sizeof pair);
+    pair.kind = (ckr_task_kind)ds->kind;
+    pair.num_classes = ds->C;
+    pair.train.n = ds->n;
+    pair.train.y = ds->kind == CKR_MULTILABEL ? NULL : ds->y;
+    pair.train.Y = ds->kind == CKR_MULTILABEL ? ds->Y : NULL;
+    pair.train_features = (ckr_matrix){ ds->n, ds->d, ds->F };
+    pair.train_logits = (ckr_matrix){ ds->n, ds->z, ds->L };
+    ckr_rng rng;
+    ckr_rng_seed(&rng, 7);
+    ckr_result r;
+    memset(&r, 0, sizeof r);
+    ckr_flops_reset();
+    int rc = s.method->score(&pair, &s.params, &rng, &r);
+    if (flops)
+        *flops = ckr_flops_get();
+    /* the return code and the status agree */
+    if ((rc == 0) != (strcmp(r.status, "ok") == 0))
+        fail_msg("%s: rc %d but status %s", spec, rc, r.status);
+    if (rc == 0 && !isfinite(r.score))
+        fail_msg("%s: ok with a non-finite score", spec);
+    return r;
+}
+
+/* C against numpy with the same parameters (spec "name:k=v,..." <-> args "k=v ...") */
+static void check_vs_numpy(const char *spec, const char *args, const dataset *ds, double tol)
+{
+    char st[32], method[64];
+    snprintf(method, sizeof method, "%.*s", (int)strcspn(spec, ":"), spec);
+    double ref = ref_score(method, ds, args, st);
+    ckr_result r = run_spec(spec, ds, NULL);
+    if (isnan(ref) && st[0]) {
+        assert_string_equal(r.status, st);
+        return;
+    }
+    if (!isfinite(ref)) { /* the reference breaks down (log 0): we must say so */
+        assert_string_equal(r.status, "numerical-error");
+        return;
+    }
+    if (strcmp(r.status, "ok") != 0)
+        fail_msg("%s: status %s (%s), numpy %.17g", spec, r.status, r.message, ref);
+    assert_close(r.score, ref, tol);
+}
+
+/* ---- METHODS.md section 7 worked example -------------------------------- */
+
+static const double toyF[] = { 1, 0.5, 2, 1, 3, -0.5, 5, 0, 0.5, 2, 1.5, 1.5 };
+static int toyy[] = { 0, 0, 0, 1, 1, 1 };
+
+static dataset toy(double scale, int dup)
+{
+    dataset ds = ds_new(6, dup ? 3 : 2, 2, CKR_MULTICLASS);
+    for (size_t i = 0; i < 6; i++) {
+        ds.y[i] = toyy[i];
+        for (size_t j = 0; j < ds.d; j++)
+            ds.F[i * ds.d + j] = scale * toyF[i * 2 + (j < 2 ? j : 0)];
+    }
+    return ds;
+}
+
+static void test_worked_example(void **state)
+{
+    (void)state;
+    dataset ds = toy(1.0, 0);
+    ckr_result r = run_spec("logme", &ds, NULL);
+    assert_string_equal(r.status, "ok");
+    assert_close(r.score, -0.984525168, 1e-9);
+    /* full rank: exact_logdet changes nothing */
+    r = run_spec("logme:exact_logdet=1", &ds, NULL);
+    assert_close(r.score, -0.984525168, 1e-9);
+    /* more passes move it toward the converged value (-0.98452492 with the
+     * 1e-5 guards, numpy), so the 11-pass cap is really applied */
+    r = run_spec("logme:iters=1000,tol=0", &ds, NULL);
+    assert_close(r.score, -0.9845249196515604, 1e-9);
+    ds_free(&ds);
+}
+
+/* the 1e-5 guards make LogME depend slightly on the feature scale */
+static void test_worked_example_scaled(void **state)
+{
+    (void)state;
+    dataset ds = toy(10.0, 0);
+    assert_close(run_spec("logme", &ds, NULL).score, -0.985360306, 1e-9);
+    ds_free(&ds);
+    ds = toy(0.1, 0);
+    assert_close(run_spec("logme", &ds, NULL).score, -0.984525272, 1e-9);
+    ds_free(&ds);
+}
+
+/* a copy of column 0 appended: exact evidence -1.001121612 */
+static void test_duplicated_column(void **state)
+{
+    (void)state;
+    dataset ds = toy(1.0, 1);
+    ckr_result r = run_spec("logme:exact_logdet=1", &ds, NULL);
+    assert_string_equal(r.status, "ok");
+    assert_close(r.score, -1.001121612, 1e-9);
+    /* the reference behaviour depends on whether the null eigenvalue comes
+     * out above 1e-20: then it equals the exact value, else it is
+     * -0.635198726 (METHODS.md); either way finite */
+    r = run_spec("logme", &ds, NULL);
+    assert_string_equal(r.status, "ok");
+    assert_true(fabs(r.score - -1.001121612) < 1e-8 || fabs(r.score - -0.635198726) < 1e-8);
+    ds_free(&ds);
+}
+
+/* ---- against numpy on random data --------------------------------------- */
+
+static void test_numpy_gram_path(void **state)
+{
+    (void)state;
+    ckr_rng rng;
+    ckr_rng_seed(&rng, 11);
+    dataset ds = ds_new(300, 20, 5, CKR_MULTICLASS);
+    ds_random(&ds, &rng, 1.0);
+    check_vs_numpy("logme", "", &ds, 1e-8);
+    check_vs_numpy("logme:exact_logdet=1", "exact_logdet=1", &ds, 1e-8);
+    check_vs_numpy("logme:iters=3,tol=0.1", "iters=3 tol=0.1", &ds, 1e-8);
+    /* FLOPs are counted where the work happens: at least the Gram's N D (D+1) */
+    double fl = 0;
+    run_spec("logme", &ds, &fl);
+    assert_true(fl >= 300.0 * 20 * 21);
+    assert_true(fl < 1e9);
+    ds_free(&ds);
+}
+
+static void test_numpy_kernel_path(void **state)
+{
+    (void)state;
+    ckr_rng rng;
+    ckr_rng_seed(&rng, 12);
+    size_t shapes[][2] = { { 40, 60 }, { 30, 30 }, { 12, 200 } };
+    for (size_t s = 0; s < 3; s++) {
+        dataset ds = ds_new(shapes[s][0], shapes[s][1], 4, CKR_MULTICLASS);
+        ds_random(&ds, &rng, 1.0);
+        check_vs_numpy("logme", "", &ds, 1e-8);
+        check_vs_numpy("logme:exact_logdet=1", "exact_logdet=1", &ds, 1e-8);
+        ds_free(&ds);
+    }
+}
+
+/* LogME is not scale-invariant (the 1e-5 guards): at 1e8 and 1e-8 both
+ * agree on a finite value; far out the reference itself breaks down (log 0
+ * below ~1e-12) and we must then report a numerical-error status */
+static void test_numpy_scales(void **state)
+{
+    (void)state;
+    double scales[] = { 1e8, 1e-8, 1e30, 1e-30 };
+    for (size_t s = 0; s < 4; s++) {
+        ckr_rng rng;
+        ckr_rng_seed(&rng, 13);
+        dataset ds = ds_new(200, 10, 3, CKR_MULTICLASS);
+        ds_random(&ds, &rng, scales[s]);
+        if (s < 2) {
+            double ref = ref_score("logme", &ds, "", NULL);
+            assert_true(isfinite(ref));
+            assert_close(run_spec("logme", &ds, NULL).score, ref, 1e-8);
+        } else {
+            check_vs_numpy("logme", "", &ds, 1e-8);
+        }
+        ds_free(&ds);
+    }
+}
+
+/* classes 1 and 4 of 5 absent; one class with a single sample */
+static void test_numpy_absent_and_singleton_class(void **state)
+{
+    (void)state;
+    ckr_rng rng;
+    ckr_rng_seed(&rng, 14);
+    dataset ds = ds_new(150, 8, 5, CKR_MULTICLASS);
+    ds_random(&ds, &rng, 1.0);
+    for (size_t i = 0; i < ds.n; i++)
+        ds.y[i] = ds.y[i] == 1 || ds.y[i] == 4 ? 0 : ds.y[i];
+    ds.y[17] = 4;
+    check_vs_numpy("logme", "", &ds, 1e-8);
+    ckr_result r = run_spec("logme", &ds, NULL);
+    assert_non_null(strstr(r.info, "targets=4"));
+    ds_free(&ds);
+}
+
+/* one target column per label; a label without positives is dropped */
+static void test_numpy_multilabel(void **state)
+{
+    (void)state;
+    ckr_rng rng;
+    ckr_rng_seed(&rng, 15);
+    dataset ds = ds_new(200, 15, 4, CKR_MULTILABEL);
+    ds_random(&ds, &rng, 1.0);
+    for (size_t i = 0; i < ds.n; i++)
+        ds.Y[i * 4 + 2] = 0;
+    check_vs_numpy("logme", "", &ds, 1e-8);
+    dataset small = ds_new(10, 30, 3, CKR_MULTILABEL); /* kernel path */
+    ds_random(&small, &rng, 1.0);
+    small.Y[0] = 1;
+    check_vs_numpy("logme", "", &small, 1e-8);
+    ds_free(&small);
+    ds_free(&ds);
+}
+
+/* constant, duplicated and zero columns: exact evidence agrees with numpy */
+static void test_numpy_rank_deficient(void **state)
+{
+    (void)state;
+    ckr_rng rng;
+    ckr_rng_seed(&rng, 16);
+    dataset ds = ds_new(120, 12, 3, CKR_MULTICLASS);
+    ds_random(&ds, &rng, 1.0);
+    for (size_t i = 0; i < ds.n; i++) {
+        ds.F[i * 12 + 3] = 2.5;               /* constant */
+        ds.F[i * 12 + 7] = ds.F[i * 12 + 1];  /* duplicate */
+        ds.F[i * 12 + 9] = 0.0;               /* dead unit */
+        ds.F[i * 12 + 10] = ds.F[i * 12 + 2] - 2.0 * ds.F[i * 12 + 5]; /* combination */
+    }
+    check_vs_numpy("logme:exact_logdet=1", "exact_logdet=1", &ds, 1e-8);
+    check_vs_numpy("logme", "", &ds, 1e-8);
+    ckr_result r = run_spec("logme", &ds, NULL);
+    assert_string_equal(r.status, "ok");
+    /* the dead unit's eigenvalue is exactly 0 and dropped, the reference
+     * keeps (D/2) log alpha: parity differs from the exact evidence */
+    ckr_result e = run_spec("logme:exact_logdet=1", &ds, NULL);
+    assert_true(fabs(r.score - e.score) > 1e-6);
+    assert_non_null(strstr(r.info, "k=11"));
+    ds_free(&ds);
+}
+
+/* ---- failures are statuses, never crashes --------------------------------- */
+
+static void test_edge_statuses(void **state)
+{
+    (void)state;
+    dataset ds = toy(1.0, 0);
+    for (size_t i = 0; i < 6; i++)
+        ds.y[i] = 1;
+    ckr_result r = run_spec("logme", &ds, NULL);
+    assert_string_equal(r.status, "bad-data");
+    assert_true(isnan(r.score));
+    ds.y[0] = 2; /* out of range for C = 2 */
+    r = run_spec("logme", &ds, NULL);
+    assert_string_equal(r.status, "bad-data");
+    ds_free(&ds);
+
+    ds = toy(1.0, 0);
+    ds.F[3] = NAN;
+    assert_string_equal(run_spec("logme", &ds, NULL).status, "bad-data");
+    ds_free(&ds);
+
+    /* F^T F overflows double precision */
+    ds = toy(1e160, 0);
+    r = run_spec("logme", &ds, NULL);
+    assert_string_equal(r.status, "numerical-error");
+    ds_free(&ds);
+
+    /* all-zero features: no spectrum at all */
+    ds = toy(0.0, 0);
+    r = run_spec("logme", &ds, NULL);
+    assert_true(strcmp(r.status, "ok") != 0 || isfinite(r.score));
+    ds_free(&ds);
+
+    /* features underflowing to denormals in the Gram */
+    ds = toy(1e-170, 0);
+    r = run_spec("logme", &ds, NULL);
+    assert_true(strcmp(r.status, "ok") != 0 || isfinite(r.score));
+    ds_free(&ds);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_worked_example),
+        cmocka_unit_test(test_worked_example_scaled),
+        cmocka_unit_test(test_duplicated_column),
+        cmocka_unit_test(test_numpy_gram_path),
+        cmocka_unit_test(test_numpy_kernel_path),
+        cmocka_unit_test(test_numpy_scales),
+        cmocka_unit_test(test_numpy_absent_and_singleton_class),
+        cmocka_unit_test(test_numpy_multilabel),
+        cmocka_unit_test(test_numpy_rank_deficient),
+        cmocka_unit_test(test_edge_statuses),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
