@@ -10,9 +10,18 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 CKR_SRC_DIR=${CKR_SRC_DIR:-$(pwd)}
 export CKR_SRC_DIR
+# Every side of a comparison (our C and the numpy/scikit-learn reference) uses
+# the same OpenBLAS kernels: the ones ckptrank picks for this CPU (see
+# src/util/blascfg.h; in VMs that hide the CPU model OpenBLAS falls back to
+# slow Prescott kernels unless OPENBLAS_CORETYPE is set).
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -x "$BUILD/ckptrank" ]; then
+  core=$("$BUILD/ckptrank" version | sed -n 's/.*coretype=//p')
+  [ -n "$core" ] && export OPENBLAS_CORETYPE=$core
+fi
+echo "OpenBLAS kernels: ${OPENBLAS_CORETYPE:-as detected}"
 only=${BENCH:-}
 ran=0; failed=""
-echo "benchmarks in $BUILD/bench ($(nproc) cores here, $(date -u +%Y-%m-%dT%H:%M:%SZ); load: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "benchmarks in $BUILD/bench ($(nproc --all) cores here, $(date -u +%Y-%m-%dT%H:%M:%SZ); load: $(cut -d' ' -f1-3 /proc/loadavg))"
 for b in "$BUILD"/bench/bench_*; do
   [ -f "$b" ] && [ -x "$b" ] || continue
   name=$(basename "$b")

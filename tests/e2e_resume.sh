@@ -9,7 +9,9 @@ trap 'pkill -9 -f "$T/" 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 same_scores() { cmp <(cut -d, -f1-5 "$1") <(cut -d, -f1-5 "$2") || fail "$1 and $2 differ"; }
-M='nleep,leep'
+# dummy:ms=200 (a test method that waits, then returns a seeded score) makes the
+# run long enough to be killed or signalled mid-way on any CPU
+M='nleep,leep,dummy:ms=200'
 
 "$B" synth -o "$T/zoo.h5" --checkpoints 8 --tasks 3 --n 1500 --dim 48 --seed 9 >/dev/null
 mpirun -n 3 "$B" run "$T/zoo.h5" --methods "$M" --csv "$T/ref.csv" -q --no-progress || fail "reference run"
@@ -20,13 +22,13 @@ CKPTRANK_TRACE=1 setsid mpirun -n 3 "$B" run "$T/zoo.h5" --methods "$M" -o "$T/k
   -q --no-progress 2> "$T/trace.txt" &
 pid=$!
 for i in $(seq 1 600); do
-  [ "$(grep -c 'ckptrank-trace: done' "$T/trace.txt")" -ge 12 ] && break
+  [ "$(grep -c 'ckptrank-trace: done' "$T/trace.txt")" -ge 20 ] && break
   sleep 0.05
 done
 kill -9 -- -$pid 2>/dev/null; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 pkill -9 -f "run $T/zoo.h5" 2>/dev/null; sleep 0.5
 announced=$(grep -c 'ckptrank-trace: done' "$T/trace.txt")
-[ "$announced" -ge 12 ] || fail "the run did not get going ($announced items)"
+[ "$announced" -ge 20 ] || fail "the run did not get going ($announced items)"
 [ "$announced" -lt "$total" ] || fail "the run finished before the kill; make the zoo bigger"
 [ -f "$T/k.h5" ] && fail "a killed run left a results file"
 mpirun -n 3 "$B" run "$T/zoo.h5" --methods "$M" -o "$T/k.h5" --csv "$T/k.csv" -q --resume 2> "$T/resume.txt" \
@@ -43,32 +45,36 @@ same_scores "$T/ref.csv" "$T/k.csv"
 step "SIGUSR1: stop, partial outputs, exit 75; --resume finishes identically"
 mpirun -n 3 "$B" run "$T/zoo.h5" --methods "$M" -o "$T/s.h5" --csv "$T/s.csv" -q --no-progress 2> "$T/sig.txt" &
 pid=$!
-sleep 1.5
+sleep 1.0
 kill -USR1 $pid
 wait $pid; rc=$?
 [ $rc -eq 75 ] || fail "interrupted run exited $rc, expected 75: $(cat "$T/sig.txt")"
 grep -q "not-run" "$T/s.csv" || fail "partial CSV has no not-run rows (signal too late?)"
 /usr/bin/python3 -c "import h5py; f=h5py.File('$T/s.h5','r'); assert b'not-run' in list(f['scores/status'][:])" \
   || fail "partial results.h5"
-mpirun -n 3 "$B" run "$T/zoo.h5" --methods "$M" -o "$T/s.h5" --csv "$T/s.csv" -q --no-progress --resume \
-  || fail "resume after signal"
+not_run=$(sed -nE 's/.*: ([0-9]+) of [0-9]+ items not run.*/\1/p' "$T/sig.txt")
+[ -n "$not_run" ] || fail "no not-run count in: $(cat "$T/sig.txt")"
+[ -f "$T/s.h5.journal" ] || fail "an interrupted run left no journal"
+# a torn last record (a crash mid-write) is dropped; everything before it is kept
+printf 'CERJ\x40\x00\x00\x00garbage' >> "$T/s.h5.journal"
+mpirun -n 3 "$B" run "$T/zoo.h5" --methods "$M" -o "$T/s.h5" --csv "$T/s.csv" -q --resume 2> "$T/res2.txt" \
+  || fail "resume after signal: $(cat "$T/res2.txt")"
+grep -q "torn last record was dropped" "$T/res2.txt" || fail "torn record not reported"
+grep -q "($((total - not_run)) from the journal, $not_run computed)" "$T/res2.txt" \
+  || fail "expected $((total - not_run)) resumed: $(cat "$T/res2.txt")"
 same_scores "$T/ref.csv" "$T/s.csv"
 /usr/bin/python3 -c "import h5py; f=h5py.File('$T/s.h5','r'); assert b'not-run' not in list(f['scores/status'][:])" \
   || fail "resumed results.h5 still has not-run rows"
-
-step "a torn last record is dropped; everything before it is kept"
-printf 'CERJ\x40\x00\x00\x00garbage' >> "$T/s.h5.journal"
-"$B" run "$T/zoo.h5" --methods "$M" -o "$T/s.h5" --csv "$T/s2.csv" --resume -q 2> "$T/torn.txt" \
-  || fail "resume with a torn journal: $(cat "$T/torn.txt")"
-grep -q "torn last record was dropped" "$T/torn.txt" || fail "torn record not reported"
-grep -q "($total from the journal, 0 computed)" "$T/torn.txt" || fail "good records lost: $(cat "$T/torn.txt")"
-same_scores "$T/ref.csv" "$T/s2.csv"
+[ -f "$T/s.h5.journal" ] && fail "a completed run left its journal behind"
 
 step "a journal from another run is refused"
-"$B" run "$T/zoo.h5" --methods "$M" -o "$T/s.h5" --seed 3 --resume -q 2> "$T/other.txt"; rc=$?
+mpirun -n 3 "$B" run "$T/zoo.h5" --methods "$M" -o "$T/o.h5" -q --no-progress 2>/dev/null &
+pid=$!; sleep 1.0; kill -USR1 $pid; wait $pid
+[ -f "$T/o.h5.journal" ] || fail "no journal to refuse"
+"$B" run "$T/zoo.h5" --methods "$M" -o "$T/o.h5" --seed 3 --resume -q 2> "$T/other.txt"; rc=$?
 [ $rc -eq 2 ] || fail "journal of another seed: exit $rc"
 grep -q "seed differs" "$T/other.txt" || fail "message: $(cat "$T/other.txt")"
-"$B" run "$T/zoo.h5" --methods leep -o "$T/s.h5" --resume -q 2> "$T/other.txt"; rc=$?
+"$B" run "$T/zoo.h5" --methods leep -o "$T/o.h5" --resume -q 2> "$T/other.txt"; rc=$?
 [ $rc -eq 2 ] && grep -q "method list differs" "$T/other.txt" || fail "journal of other methods: $(cat "$T/other.txt")"
 
 step "shards merged back equal the whole run"

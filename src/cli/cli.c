@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ckptrank/ckptrank.h"
+#include "util/blascfg.h"
 
 typedef struct subcommand {
     const char *name;
@@ -62,7 +63,7 @@ int ckr_cli_main(int argc, char **argv, MPI_Comm comm)
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
         if (rank == 0)
-            printf("ckptrank %s\n", CKPTRANK_VERSION);
+            printf("ckptrank %s\nblas: OpenBLAS coretype=%s\n", CKPTRANK_VERSION, ckr_blas_core());
         return CKR_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

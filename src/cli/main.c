@@ -1,10 +1,21 @@
-/* main.c -- thin: initialise MPI, hand argv to the CLI, finalise. */
+/* main.c -- thin: pick usable BLAS kernels, initialise MPI, hand argv to the
+ * CLI, finalise. */
 #include <mpi.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/blascfg.h"
 
 int main(int argc, char **argv)
 {
+    const char *core = ckr_blas_better_coretype();
+    if (core && !getenv("CKPTRANK_NO_BLAS_FIX")) {
+        /* OpenBLAS reads OPENBLAS_CORETYPE when it loads: start again with it */
+        setenv("OPENBLAS_CORETYPE", core, 1);
+        execv("/proc/self/exe", argv);
+        /* exec failed: carry on with the slow kernels */
+    }
     MPI_Init(&argc, &argv);
     int status = ckr_cli_main(argc, argv, MPI_COMM_WORLD);
     MPI_Finalize();

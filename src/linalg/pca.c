@@ -39,8 +39,10 @@ void ckr_pca_result_free(ckr_pca_result *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Column means of X and the centred copy Xc. */
-static void center_columns(const double *X, size_t n, size_t D, double *mean, double *Xc)
+/* Rows centred per block (so the centred data never exists in full). */
+#define PCA_BLOCK 1024
+
+static void column_means(const double *X, size_t n, size_t D, double *mean)
 {
     memset(mean, 0, sizeof(double) * D);
     for (size_t i = 0; i < n; i++)
@@ -48,10 +50,17 @@ static void center_columns(const double *X, size_t n, size_t D, double *mean, do
             mean[j] += X[i * D + j];
     for (size_t j = 0; j < D; j++)
         mean[j] /= (double)n;
-    for (size_t i = 0; i < n; i++)
+    ckr_flops_add((double)n * (double)D);
+}
+
+/* Rows [i0, i0 + b) of X minus the mean into buf (b x D). */
+static void center_rows(const double *X, size_t i0, size_t b, size_t D, const double *mean,
+                        double *buf)
+{
+    for (size_t r = 0; r < b; r++)
         for (size_t j = 0; j < D; j++)
-            Xc[i * D + j] = X[i * D + j] - mean[j];
-    ckr_flops_add(2.0 * (double)n * (double)D);
+            buf[r * D + j] = X[(i0 + r) * D + j] - mean[j];
+    ckr_flops_add((double)b * (double)D);
 }
 
 /* True when the scatter (trace of S) is no more than what rounding leaves
@@ -91,9 +100,9 @@ int ckr_pca_fit_transform(const double *X, size_t n, size_t D, double pca,
     if (n == 0 || D == 0)
         return ckr_err_set(err, CKR_EARG, "PCA: empty input (%zu x %zu)", n, D);
     int gram = n < D; /* eigen-decompose the smaller of the two scatter matrices */
-    size_t s = gram ? n : D;
+    size_t s = gram ? n : D, nb = gram ? n : (n < PCA_BLOCK ? n : PCA_BLOCK);
     double *mean = malloc(sizeof(double) * D);
-    double *Xc = malloc(sizeof(double) * n * D);
+    double *Xc = malloc(sizeof(double) * nb * D); /* all of it (Gram) or one block */
     double *S = malloc(sizeof(double) * s * s);
     double *V = NULL;
     ckr_symeig eig = { 0 };
@@ -102,11 +111,17 @@ int ckr_pca_fit_transform(const double *X, size_t n, size_t D, double pca,
         ckr_err_set(err, rc, "PCA: out of memory for %zu x %zu", n, D);
         goto cleanup;
     }
-    center_columns(X, n, D, mean, Xc);
-    if (gram)
+    column_means(X, n, D, mean);
+    if (gram) {
+        center_rows(X, 0, n, D, mean, Xc);
         ckr_dsyrk_rows_gram(n, D, 1.0, Xc, D, 0.0, S);
-    else
-        ckr_dsyrk_ata(D, n, 1.0, Xc, D, 0.0, S);
+    } else {
+        for (size_t i0 = 0; i0 < n; i0 += nb) {
+            size_t b = n - i0 < nb ? n - i0 : nb;
+            center_rows(X, i0, b, D, mean, Xc);
+            ckr_dsyrk_ata(D, b, 1.0, Xc, D, i0 == 0 ? 0.0 : 1.0, S);
+        }
+    }
     rc = ckr_symeig_reduce(s, S, &eig);
     if (rc != 0) {
         ckr_err_set(err, rc, "PCA: eigen-decomposition of the %zu x %zu %s failed", s, s,
@@ -145,7 +160,11 @@ int ckr_pca_fit_transform(const double *X, size_t n, size_t D, double pca,
         }
         ckr_flops_add((double)n * (double)d);
     } else {
-        ckr_dgemm(0, 0, n, d, D, 1.0, Xc, D, V, d, 0.0, out->scores, d);
+        for (size_t i0 = 0; i0 < n; i0 += nb) {
+            size_t b = n - i0 < nb ? n - i0 : nb;
+            center_rows(X, i0, b, D, mean, Xc);
+            ckr_dgemm(0, 0, b, d, D, 1.0, Xc, D, V, d, 0.0, out->scores + i0 * d, d);
+        }
     }
     rc = 0;
 cleanup:

@@ -14,6 +14,7 @@ extern const ckr_method ckr_method_gbc;
 extern const ckr_method ckr_method_linear;
 extern const ckr_method ckr_method_finetune;
 extern const ckr_method ckr_method_mi;
+extern const ckr_method ckr_method_dummy;
 
 static const ckr_method *const registry[] = {
     &ckr_method_nleep,
@@ -27,6 +28,7 @@ static const ckr_method *const registry[] = {
     &ckr_method_linear,
     &ckr_method_finetune,
     &ckr_method_mi,
+    &ckr_method_dummy,
 };
 
 size_t ckr_method_count(void) { return sizeof registry / sizeof registry[0]; }

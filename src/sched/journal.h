@@ -7,6 +7,9 @@
  * Each record carries its length and a CRC-32; on open, a torn or corrupt
  * tail is detected, reported and cut off, and everything before it is kept.
  *
+ * ckptrank_run removes the journal once a run is complete and its outputs are
+ * written; an interrupted or killed run leaves it for --resume.
+ *
  * The header names what the journal belongs to: the zoo (a fingerprint of its
  * listing), the method list and the seed (and the shard). Opening a journal
  * whose header differs from the run's is refused with a message saying which

@@ -603,6 +603,9 @@ static int finish_coordinator(const ckptrank_run_opts *o, coord *c, int size, do
     ckr_err jerr = { 0, "" };
     if (c->has_journal && ckr_journal_close(&c->journal, &jerr) != 0 && !rc)
         rc = ckr_err_set(err, jerr.code, "%s", jerr.msg);
+    /* complete and written: the outputs hold everything, the journal is spent */
+    if (!rc && c->has_journal && c->n_resumed + c->n_computed == c->n)
+        remove(c->journal.path);
     return rc;
 }
 

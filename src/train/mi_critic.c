@@ -110,25 +110,99 @@ static double critic_pass(critic *c, const ckr_ds *x, const ckr_ds *y, const siz
     return I;
 }
 
-static int check_opts(const ckr_ds *xtr, const ckr_ds *ytr, const ckr_ds *xev,
-                      const ckr_ds *yev, const ckr_mi_opts *o, ckr_err *err)
+static int check_opts(const ckr_ds *xtr, const ckr_ds *ytr, const ckr_ds *xmon,
+                      const ckr_ds *ymon, const ckr_ds *xev, const ckr_ds *yev,
+                      const ckr_mi_opts *o, ckr_err *err)
 {
     if (!(o->alpha >= 0.0 && o->alpha <= 1.0) || o->batch < 2 || o->hidden < 1 ||
         o->embed < 1 || o->layers < 0 || o->layers > CKR_MLP_MAX_LAYERS - 2 ||
-        o->eval_batches < 1 || !(o->lr > 0.0))
+        o->eval_batches < 1 || !(o->lr > 0.0) || o->patience < 0 ||
+        (o->patience > 0 && (o->check_every < 1 || o->monitor_batches < 1)))
         return ckr_err_set(err, CKR_EARG, "MI options out of range (alpha in [0,1], batch >= 2, "
-                           "hidden/embed >= 1, layers 0..%d, eval_batches >= 1, lr > 0)",
+                           "hidden/embed >= 1, layers 0..%d, eval_batches >= 1, lr > 0, "
+                           "patience >= 0, check_every and monitor_batches >= 1)",
                            CKR_MLP_MAX_LAYERS - 2);
-    if (xtr->n != ytr->n || xev->n != yev->n)
+    if (xtr->n != ytr->n || xev->n != yev->n || (!xmon) != (!ymon) ||
+        (xmon && xmon->n != ymon->n))
         return ckr_err_set(err, CKR_EARG, "MI views of x and y differ in size");
-    if (xtr->n < 2 || xev->n < 2)
-        return ckr_err_set(err, CKR_EDATA, "MI needs >= 2 training and >= 2 evaluation "
-                           "samples (have %zu, %zu)", xtr->n, xev->n);
+    if (xtr->n < 2 || xev->n < 2 || (xmon && xmon->n < 2))
+        return ckr_err_set(err, CKR_EDATA, "MI needs >= 2 training, monitor and evaluation "
+                           "samples (have %zu, %zu, %zu)", xtr->n, xmon ? xmon->n : 0, xev->n);
     return 0;
 }
 
-static int train(critic *c, const ckr_ds *x, const ckr_ds *y, const ckr_mi_opts *o,
-                 ckr_rng *rng, ckr_mi_result *out, ckr_err *err)
+/* Fixed batches of min(K, n) positions of a view: nb seeded draws (1 when
+ * a batch is the whole view: the bound does not depend on the order). */
+typedef struct fixed_batches {
+    size_t nb, Kb;
+    size_t *pos;  /* nb x Kb */
+} fixed_batches;
+
+static int draw_batches(fixed_batches *f, size_t n, size_t K, size_t nb, ckr_rng *rng,
+                        ckr_err *err)
+{
+    memset(f, 0, sizeof *f);
+    f->Kb = K < n ? K : n;
+    f->nb = f->Kb == n ? 1 : nb;
+    f->pos = malloc(f->nb * f->Kb * sizeof(size_t));
+    if (!f->pos)
+        return ckr_err_set(err, CKR_ENOMEM, "out of memory for %zu batches", f->nb);
+    ckr_batcher bat;
+    int rc = ckr_batcher_init(&bat, n, f->Kb, 1, rng, err);
+    if (rc)
+        return rc;
+    for (size_t b = 0; b < f->nb; b++) {
+        const size_t *p;
+        ckr_batcher_next(&bat, &p);
+        memcpy(f->pos + b * f->Kb, p, f->Kb * sizeof(size_t));
+    }
+    ckr_batcher_free(&bat);
+    return 0;
+}
+
+/* Mean (and sample sd) of the bound over fixed batches of a view. */
+static double mean_bound(critic *c, const ckr_ds *x, const ckr_ds *y, const fixed_batches *f,
+                         double alpha, double *sd)
+{
+    double sum = 0.0, sq = 0.0, nb = (double)f->nb;
+    for (size_t b = 0; b < f->nb; b++) {
+        double I = critic_pass(c, x, y, f->pos + b * f->Kb, f->Kb, alpha, 0);
+        sum += I;
+        sq += I * I;
+    }
+    double mean = sum / nb;
+    if (sd)
+        *sd = nb > 1 ? sqrt(fmax(0.0, (sq - nb * mean * mean) / (nb - 1.0))) : 0.0;
+    return mean;
+}
+
+typedef struct monitor {
+    const ckr_ds *x, *y;
+    fixed_batches fb;
+    double best;
+    double *best_theta;
+    int since;
+} monitor;
+
+/* One check; returns 1 when training should stop. */
+static int monitor_check(critic *c, monitor *m, const ckr_mi_opts *o, size_t step,
+                         double train_ema, ckr_mi_result *out)
+{
+    double v = mean_bound(c, m->x, m->y, &m->fb, o->alpha, NULL);
+    if (v > m->best || step == 0) {
+        m->best = v;
+        m->since = 0;
+        memcpy(m->best_theta, c->theta, c->np * sizeof(double));
+        out->best_step = step;
+        out->monitor_bound = v;
+        out->train_bound = train_ema;
+        return 0;
+    }
+    return ++m->since >= o->patience;
+}
+
+static int train(critic *c, const ckr_ds *x, const ckr_ds *y, monitor *mon,
+                 const ckr_mi_opts *o, ckr_rng *rng, ckr_mi_result *out, ckr_err *err)
 {
     ckr_batcher bat;
     ckr_adam adam;
@@ -138,8 +212,12 @@ static int train(critic *c, const ckr_ds *x, const ckr_ds *y, const ckr_mi_opts 
         return rc;
     if ((rc = ckr_adam_init(&adam, c->np, o->lr, err)))
         goto cleanup;
-    size_t tail = o->steps / 10 ? o->steps / 10 : 1, counted = 0;
-    double tsum = 0.0;
+    /* training bound: mean over the steps since the last check (monitor) or
+     * over the last 10% of the steps */
+    size_t tail = o->steps / 10 ? o->steps / 10 : 1, wn = 0;
+    double wsum = 0.0;
+    if (mon)
+        monitor_check(c, mon, o, 0, NAN, out);
     for (size_t t = 0; t < o->steps; t++) {
         const size_t *pos;
         size_t Kb = ckr_batcher_next(&bat, &pos);
@@ -151,59 +229,65 @@ static int train(critic *c, const ckr_ds *x, const ckr_ds *y, const ckr_mi_opts 
             goto cleanup;
         }
         ckr_adam_step(&adam, c->theta, c->grad);
-        if (o->steps - t <= tail) {
-            tsum += I;
-            counted++;
+        out->steps_run = t + 1;
+        if (mon || o->steps - t <= tail) {
+            wsum += I;
+            wn++;
+        }
+        if (mon && (t + 1) % o->check_every == 0) {
+            int stop = monitor_check(c, mon, o, t + 1, wsum / (double)wn, out);
+            wsum = 0.0;
+            wn = 0;
+            if (stop)
+                break;
         }
     }
-    out->train_bound = counted ? tsum / (double)counted : NAN;
+    if (mon) {
+        if (wn)
+            monitor_check(c, mon, o, out->steps_run, wsum / (double)wn, out);
+        memcpy(c->theta, mon->best_theta, c->np * sizeof(double));
+    } else {
+        out->best_step = out->steps_run;
+        out->train_bound = wn ? wsum / (double)wn : NAN;
+    }
 cleanup:
     ckr_batcher_free(&bat);
     ckr_adam_free(&adam);
     return rc;
 }
 
-static int evaluate(critic *c, const ckr_ds *x, const ckr_ds *y, const ckr_mi_opts *o,
-                    ckr_rng *rng, ckr_mi_result *out, ckr_err *err)
-{
-    size_t Kb = c->K < x->n ? c->K : x->n;
-    ckr_batcher bat;
-    int rc = ckr_batcher_init(&bat, x->n, Kb, 1, rng, err);
-    if (rc)
-        return rc;
-    double sum = 0.0, sq = 0.0;
-    for (size_t e = 0; e < o->eval_batches; e++) {
-        const size_t *pos;
-        ckr_batcher_next(&bat, &pos);
-        double I = critic_pass(c, x, y, pos, Kb, o->alpha, 0);
-        sum += I;
-        sq += I * I;
-    }
-    double nb = (double)o->eval_batches, mean = sum / nb;
-    out->estimate = mean;
-    out->sd = nb > 1 ? sqrt(fmax(0.0, (sq - nb * mean * mean) / (nb - 1.0))) : 0.0;
-    out->K_eval = Kb;
-    out->n_eval_batches = o->eval_batches;
-    ckr_batcher_free(&bat);
-    return 0;
-}
-
-int ckr_mi_estimate(const ckr_ds *xtr, const ckr_ds *ytr, const ckr_ds *xev,
-                    const ckr_ds *yev, const ckr_mi_opts *o, ckr_rng *rng,
-                    ckr_mi_result *out, ckr_err *err)
+int ckr_mi_estimate(const ckr_ds *xtr, const ckr_ds *ytr, const ckr_ds *xmon,
+                    const ckr_ds *ymon, const ckr_ds *xev, const ckr_ds *yev,
+                    const ckr_mi_opts *o, ckr_rng *rng, ckr_mi_result *out, ckr_err *err)
 {
     memset(out, 0, sizeof *out);
-    out->estimate = out->train_bound = NAN;
-    int rc = check_opts(xtr, ytr, xev, yev, o, err);
+    out->estimate = out->train_bound = out->monitor_bound = NAN;
+    int rc = check_opts(xtr, ytr, xmon, ymon, xev, yev, o, err);
     if (rc)
         return rc;
     critic c;
+    monitor mon = { .x = xmon, .y = ymon, .best = -INFINITY };
+    int use_mon = xmon && o->patience > 0;
+    fixed_batches ev = { 0, 0, NULL };
     size_t K = o->batch < xtr->n ? o->batch : xtr->n;
     rc = critic_make(&c, ckr_ds_input_dim(xtr), ckr_ds_input_dim(ytr), o, K, rng, err);
+    if (!rc && use_mon) {
+        rc = draw_batches(&mon.fb, xmon->n, K, o->monitor_batches, rng, err);
+        if (!rc && !(mon.best_theta = malloc(c.np * sizeof(double))))
+            rc = ckr_err_set(err, CKR_ENOMEM, "out of memory for the MI critic");
+    }
     if (!rc)
-        rc = train(&c, xtr, ytr, o, rng, out, err);
+        rc = train(&c, xtr, ytr, use_mon ? &mon : NULL, o, rng, out, err);
     if (!rc)
-        rc = evaluate(&c, xev, yev, o, rng, out, err);
+        rc = draw_batches(&ev, xev->n, K, o->eval_batches, rng, err);
+    if (!rc) {
+        out->estimate = mean_bound(&c, xev, yev, &ev, o->alpha, &out->sd);
+        out->K_eval = ev.Kb;
+        out->n_eval_batches = ev.nb;
+    }
+    free(ev.pos);
+    free(mon.fb.pos);
+    free(mon.best_theta);
     critic_free(&c);
     return rc;
 }

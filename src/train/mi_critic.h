@@ -9,12 +9,21 @@
  * (from the rng): hidden weights He-normal, embedding weights N(0, 1/fan_in),
  * biases and the baseline 0.
  *
- * Training: `steps` Adam steps (lr, b1 0.9, b2 0.999, eps 1e-8) maximising
- * I_alpha (ibound.h) on full batches of K = min(batch, n_train) pairs drawn
- * by a seeded shuffle of the training view (batcher.h, drop_last).
+ * Training: up to `steps` Adam steps (lr, b1 0.9, b2 0.999, eps 1e-8)
+ * maximising I_alpha (ibound.h) on full batches of K = min(batch, n_train)
+ * pairs drawn by a seeded shuffle of the training view (batcher.h,
+ * drop_last).
+ * Early stopping (when monitor views are given and patience > 0): every
+ * `check_every` steps the bound is averaged over `monitor_batches` fixed
+ * batches of K_m = min(K, n_monitor) monitor pairs (drawn once, before
+ * training); the critic with the best monitor value is kept, and training
+ * stops after `patience` checks without improvement.  A small training set
+ * is memorised within a few dozen epochs, after which the bound on unseen
+ * pairs collapses (goes far below 0), so this matters.
  * Estimate: the mean of I_alpha over `eval_batches` full batches of
  * K' = min(K, n_eval) pairs drawn the same way from the evaluation view
- * after training (the critic is frozen).
+ * after training (the critic is frozen); when K' = n_eval every batch is the
+ * whole evaluation set, so it is evaluated once.
  *
  * Views: x views give the network input of x, y views that of y (features,
  * or with X == NULL one-hot / multi-hot labels, dataset.h); xtr/ytr (and
@@ -33,19 +42,26 @@ typedef struct ckr_mi_opts {
     size_t hidden, embed;  /* >= 1 */
     int layers;            /* hidden layers per tower, 0..4 */
     size_t eval_batches;   /* >= 1 */
+    size_t check_every;    /* early stopping: steps between monitor checks (>= 1) */
+    int patience;          /* checks without improvement before stopping; 0 = off */
+    size_t monitor_batches;/* fixed monitor batches (>= 1) */
 } ckr_mi_opts;
 
 typedef struct ckr_mi_result {
     double estimate;       /* mean bound over the evaluation batches */
     double sd;             /* standard deviation of the per-batch values */
     size_t K_eval, n_eval_batches;
-    double train_bound;    /* mean training-batch bound over the last 10% of steps */
+    double train_bound;    /* mean training-batch bound over the check window of the
+                              kept critic (no monitor: over the last 10% of steps) */
+    double monitor_bound;  /* best monitor value (NaN without early stopping) */
+    size_t steps_run, best_step; /* steps taken; step of the kept critic */
     int diverged;          /* 1 when training produced a non-finite bound */
 } ckr_mi_result;
 
-int ckr_mi_estimate(const ckr_ds *xtr, const ckr_ds *ytr, const ckr_ds *xev,
-                    const ckr_ds *yev, const ckr_mi_opts *o, ckr_rng *rng,
-                    ckr_mi_result *out, ckr_err *err);
+/* xmon / ymon may be NULL (no early stopping: all `steps` are run). */
+int ckr_mi_estimate(const ckr_ds *xtr, const ckr_ds *ytr, const ckr_ds *xmon,
+                    const ckr_ds *ymon, const ckr_ds *xev, const ckr_ds *yev,
+                    const ckr_mi_opts *o, ckr_rng *rng, ckr_mi_result *out, ckr_err *err);
 
 /* FLOPs of one training step (forward + backward + bound + Adam) for
  * inputs of widths dx, dy; used for cost estimates. */

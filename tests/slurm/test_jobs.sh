@@ -59,11 +59,13 @@ same_scores "$T/ref-sweep.csv" "$T/audit/sweep.csv"
 same_scores "$T/ref.csv" "$T/audit-rank.csv"
 
 step "a short time limit: signalled, requeued, resumed, identical results"
-"$B" synth -o "$T/big.h5" --checkpoints 10 --tasks 3 --n 3000 --dim 64 --seed 2 >/dev/null
-LONG='nleep,nleep:ratio=3'
-mpirun -n 2 "$B" run "$T/big.h5" --methods "$LONG" --csv "$T/ref-long.csv" -q --no-progress
-j=$(METHODS="$LONG" sbatch --parsable --ntasks=2 --time=1 --signal=B:USR1@45 \
-      --output="$T/long-%j.out" "$top/jobs/rank.sbatch" "$T/big.h5" "$T/long.h5" \
+# 48 items of ~1 s on one worker (the `dummy` test method waits, then returns a
+# seeded score): longer than the latest the warning signal can come (Slurm
+# checks time limits every ~30 s), whatever the CPU speed.
+LONG='leep,dummy:ms=1000,dummy:ms=1001,dummy:ms=1002'
+mpirun -n 9 "$B" run "$T/zoo.h5" --methods "$LONG" --csv "$T/ref-long.csv" -q --no-progress
+j=$(METHODS="$LONG" sbatch --parsable --ntasks=2 --time=1 --signal=B:USR1@55 \
+      --output="$T/long-%j.out" "$top/jobs/rank.sbatch" "$T/zoo.h5" "$T/long.h5" \
       --csv "$T/long.csv" -q --no-progress --grace 20)
 slurm_wait "$j" 900 || fail "time-limited job did not finish"
 cat "$T/long-$j.out"
