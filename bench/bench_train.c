@@ -15,7 +15,8 @@
  * standardisation, epoch, evaluation on the 20% hold-out) for reference.
  * bench/ref_train_bench.py runs the scikit-learn side on the same file with
  * OPENBLAS_NUM_THREADS=1 (training time only, scaling excluded on both
- * sides; each time the best of BENCH_TRAIN_REPEAT = 1 runs).  Printed: both
+ * sides; each time the best of BENCH_TRAIN_REPEAT = 2 runs: the first run of
+ * a process pays page faults, and the machine may be shared).  Printed: both
  * times, the ratio sklearn / ckptrank, the training accuracy after the epoch
  * on both sides (a sanity check, not a comparison of algorithms) and the
  * FLOPs ckptrank counted.
@@ -156,7 +157,7 @@ static void make_data(double *F, int *y, int32_t *y32, size_t N, size_t D, int C
 int main(void)
 {
     size_t N = env_size("BENCH_TRAIN_N", 20000), D = env_size("BENCH_TRAIN_D", 2048);
-    int C = (int)env_size("BENCH_TRAIN_C", 100), repeat = (int)env_size("BENCH_TRAIN_REPEAT", 1);
+    int C = (int)env_size("BENCH_TRAIN_C", 100), repeat = (int)env_size("BENCH_TRAIN_REPEAT", 2);
     openblas_set_num_threads(1);
     int status = 0;
     double *F = malloc(N * D * sizeof *F), *mu = malloc(D * sizeof *mu);

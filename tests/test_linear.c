@@ -144,9 +144,7 @@ static double our_minimum(const ckr_pair *pair, double l2)
     ckr_split sp;
     ckr_clf clf;
     ckr_err err = { 0, "" };
-    ckr_rng rng;
-    ckr_rng_seed(&rng, 1);
-    assert_int_equal(ckr_split_make(pair, 1, &rng, &sp, &err), 0);
+    assert_int_equal(ckr_split_make(pair, 1, &sp, &err), 0);
     size_t dim[2] = { sp.train.D, (size_t)pair->num_classes };
     assert_int_equal(ckr_clf_create(&clf, 1, dim, pair->kind, l2, 256, &err), 0);
     ckr_lbfgs_opts o;
@@ -248,6 +246,31 @@ static void test_holdout_without_val(void **state)
     free_data(&d);
 }
 
+/* The hold-out comes from the pair's split_seed, not the method's stream:
+ * every method and grid point of a pair holds out the same rows. */
+static void test_holdout_shared_by_methods(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, CKR_MULTICLASS, 300, 0, 0, 5, 3, 0.8, 4);
+    ckr_split a, b, c;
+    ckr_err err = { 0, "" };
+    d.pair.split_seed = 77;
+    assert_int_equal(ckr_split_make(&d.pair, 1, &a, &err), 0);
+    assert_int_equal(ckr_split_make(&d.pair, 0, &b, &err), 0);
+    d.pair.split_seed = 78;
+    assert_int_equal(ckr_split_make(&d.pair, 1, &c, &err), 0);
+    assert_true(a.holdout && b.holdout && c.holdout);
+    assert_int_equal(a.eval.n, b.eval.n);
+    assert_memory_equal(a.hold_idx, b.hold_idx, a.eval.n * sizeof(size_t));
+    assert_int_equal(a.eval.n, c.eval.n);
+    assert_memory_not_equal(a.hold_idx, c.hold_idx, a.eval.n * sizeof(size_t));
+    ckr_split_free(&a);
+    ckr_split_free(&b);
+    ckr_split_free(&c);
+    free_data(&d);
+}
+
 static void test_multilabel_vs_sklearn_ovr(void **state)
 {
     (void)state;
@@ -319,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_converged_matches_sklearn),
         cmocka_unit_test(test_sgd_epochs_and_flops),
         cmocka_unit_test(test_holdout_without_val),
+        cmocka_unit_test(test_holdout_shared_by_methods),
         cmocka_unit_test(test_multilabel_vs_sklearn_ovr),
         cmocka_unit_test(test_heldout_is_test_metric),
         cmocka_unit_test(test_errors),

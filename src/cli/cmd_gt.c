@@ -13,6 +13,7 @@
 #include "methods/method.h"
 #include "report/results.h"
 #include "zoo/gtwrite.h"
+#include "zoo/zoo.h"
 
 typedef struct gt_args {
     const char *sweep, *out, *csv;
@@ -123,6 +124,31 @@ static int write_ground_truth(const char *zoo, const char *results, const char *
     return status;
 }
 
+/* Refuse before the sweep (not after hours of it) when the zoo already has
+ * ground truth and --force is not given. Rank 0 decides; all ranks agree. */
+static int refuse_existing(const char *zoo_path, int force, MPI_Comm comm)
+{
+    int rank, refuse = 0;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0 && !force) {
+        ckr_zoo *zoo = NULL;
+        ckr_err err = { 0, "" };
+        if (ckr_zoo_open(zoo_path, MPI_COMM_SELF, &zoo, &err) == 0 && ckr_zoo_scan(zoo, &err) == 0)
+            for (size_t i = 0; i < ckr_zoo_num_pairs(zoo) && !refuse; i++) {
+                const ckr_pair_info *p = ckr_zoo_pair(zoo, i);
+                if (p->has_gt) {
+                    fprintf(stderr, "ckptrank groundtruth: %s: /checkpoints/%s/%s already has "
+                            "finetune_accuracy; refusing to overwrite ground truth (use --force)\n",
+                            zoo_path, ckr_zoo_ckpt(zoo, p->ckpt)->name, ckr_zoo_task(zoo, p->task)->name);
+                    refuse = 1;
+                }
+            }
+        ckr_zoo_close(zoo); /* an unreadable zoo is reported by the run itself */
+    }
+    MPI_Bcast(&refuse, 1, MPI_INT, 0, comm);
+    return refuse;
+}
+
 int ckr_cmd_groundtruth(int argc, char **argv, MPI_Comm comm)
 {
     int rank;
@@ -145,6 +171,8 @@ int ckr_cmd_groundtruth(int argc, char **argv, MPI_Comm comm)
     if (prc == CLI_OK && check_one_spec(a.sweep) != 0)
         prc = CLI_USAGE;
     if (prc != CLI_OK)
+        return CKR_EXIT_USAGE;
+    if (refuse_existing(pos[0], a.force, comm))
         return CKR_EXIT_USAGE;
 
     char tmp[4200];

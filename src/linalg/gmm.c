@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "linalg/dense.h"
 #include "linalg/dense_extra.h"
 #include "linalg/kmeans.h"
@@ -29,6 +33,11 @@ void ckr_gmm_set_limits(size_t qcache_bytes, size_t track_bytes)
 /* A tracked E-step whose bounds fail for more than this fraction of all pairs
  * does a full approximation pass instead. */
 #define TRACK_MAX_FRACTION 0.25
+/* When a full pass keeps more than this fraction of all pairs, the next
+ * DENSE_PASSES full passes evaluate every pair exactly, skipping the GEMM
+ * (nearly collapsed components, e.g. 2 points per component). */
+#define DENSE_FRACTION 0.5
+#define DENSE_PASSES 7
 /* Target size of one block of quadratic features when not cached. */
 #define QBLOCK_BYTES ((size_t)16 << 20)
 
@@ -282,6 +291,7 @@ typedef struct engine {
     size_t block;
     double *wnorm;          /* k: |w_k| */
     double *cst;            /* k: log pi_k + log_det_k - 0.5 d log 2pi */
+    double *pen;            /* k: -inf for exact_only components, else 0 */
     unsigned char *exact_only; /* k: coefficients not representable, always exact */
     double *wtmp;           /* m doubles scratch; full also d*d + 2d */
     double *gbuf;           /* n x d gather buffer */
@@ -297,6 +307,7 @@ typedef struct engine {
     double *best;           /* n: best exact log-density */
     int hist, nhist;        /* slots available / in use (0: a full pass is due) */
     int pause, backoff;     /* full passes still to do before tracking again; next pause */
+    int dense_left;         /* full passes still to do without the approximation */
     double sec_approx;
     double cand_sum;        /* sum over E-steps of nnz / n */
     int esteps, full_passes;
@@ -316,6 +327,7 @@ static void engine_free(engine *e)
     free(e->ad);
     free(e->wnorm);
     free(e->cst);
+    free(e->pen);
     free(e->exact_only);
     free(e->wtmp);
     free(e->gbuf);
@@ -391,10 +403,11 @@ static int engine_init(engine *e, const double *X, size_t n, size_t d, size_t k,
     e->qnorm = malloc(sizeof(double) * n);
     e->wnorm = malloc(sizeof(double) * k);
     e->cst = malloc(sizeof(double) * k);
+    e->pen = malloc(sizeof(double) * k);
     e->exact_only = calloc(k, 1);
     e->wtmp = malloc(sizeof(double) * (m + d * d + 2 * d + 1));
     e->gbuf = malloc(sizeof(double) * n * d);
-    if (!e->shift || !e->scale || !e->qnorm || !e->wnorm || !e->cst || !e->exact_only ||
+    if (!e->shift || !e->scale || !e->qnorm || !e->wnorm || !e->cst || !e->pen || !e->exact_only ||
         !e->wtmp || !e->gbuf)
         return CKR_ENOMEM;
     /* bound tracking, when it fits in memory */
@@ -549,6 +562,9 @@ static void engine_coefficients(engine *e, const ckr_gmm *g)
         }
         e->wnorm[j] = sqrt(nrm);
         e->exact_only[j] = !ok || !isfinite(e->wnorm[j]) || !isfinite(e->cst[j]);
+        e->pen[j] = e->exact_only[j] ? -INFINITY : 0.0;
+        if (e->exact_only[j])
+            e->wnorm[j] = 0.0; /* keeps the bound arithmetic finite; never used */
         if (e->cov == CKR_COV_DIAG)
             for (size_t t = 0; t < m; t++)
                 e->wd[j * m + t] = e->exact_only[j] ? 0.0 : w[t];
@@ -595,6 +611,48 @@ static float float_down(double v)
     return (float)(v - v * 0x1p-22);
 }
 
+/* Row i of the approximation: a[j] (approximate distance) becomes an upper
+ * bound on the log-density, ylo[j] (if not NULL) a lower bound on the
+ * distance's square root; returns the best lower bound on a log-density. */
+static double bound_row(const engine *e, size_t i, double *a, float *ylo)
+{
+    size_t k = e->k, j = 0;
+    double qg = e->gamma * e->qnorm[i], best = -INFINITY;
+#ifdef __SSE2__
+    const __m128d zero = _mm_setzero_pd(), half = _mm_set1_pd(0.5), qgv = _mm_set1_pd(qg);
+    const __m128d shrink = _mm_set1_pd(1.0 - 0x1p-22), cap = _mm_set1_pd(1e38);
+    __m128d bestv = _mm_set1_pd(-INFINITY);
+    for (; j + 2 <= k; j += 2) {
+        __m128d av = _mm_loadu_pd(a + j), cst = _mm_loadu_pd(e->cst + j);
+        __m128d delta = _mm_mul_pd(qgv, _mm_loadu_pd(e->wnorm + j));
+        __m128d mh = _mm_max_pd(_mm_add_pd(av, delta), zero);
+        __m128d ml = _mm_max_pd(_mm_sub_pd(av, delta), zero);
+        __m128d lo = _mm_add_pd(_mm_sub_pd(cst, _mm_mul_pd(half, mh)), _mm_loadu_pd(e->pen + j));
+        bestv = _mm_max_pd(lo, bestv); /* a NaN lo leaves bestv */
+        _mm_storeu_pd(a + j, _mm_sub_pd(cst, _mm_mul_pd(half, ml)));
+        if (ylo) {
+            __m128d y = _mm_min_pd(_mm_mul_pd(_mm_sqrt_pd(ml), shrink), cap);
+            _mm_storel_epi64((__m128i *)(void *)&ylo[j], _mm_castps_si128(_mm_cvtpd_ps(y)));
+        }
+    }
+    double bb[2];
+    _mm_storeu_pd(bb, bestv);
+    best = bb[0] > bb[1] ? bb[0] : bb[1];
+#endif
+    for (; j < k; j++) {
+        double delta = qg * e->wnorm[j];
+        double maha_hi = a[j] + delta, maha_lo = a[j] - delta;
+        double lo = e->cst[j] - 0.5 * (maha_hi > 0.0 ? maha_hi : 0.0) + e->pen[j];
+        if (lo > best)
+            best = lo;
+        maha_lo = maha_lo > 0.0 ? maha_lo : 0.0;
+        if (ylo)
+            ylo[j] = float_down(sqrt(maha_lo));
+        a[j] = e->cst[j] - 0.5 * maha_lo;
+    }
+    return best;
+}
+
 /* Candidate components of each row of the block: those whose upper bound on
  * the log-density is within CKR_GMM_MARGIN of the best lower bound. Marks
  * them in r (and in e->ins, with the distance bounds in e->ylo, when
@@ -606,20 +664,7 @@ static int engine_select_block(engine *e, size_t i0, size_t b, resp_csr *r)
         size_t i = i0 + rr;
         double *a = e->lo + rr * k; /* approximate distances -> upper bounds */
         float *ylo = e->ylo ? e->ylo + i * k : NULL;
-        double best = -INFINITY;
-        for (size_t j = 0; j < k; j++) {
-            if (e->exact_only[j])
-                continue;
-            double delta = e->gamma * e->qnorm[i] * e->wnorm[j];
-            double maha_hi = a[j] + delta, maha_lo = a[j] - delta;
-            double lo = e->cst[j] - 0.5 * (maha_hi > 0.0 ? maha_hi : 0.0);
-            if (lo > best)
-                best = lo;
-            maha_lo = maha_lo > 0.0 ? maha_lo : 0.0;
-            if (ylo)
-                ylo[j] = float_down(sqrt(maha_lo));
-            a[j] = e->cst[j] - 0.5 * maha_lo;
-        }
+        double best = bound_row(e, i, a, ylo);
         double cut = best - CKR_GMM_MARGIN;
         int rc = resp_reserve(r, k);
         if (rc != 0)
@@ -734,13 +779,30 @@ static int engine_full_pass(engine *e, const ckr_gmm *g, resp_csr *r)
     int rc = resp_alloc(r, e->n, e->k);
     if (rc != 0)
         return rc;
-    for (size_t i0 = 0; i0 < e->n; i0 += e->block) {
-        size_t b = e->n - i0 < e->block ? e->n - i0 : e->block;
-        engine_approx_block(e, i0, b);
-        rc = engine_select_block(e, i0, b, r);
-        if (rc != 0)
-            return rc;
+    if (e->dense_left > 0) {
+        /* the last approximation kept most pairs anyway: take them all */
+        e->dense_left--;
+        rc = resp_reserve(r, e->n * e->k);
+        for (size_t i = 0; rc == 0 && i < e->n; i++) {
+            for (size_t j = 0; j < e->k; j++)
+                r->comp[r->nnz++] = (uint32_t)j;
+            r->ptr[i + 1] = r->nnz;
+        }
+        if (rc == 0 && e->ins) {
+            memset(e->ins, 1, e->n * e->k);
+            memset(e->refit, 0, e->n * e->k);
+        }
+    } else {
+        for (size_t i0 = 0; rc == 0 && i0 < e->n; i0 += e->block) {
+            size_t b = e->n - i0 < e->block ? e->n - i0 : e->block;
+            engine_approx_block(e, i0, b);
+            rc = engine_select_block(e, i0, b, r);
+        }
+        if ((double)r->nnz > DENSE_FRACTION * (double)e->n * (double)e->k)
+            e->dense_left = DENSE_PASSES;
     }
+    if (rc != 0)
+        return rc;
     if (e->ins) { /* slot 0: the parameters of this pass */
         size_t cl = e->cov == CKR_COV_FULL ? e->d * e->d : e->d;
         memcpy(e->slinv, g->linv, sizeof(double) * e->k * cl);
@@ -956,6 +1018,8 @@ static double component_stats(const ckr_gmm *g, const double *X, const resp_csr 
     memset(mean, 0, sizeof(double) * d);
     for (size_t c = 0; c < cnt; c++) {
         double w = r->val[r->cpos[p0 + c]];
+        if (w == 0.0)
+            continue;
         const double *x = X + (size_t)r->crow[p0 + c] * d;
         for (size_t a = 0; a < d; a++)
             mean[a] += w * x[a];

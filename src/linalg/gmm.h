@@ -18,7 +18,8 @@
  * Cholesky failure: the component is retried with reg x10, x100, x1000
  *   (counted in reg_retries); after that the fit fails with CKR_ENUM.
  *
- * How the work is cut (results equal sklearn's up to rounding):
+ * How the work is cut (results equal sklearn's up to rounding and the
+ * e^-CKR_GMM_MARGIN cut below):
  *   - full covariance: every Mahalanobis distance is first approximated in
  *     one single-precision GEMM of the symmetric quadratic features of the
  *     (standardised) data, q(z) = [z_a z_b (a <= b), z, 1], against each

@@ -157,7 +157,7 @@ static int finetune_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rn
     ckr_clf clf;
     ckr_err err = { 0, "" };
     memset(&clf, 0, sizeof clf);
-    if ((rc = ckr_split_make(pair, c.standardize, rng, &sp, &err)))
+    if ((rc = ckr_split_make(pair, c.standardize, &sp, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     size_t H = hidden_width(pair, &c, &from_top);
     size_t dim[3] = { sp.train.D, H, (size_t)pair->num_classes };
@@ -207,7 +207,8 @@ cleanup:
 const ckr_method ckr_method_finetune = {
     .name = "finetune",
     .summary = "fine-tune a hidden layer (from the checkpoint's top layer when present) + "
-               "softmax head with SGD momentum and VTAB step decay; score = val accuracy",
+               "softmax head with SGD momentum and VTAB step decay; score = val accuracy "
+               "(multilabel: mAP)",
     .params = finetune_params,
     .cost = finetune_cost,
     .score = finetune_score,

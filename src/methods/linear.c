@@ -128,7 +128,7 @@ static int linear_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng,
     ckr_clf clf;
     ckr_err err = { 0, "" };
     memset(&clf, 0, sizeof clf);
-    if ((rc = ckr_split_make(pair, c.standardize, rng, &sp, &err)))
+    if ((rc = ckr_split_make(pair, c.standardize, &sp, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     size_t dim[2] = { sp.train.D, (size_t)pair->num_classes };
     size_t chunk = sp.train.n < 1024 ? sp.train.n : 1024;

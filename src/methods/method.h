@@ -46,6 +46,10 @@ typedef struct ckr_pair {
     double *top_bias;                          /* optional H */
     int has_gt;
     double finetune_accuracy;
+    /* Seeded from (--seed, checkpoint, task) only, not the method: for random
+     * choices every method of a pair must share, e.g. a hold-out split, so
+     * the grid points of a sweep are compared on the same data. */
+    uint64_t split_seed;
 } ckr_pair;
 
 /* What the coordinator knows of a pair before reading it (for cost estimates). */

@@ -232,7 +232,7 @@ static int mi_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr
     memset(&mr, 0, sizeof mr);
     monitor_split ms;
     memset(&ms, 0, sizeof ms);
-    if ((rc = ckr_split_make(pair, standardize && pca == 0.0, rng, &sp, &err)))
+    if ((rc = ckr_split_make(pair, standardize && pca == 0.0, &sp, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     size_t D = sp.train.D;
     if (pca > 0.0 && (rc = apply_pca(&sp, pca, &pd, &err)))

@@ -99,7 +99,8 @@ static double nleep_cost(const ckr_pair_shape *s, const ckr_params *p)
     double flops = pca > 0.0 ? 2.0 * N * D * r + 4.0 * r * r * r + 2.0 * N * D * d : 0.0;
     double m = full ? d * (d + 1) / 2 + d + 1 : 2 * d + 1;
     flops += 20.0 * 2.0 * N * K * d;          /* k-means */
-    flops += 12.0 * (2.0 * N * K * m + 6.0 * N * d * d); /* ~10 EM iterations + init + final */
+    /* EM: a few full approximation passes, exact work on a few pairs per point */
+    flops += 4.0 * 2.0 * N * K * m + 12.0 * 20.0 * N * d * d;
     return flops;
 }
 

@@ -167,6 +167,7 @@ static void execute_item(executor *ex, const char *ckpt, const char *task, int s
         ckr_result_fail(res, ex->read_rc, ckr_err_word(ex->read_rc), "%s", ex->read_err.msg);
         return;
     }
+    ex->pair.split_seed = ckr_hash_str(ckr_hash_str(CKR_FNV_OFFSET ^ ex->seed, ckpt), task);
     ckr_rng rng;
     ckr_rng_seed_item(&rng, ex->seed, ckpt, task, spec->text);
     ckr_flops_reset();

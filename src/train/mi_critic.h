@@ -16,8 +16,9 @@
  * Early stopping (when monitor views are given and patience > 0): every
  * `check_every` steps the bound is averaged over `monitor_batches` fixed
  * batches of K_m = min(K, n_monitor) monitor pairs (drawn once, before
- * training); the critic with the best monitor value is kept, and training
- * stops after `patience` checks without improvement.  A small training set
+ * training); the critic with the best monitor value (the untrained one at
+ * step 0 included) is kept, and training stops after `patience` checks
+ * without improvement.  A small training set
  * is memorised within a few dozen epochs, after which the bound on unseen
  * pairs collapses (goes far below 0), so this matters.
  * Estimate: the mean of I_alpha over `eval_batches` full batches of

@@ -61,8 +61,7 @@ static int check_train(const ckr_pair *pair, ckr_err *err)
     return check_labels(pair, &pair->train, "train", err);
 }
 
-int ckr_split_make(const ckr_pair *pair, int standardize, ckr_rng *rng, ckr_split *out,
-                   ckr_err *err)
+int ckr_split_make(const ckr_pair *pair, int standardize, ckr_split *out, ckr_err *err)
 {
     memset(out, 0, sizeof *out);
     int rc = check_train(pair, err), has_val = 0, has_test = 0;
@@ -83,7 +82,10 @@ int ckr_split_make(const ckr_pair *pair, int standardize, ckr_rng *rng, ckr_spli
     } else {
         size_t ntr = 0, nho = 0;
         const int *y = pair->kind == CKR_MULTICLASS ? pair->train.y : NULL;
-        rc = ckr_holdout_split(pair->train.n, y, pair->num_classes, CKR_HOLDOUT_FRAC, rng,
+        /* from the pair's seed: every method and grid point holds out the same rows */
+        ckr_rng hold_rng;
+        ckr_rng_seed(&hold_rng, pair->split_seed);
+        rc = ckr_holdout_split(pair->train.n, y, pair->num_classes, CKR_HOLDOUT_FRAC, &hold_rng,
                                &out->train_idx, &ntr, &out->hold_idx, &nho, err);
         if (rc)
             goto fail;

@@ -29,8 +29,7 @@ typedef struct ckr_split {
 /* Check the pair (features present, shapes agree, labels present and in
  * range, at least 2 training samples) and build the views. Errors: CKR_EDATA
  * (inconsistent pair), CKR_ENOMEM. */
-int ckr_split_make(const ckr_pair *pair, int standardize, ckr_rng *rng, ckr_split *out,
-                   ckr_err *err);
+int ckr_split_make(const ckr_pair *pair, int standardize, ckr_split *out, ckr_err *err);
 void ckr_split_free(ckr_split *s);
 
 /* Fit mu / isd on s->train (replacing any previous ones) and attach them to
