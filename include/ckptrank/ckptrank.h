@@ -22,6 +22,7 @@ typedef struct ckptrank_run_opts {
     const char *out_h5;        /* results file, or NULL */
     const char *csv_path;      /* per-item scores CSV, or NULL */
     const char *metrics_csv;   /* metrics CSV, or NULL */
+    const char *json_path;     /* provenance, scores, metrics, ground truth as JSON, or NULL */
     uint64_t seed;             /* base seed of every random choice */
     int k[8];                  /* recall@k / rel@k cut-offs */
     int nk;

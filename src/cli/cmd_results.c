@@ -6,10 +6,12 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "report/html.h"
+#include "report/json.h"
 #include "report/results.h"
 
 typedef struct report_args {
-    const char *csv, *scores_csv;
+    const char *csv, *scores_csv, *json, *html;
     cli_klist k;
     int quiet;
 } report_args;
@@ -18,13 +20,17 @@ static const cli_opt report_opts[] = {
     { "csv", 0, OPT_STR, offsetof(report_args, csv), "FILE",
       "metrics CSV: task,method,n_checkpoints,recall@k,rel@k,...,pearson,kendall,weighted_kendall" },
     { "scores-csv", 0, OPT_STR, offsetof(report_args, scores_csv), "FILE", "also write the scores CSV" },
+    { "json", 0, OPT_STR, offsetof(report_args, json), "FILE",
+      "provenance, scores, metrics and ground truth as JSON" },
+    { "html", 0, OPT_STR, offsetof(report_args, html), "FILE",
+      "self-contained HTML report with plots (inline SVG, no script)" },
     { "k", 'k', OPT_KLIST, offsetof(report_args, k), "K1,K2", "cut-offs of recall@k and rel@k (default 1,3)" },
     { "quiet", 'q', OPT_FLAG, offsetof(report_args, quiet), NULL, "no table on stdout" },
     { NULL, 0, 0, 0, NULL, NULL },
 };
 
 typedef struct eval_args {
-    const char *scores, *gt, *csv;
+    const char *scores, *gt, *csv, *json;
     cli_klist k;
     int quiet;
 } eval_args;
@@ -34,6 +40,7 @@ static const cli_opt eval_opts[] = {
       "scores CSV with at least checkpoint,task,method,score (status honoured if present)" },
     { "ground-truth", 0, OPT_STR, offsetof(eval_args, gt), "FILE", "ground-truth CSV: checkpoint,task,accuracy" },
     { "csv", 0, OPT_STR, offsetof(eval_args, csv), "FILE", "metrics CSV" },
+    { "json", 0, OPT_STR, offsetof(eval_args, json), "FILE", "scores, metrics and ground truth as JSON" },
     { "k", 'k', OPT_KLIST, offsetof(eval_args, k), "K1,K2", "cut-offs of recall@k and rel@k (default 1,3)" },
     { "quiet", 'q', OPT_FLAG, offsetof(eval_args, quiet), NULL, "no table on stdout" },
     { NULL, 0, 0, 0, NULL, NULL },
@@ -82,7 +89,9 @@ int ckr_cmd_report(int argc, char **argv, MPI_Comm comm)
     if (prc == CLI_HELP) {
         cli_print_help(stdout, "ckptrank report RESULTS.h5 [options]",
                        "Print the ranking-quality table (per task and the mean over tasks) of a\n"
-                       "results file written by `ckptrank run -o`, recomputed with the given k.",
+                       "results file written by `ckptrank run -o`, recomputed with the given k.\n"
+                       "--html writes one self-contained page (plots per task and method, the\n"
+                       "metrics, cost against quality, failed items, provenance).",
                        report_opts);
         return CKR_EXIT_OK;
     }
@@ -108,6 +117,11 @@ int ckr_cmd_report(int argc, char **argv, MPI_Comm comm)
     }
     if (status == CKR_EXIT_OK)
         status = emit_metrics(&r, &a.k, a.csv, a.quiet, "report");
+    if (status == CKR_EXIT_OK && ((a.json && ckr_results_write_json(a.json, &r, 0, &err) != 0) ||
+                                  (a.html && ckr_report_write_html(a.html, &r, &err) != 0))) {
+        fprintf(stderr, "ckptrank report: %s\n", err.msg);
+        status = CKR_EXIT_ERROR;
+    }
     ckr_results_free(&r);
     return status;
 }
@@ -148,6 +162,15 @@ int ckr_cmd_evaluate(int argc, char **argv, MPI_Comm comm)
     }
     if (status == CKR_EXIT_OK)
         status = emit_metrics(&r, &a.k, a.csv, a.quiet, "evaluate");
+    if (status == CKR_EXIT_OK && a.json) {
+        char cmdline[2000];
+        ckr_cli_join_argv(argc, argv, cmdline, sizeof cmdline);
+        snprintf(r.meta.command_line, sizeof r.meta.command_line, "ckptrank %s", cmdline);
+        if (ckr_results_write_json(a.json, &r, CKR_JSON_FROM_CSV, &err) != 0) {
+            fprintf(stderr, "ckptrank evaluate: %s\n", err.msg);
+            status = CKR_EXIT_ERROR;
+        }
+    }
     ckr_results_free(&r);
     return status;
 }

@@ -9,7 +9,7 @@
 #include "util/err.h"
 
 typedef struct run_args {
-    const char *methods, *out, *csv, *metrics_csv;
+    const char *methods, *out, *csv, *metrics_csv, *json;
     uint64_t seed;
     const char *journal, *shard;
     cli_klist k;
@@ -23,6 +23,8 @@ static const cli_opt run_opts[] = {
     { "csv", 0, OPT_STR, offsetof(run_args, csv), "FILE",
       "scores CSV: checkpoint,task,method,score,status,seconds,gflops" },
     { "metrics-csv", 0, OPT_STR, offsetof(run_args, metrics_csv), "FILE", "metrics CSV" },
+    { "json", 0, OPT_STR, offsetof(run_args, json), "FILE",
+      "provenance, scores, metrics and ground truth as JSON" },
     { "seed", 's', OPT_U64, offsetof(run_args, seed), "N", "base seed of every random choice (default 0)" },
     { "k", 'k', OPT_KLIST, offsetof(run_args, k), "K1,K2", "cut-offs of recall@k and rel@k (default 1,3)" },
     { "quiet", 'q', OPT_FLAG, offsetof(run_args, quiet), NULL, "no metrics table on stdout" },
@@ -96,6 +98,7 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     o.out_h5 = a.out;
     o.csv_path = a.csv;
     o.metrics_csv = a.metrics_csv;
+    o.json_path = a.json;
     o.seed = a.seed;
     memcpy(o.k, a.k.k, sizeof o.k);
     o.nk = a.k.n;

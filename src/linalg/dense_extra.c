@@ -34,19 +34,6 @@ int ckr_dlauum_ltl(size_t n, double *L)
     return info == 0 ? 0 : CKR_ENUM;
 }
 
-void ckr_dsyrk_rows_gram(size_t n, size_t k, double alpha, const double *A, size_t lda,
-                   double beta, double *C)
-{
-    if (n == 0)
-        return;
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)k, alpha, A, (int)lda,
-                beta, C, (int)n);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < i; j++)
-            C[i * n + j] = C[j * n + i];
-    ckr_flops_add((double)n * (double)(n + 1) * (double)k);
-}
-
 void ckr_dtrmm_right_lower_trans(size_t m, size_t n, const double *L, double *B, size_t ldb)
 {
     if (m == 0 || n == 0)

@@ -7,11 +7,6 @@
 
 #include <stddef.h>
 
-/* C (n x n, both triangles filled on return) = alpha * A A^T + beta * C,
- * A is n x k row-major (n samples of k features: the Gram matrix). */
-void ckr_dsyrk_rows_gram(size_t n, size_t k, double alpha, const double *A, size_t lda,
-                   double beta, double *C);
-
 /* B := B * L^T in place, B m x n row-major (ldb), L n x n lower triangular
  * row-major (the strict upper triangle is not referenced). Row i of the result
  * is L * (row i of B). */

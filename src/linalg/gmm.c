@@ -287,7 +287,7 @@ typedef struct engine {
     float *wf;              /* k x m */
     float *af;              /* block x k */
     /* diag: double features and coefficients */
-    double *qd, *wd, *ad;   /* n x m, k x m, block x k */
+    double *qd, *wd;        /* n x m, k x m */
     size_t block;
     double *wnorm;          /* k: |w_k| */
     double *cst;            /* k: log pi_k + log_det_k - 0.5 d log 2pi */
@@ -324,7 +324,6 @@ static void engine_free(engine *e)
     free(e->af);
     free(e->qd);
     free(e->wd);
-    free(e->ad);
     free(e->wnorm);
     free(e->cst);
     free(e->pen);
@@ -452,9 +451,8 @@ static int engine_init(engine *e, const double *X, size_t n, size_t d, size_t k,
         e->wd = malloc(sizeof(double) * k * m);
         size_t b = ((size_t)1 << 20) / k;
         e->block = b < 64 ? 64 : b > n ? n : b;
-        e->ad = malloc(sizeof(double) * e->block * k);
         e->lo = malloc(sizeof(double) * e->block * k);
-        if (!e->qd || !e->wd || !e->ad || !e->lo)
+        if (!e->qd || !e->wd || !e->lo)
             return CKR_ENOMEM;
         for (size_t i = 0; i < n; i++)
             e->qnorm[i] = quad_row_double(e, i, z, e->qd + i * m);

@@ -6,6 +6,7 @@
 
 #include "linalg/dense.h"
 #include "linalg/dense_extra.h"
+#include "linalg/dense_more.h"
 #include "util/flops.h"
 
 size_t ckr_pca_num_components(const double *eig_desc, size_t r, double pca)
@@ -114,7 +115,7 @@ int ckr_pca_fit_transform(const double *X, size_t n, size_t D, double pca,
     column_means(X, n, D, mean);
     if (gram) {
         center_rows(X, 0, n, D, mean, Xc);
-        ckr_dsyrk_rows_gram(n, D, 1.0, Xc, D, 0.0, S);
+        ckr_dsyrk_aat(n, D, 1.0, Xc, D, 0.0, S);
     } else {
         for (size_t i0 = 0; i0 < n; i0 += nb) {
             size_t b = n - i0 < nb ? n - i0 : nb;

@@ -19,6 +19,7 @@
 
 #include "ckptrank/ckptrank.h"
 #include "methods/method.h"
+#include "report/json.h"
 #include "report/results.h"
 #include "report/sweep.h"
 #include "sched/journal.h"
@@ -527,6 +528,8 @@ static int write_outputs(const ckptrank_run_opts *o, ckr_results *r, ckr_err *er
         rc = ckr_scores_write_csv(o->csv_path, r->scores, r->n_scores, err);
     if (!rc && o->metrics_csv)
         rc = ckr_metrics_write_csv(o->metrics_csv, r->metrics, r->n_metrics, err);
+    if (!rc && o->json_path)
+        rc = ckr_results_write_json(o->json_path, r, 0, err);
     if (!rc && o->print_table) {
         if (r->n_gt > 0)
             ckr_metrics_print(stdout, r->metrics, r->n_metrics);

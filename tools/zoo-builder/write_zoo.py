@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Assemble the extracted features into a ckptrank zoo (hdf5-schemas/zoo-v1.md).
 
-usage: write_zoo.py TASKS_DIR FEATS_DIR OUT.h5 [--tasks a,b] [--entries x,y] [--quant 7 | --exact]
+usage: write_zoo.py TASKS_DIR FEATS_DIR OUT.h5 [--tasks a,b] [--entries x,y] [--quant 6 | --exact]
 
 Layout written (zoo v1, plus extra datasets that readers ignore):
   /            @format="ckptrank-zoo" @format_version=1 @created_by @description
@@ -16,7 +16,7 @@ Reproducible byte for byte: fixed-length ASCII string attributes, no object
 timestamps (track_times=False), no creation-order tracking, libver='earliest',
 sorted iteration, deterministic gzip.  Features are quantised per column (over all
 three splits of the pair) to a power-of-two step of at most std(column) * 2**-K
-(K = --quant, default 7), so the error is at most 0.4% of the column's standard
+(K = --quant, default 6), so the error is at most 0.8% of the column's standard
 deviation; they stay float32, and shuffle + gzip then compress them about twice as
 well (--exact keeps them exact).  Logits and labels are stored exactly.
 """
@@ -57,7 +57,7 @@ def set_attr_int(obj, name, v):
 def quantise_columns(x, k):
     """Per-column fixed point: round every value of column j to a multiple of
     step_j = 2**(floor(log2(std_j)) - k), a power of two, so the error is at most
-    step_j / 2 <= std_j * 2**-(k+1) (k=7: 0.4% of the column's standard deviation).
+    step_j / 2 <= std_j * 2**-(k+1) (k=6: 0.8% of the column's standard deviation).
     Computed in float64 and exact in float32 (rounding to a power-of-two grid), ties
     to even, deterministic.  Constant columns are kept as they are.  The standard
     deviation (not the maximum) sets the step, so sparse columns (rare large
@@ -92,8 +92,8 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--tasks", default="")
     ap.add_argument("--entries", default="")
-    ap.add_argument("--quant", type=int, default=7,
-                    help="features: per-column step 2^(floor(log2 std) - QUANT) (default 7)")
+    ap.add_argument("--quant", type=int, default=6,
+                    help="features: per-column step 2^(floor(log2 std) - QUANT) (default 6)")
     ap.add_argument("--exact", action="store_true", help="store features exactly (about twice the size)")
     a = ap.parse_args()
     quant = None if a.exact else a.quant

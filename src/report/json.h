@@ -1,0 +1,38 @@
+/* json.h -- the results as one JSON document (RFC 8259), for pipelines.
+ *
+ * `--json FILE` on `run`, `report` and `evaluate` writes the same content as
+ * the scores and metrics CSVs, plus the provenance and the ground truth:
+ *
+ *   {"format": "ckptrank-results-json", "format_version": 1,
+ *    "provenance": {"command_line", "version", "zoo", "methods", "seed",
+ *                   "n_ranks", "start_time", "end_time", "seconds"},
+ *    "k": [1, 3],
+ *    "scores": [{"checkpoint", "task", "method", "score", "status",
+ *                "message", "info", "seconds", "gflops", "heldout",
+ *                "sweep", "best"}, ...],
+ *    "metrics": [{"task", "method", "n_checkpoints", "n_excluded",
+ *                 "recall@K", "rel@K" (for each K of "k"), "pearson",
+ *                 "kendall", "weighted_kendall", "mean_seconds",
+ *                 "mean_gflops"}, ...],
+ *    "ground_truth": [{"checkpoint", "task", "accuracy"}, ...]}
+ *
+ * Rows are in the order of the ckr_results arrays (the CSVs' order). Numbers
+ * are printed with %.17g (they read back exactly); NaN and infinities are
+ * null; "score" is null unless status is "ok" (as the CSV's empty field);
+ * "best" is true/false. Strings are escaped per RFC 8259: \" \\ and every
+ * control character as \u00XX; invalid UTF-8 bytes become \ufffd.
+ *
+ * CKR_JSON_FROM_CSV (evaluate: the rows came from CSV files): the provenance
+ * values are null (there was no run) except "command_line" when
+ * r->meta.command_line is set, and "heldout" is null. */
+#ifndef CKR_JSON_H
+#define CKR_JSON_H
+
+#include "report/results.h"
+
+enum { CKR_JSON_FROM_CSV = 1 };
+
+/* Write r (metrics already computed) to path, replacing it. */
+int ckr_results_write_json(const char *path, const ckr_results *r, unsigned flags, ckr_err *err);
+
+#endif
