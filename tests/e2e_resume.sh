@@ -12,6 +12,12 @@ same_scores() { cmp <(cut -d, -f1-5 "$1") <(cut -d, -f1-5 "$2") || fail "$1 and 
 # dummy:ms=200 (a test method that waits, then returns a seeded score) makes the
 # run long enough to be killed or signalled mid-way on any CPU
 M='nleep,leep,dummy:ms=200'
+# signal a run once it is under way: its journal exists (handlers are in place)
+signal_when_started() { # pid journal
+  for i in $(seq 1 400); do [ -f "$2" ] && break; sleep 0.05; done
+  sleep 0.7
+  kill -USR1 "$1"
+}
 
 "$B" synth -o "$T/zoo.h5" --checkpoints 8 --tasks 3 --n 1500 --dim 48 --seed 9 >/dev/null
 mpirun -n 3 "$B" run "$T/zoo.h5" --methods "$M" --csv "$T/ref.csv" -q --no-progress || fail "reference run"
@@ -45,8 +51,7 @@ same_scores "$T/ref.csv" "$T/k.csv"
 step "SIGUSR1: stop, partial outputs, exit 75; --resume finishes identically"
 mpirun -n 3 "$B" run "$T/zoo.h5" --methods "$M" -o "$T/s.h5" --csv "$T/s.csv" -q --no-progress 2> "$T/sig.txt" &
 pid=$!
-sleep 1.0
-kill -USR1 $pid
+signal_when_started $pid "$T/s.h5.journal"
 wait $pid; rc=$?
 [ $rc -eq 75 ] || fail "interrupted run exited $rc, expected 75: $(cat "$T/sig.txt")"
 grep -q "not-run" "$T/s.csv" || fail "partial CSV has no not-run rows (signal too late?)"
@@ -69,7 +74,7 @@ same_scores "$T/ref.csv" "$T/s.csv"
 
 step "a journal from another run is refused"
 mpirun -n 3 "$B" run "$T/zoo.h5" --methods "$M" -o "$T/o.h5" -q --no-progress 2>/dev/null &
-pid=$!; sleep 1.0; kill -USR1 $pid; wait $pid
+pid=$!; signal_when_started $pid "$T/o.h5.journal"; wait $pid
 [ -f "$T/o.h5.journal" ] || fail "no journal to refuse"
 "$B" run "$T/zoo.h5" --methods "$M" -o "$T/o.h5" --seed 3 --resume -q 2> "$T/other.txt"; rc=$?
 [ $rc -eq 2 ] || fail "journal of another seed: exit $rc"

@@ -7,10 +7,11 @@
 #include "ckptrank/ckptrank.h"
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "report/json.h"
 #include "report/merge.h"
 
 typedef struct merge_args {
-    const char *out, *csv, *metrics_csv;
+    const char *out, *csv, *metrics_csv, *json;
     cli_klist k;
     int quiet;
 } merge_args;
@@ -19,6 +20,8 @@ static const cli_opt merge_opts[] = {
     { "output", 'o', OPT_STR, offsetof(merge_args, out), "FILE", "merged results file (required)" },
     { "csv", 0, OPT_STR, offsetof(merge_args, csv), "FILE", "merged scores CSV" },
     { "metrics-csv", 0, OPT_STR, offsetof(merge_args, metrics_csv), "FILE", "metrics CSV" },
+    { "json", 0, OPT_STR, offsetof(merge_args, json), "FILE",
+      "provenance, scores, metrics and ground truth as JSON" },
     { "k", 'k', OPT_KLIST, offsetof(merge_args, k), "K1,K2", "cut-offs of recall@k and rel@k (default 1,3)" },
     { "quiet", 'q', OPT_FLAG, offsetof(merge_args, quiet), NULL, "no table on stdout" },
     { NULL, 0, 0, 0, NULL, NULL },
@@ -72,7 +75,8 @@ int ckr_cmd_merge(int argc, char **argv, MPI_Comm comm)
         if (ckr_results_compute_metrics(&out, a.k.k, a.k.n, &err) != 0 ||
             ckr_results_write_h5(a.out, &out, &err) != 0 ||
             (a.csv && ckr_scores_write_csv(a.csv, out.scores, out.n_scores, &err) != 0) ||
-            (a.metrics_csv && ckr_metrics_write_csv(a.metrics_csv, out.metrics, out.n_metrics, &err) != 0))
+            (a.metrics_csv && ckr_metrics_write_csv(a.metrics_csv, out.metrics, out.n_metrics, &err) != 0) ||
+            (a.json && ckr_results_write_json(a.json, &out, 0, &err) != 0))
             status = CKR_EXIT_ERROR;
     }
     if (status != CKR_EXIT_OK) {

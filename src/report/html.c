@@ -494,8 +494,8 @@ static void metrics_group(FILE *f, const char *label, const ckr_metric_row *cons
     for (int c = 0; c < COL_MAX; c++)
         best[c] = NAN;
     for (size_t i = 0; i < n; i++) {
-        if (!q[i])
-            continue;
+        if (!q[i] || q[i]->n_checkpoints == 0)
+            continue; /* nothing ranked (every item failed): not a contender, even for cost */
         nc = metric_cols(q[i], v, lower);
         for (int c = 0; c < nc; c++)
             if (isfinite(v[c]) && (isnan(best[c]) || (lower[c] ? v[c] < best[c] : v[c] > best[c])))
@@ -526,7 +526,7 @@ static void metrics_group(FILE *f, const char *label, const ckr_metric_row *cons
                 fmt_g(b, sizeof b, v[c]);
             else
                 fmt_fixed(b, sizeof b, v[c], 3);
-            td_num(f, b, isfinite(v[c]) && v[c] == best[c] && shown > 1);
+            td_num(f, b, q[i]->n_checkpoints > 0 && isfinite(v[c]) && v[c] == best[c] && shown > 1);
         }
         fputs("</tr>\n", f);
     }
@@ -718,7 +718,7 @@ static int cost_section(FILE *f, const model *md)
 /* ---- scatter panels ------------------------------------------------------------------- */
 
 enum { PW = 280, PH = 238 };
-static const double PL = 52, PR = 270, PT = 42, PB = 200;
+static const double PL = 52, PR = 262, PT = 42, PB = 200;
 
 static void legend(FILE *f)
 {
@@ -825,6 +825,13 @@ static void panel(FILE *f, const model *md, size_t t, size_t m, const ckr_axis *
         fprintf(f, "top-scored <span class=\"%s\">", hit ? "hit" : "miss");
         ckr_xml_puts_max(f, r->scores[top].ckpt, 40);
         fputs(hit ? "</span> (a best one)" : "</span>", f);
+        for (size_t j = 0; j < np && !hit; j++)
+            if (md->acc[md->buf[j]] == best) {
+                fputs("; best <span class=\"hit\">", f);
+                ckr_xml_puts_max(f, r->scores[md->buf[j]].ckpt, 40);
+                fputs("</span>", f);
+                break;
+            }
     }
     if (n_bad)
         fprintf(f, "%s<span class=\"bad\">%zu not ok</span>", top >= 0 ? "; " : "", n_bad);

@@ -290,9 +290,8 @@ void ckr_svg_axes(FILE *f, const ckr_axis *x, const ckr_axis *y, const char *xti
         double px = ckr_axis_px(x, t[i]);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e6e8ec\"/>\n",
                 px, top, px, bottom);
-        /* log axes with minor ticks: label only the decades and, if few, the 2s and 5s */
         ckr_axis_label(x, t[i], lab, sizeof lab);
-        ckr_svg_text(f, px, bottom + 12, "middle", "tick", lab, 0);
+        ckr_svg_text(f, px, bottom + 13, "middle", "tick", lab, 0);
     }
     int ny = ckr_axis_ticks(y, t, MAX_TICKS);
     for (int i = 0; i < ny; i++) {
