@@ -72,11 +72,12 @@ bench: deps
 	@BUILD=$(BUILD) sh bench/run.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ckptrank
+	install -m 644 doc/ckptrank.1 $(DESTDIR)$(PREFIX)/share/man/man1/ckptrank.1
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/ckptrank
+	rm -f $(DESTDIR)$(PREFIX)/bin/ckptrank $(DESTDIR)$(PREFIX)/share/man/man1/ckptrank.1
 
 clean:
 	rm -rf build build-san ckptrank

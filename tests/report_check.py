@@ -241,6 +241,12 @@ class DomCount(html.parser.HTMLParser):
                 break
 
 
+def xml_safe(s):
+    """s as the page writes it: characters XML forbids become U+FFFD."""
+    return "".join("\ufffd" if (ord(ch) < 0x20 and ch not in "\t\n\r") or ch in "\ufffe\uffff"
+                   else ch for ch in s)
+
+
 def expected_points(doc):
     """Per (task, method): the checkpoints the metrics rank (the row with best
     first, else the first; ok, with a ground truth)."""
@@ -252,9 +258,10 @@ def expected_points(doc):
             chosen[key] = s
     out = {}
     for (t, m, c), s in chosen.items():
-        out.setdefault((t, m), [])
+        key = (xml_safe(t), xml_safe(m))
+        out.setdefault(key, [])
         if s["status"] == "ok" and s["score"] is not None and (c, t) in gt:
-            out[(t, m)].append(c)
+            out[key].append(xml_safe(c))
     return out
 
 
@@ -298,7 +305,7 @@ def check_dom(dompath, jpath, no_gt=False):
 
 def check_man(manpath, binary):
     src = open(manpath, encoding="utf-8").read()
-    text = src.replace("\\-", "-").replace("\\(bv", "|").replace("\\e", "\\")
+    text = src.replace("\\:", "").replace("\\-", "-").replace("\\(bv", "|").replace("\\e", "\\")
     sections = re.split(r"^\.S[HS] ", text, flags=re.M)
 
     def section(title_re):

@@ -489,18 +489,27 @@ static int metric_cols(const ckr_metric_row *q, double *v, int *lower)
 /* Rows q[0..n) of one group (a task or "mean"). */
 static void metrics_group(FILE *f, const char *label, const ckr_metric_row *const *q, size_t n)
 {
-    double best[COL_MAX], v[COL_MAX];
+    double best[COL_MAX], worst[COL_MAX], v[COL_MAX];
     int lower[COL_MAX], nc = 0;
     for (int c = 0; c < COL_MAX; c++)
-        best[c] = NAN;
+        best[c] = worst[c] = NAN;
     for (size_t i = 0; i < n; i++) {
         if (!q[i] || q[i]->n_checkpoints == 0)
             continue; /* nothing ranked (every item failed): not a contender, even for cost */
         nc = metric_cols(q[i], v, lower);
-        for (int c = 0; c < nc; c++)
-            if (isfinite(v[c]) && (isnan(best[c]) || (lower[c] ? v[c] < best[c] : v[c] > best[c])))
+        for (int c = 0; c < nc; c++) {
+            if (!isfinite(v[c]))
+                continue;
+            if (isnan(best[c]) || (lower[c] ? v[c] < best[c] : v[c] > best[c]))
                 best[c] = v[c];
+            if (isnan(worst[c]) || (lower[c] ? v[c] > worst[c] : v[c] < worst[c]))
+                worst[c] = v[c];
+        }
     }
+    /* a column where every contender has the same value has no best */
+    for (int c = 0; c < COL_MAX; c++)
+        if (best[c] == worst[c])
+            best[c] = NAN;
     size_t shown = 0;
     for (size_t i = 0; i < n; i++)
         shown += q[i] != NULL;
@@ -526,7 +535,7 @@ static void metrics_group(FILE *f, const char *label, const ckr_metric_row *cons
                 fmt_g(b, sizeof b, v[c]);
             else
                 fmt_fixed(b, sizeof b, v[c], 3);
-            td_num(f, b, q[i]->n_checkpoints > 0 && isfinite(v[c]) && v[c] == best[c] && shown > 1);
+            td_num(f, b, q[i]->n_checkpoints > 0 && isfinite(v[c]) && v[c] == best[c]);
         }
         fputs("</tr>\n", f);
     }
@@ -603,6 +612,7 @@ static int cost_chart(FILE *f, const model *md, int which)
     for (size_t m = 0; m < M; m++)
         ky[m] = md->mean[m] ? md->mean[m]->kendall : NAN;
     ckr_axis_fit(&ay, ky, M, 0, B, TOP);
+    ckr_axis_limit(&ay, -1, 1);
     const char *what = which ? "GFLOPs" : "seconds";
     char title[128];
     snprintf(title, sizeof title, "Mean Kendall against mean %s per item (log scale)", what);

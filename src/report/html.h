@@ -13,7 +13,8 @@
  *    method's top-scored checkpoint (marked when it is a best one);
  *  - ranking quality: the metrics table grouped by task, then the `mean`
  *    rows; in each group the best value of each column is highlighted (the
- *    highest for every metric, the lowest for seconds and GFLOPs per item);
+ *    highest for every metric, the lowest for seconds and GFLOPs per item;
+ *    among the methods that ranked a checkpoint; none where all are equal);
  *  - cost versus quality: two charts, mean seconds per item (log10) and mean
  *    GFLOPs per item (log10) against mean Kendall, one labelled point per
  *    method (<circle class="cost-pt" data-method=..>); methods without a

@@ -166,6 +166,17 @@ size_t ckr_axis_fit(ckr_axis *a, const double *v, size_t n, int log, double p0, 
     return used;
 }
 
+void ckr_axis_limit(ckr_axis *a, double lo, double hi)
+{
+    if (a->log || !(lo < hi))
+        return;
+    double l = a->lo < lo ? lo : a->lo, h = a->hi > hi ? hi : a->hi;
+    if (l < h) {
+        a->lo = l;
+        a->hi = h;
+    }
+}
+
 double ckr_axis_px(const ckr_axis *a, double v)
 {
     double t;
@@ -286,11 +297,18 @@ void ckr_svg_axes(FILE *f, const ckr_axis *x, const ckr_axis *y, const char *xti
     fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#fcfcfd\" "
                "stroke=\"#b8bcc4\"/>\n", left, top, right - left, bottom - top);
     int nx = ckr_axis_ticks(x, t, MAX_TICKS);
+    double last_right = -1e300;
     for (int i = 0; i < nx; i++) {
         double px = ckr_axis_px(x, t[i]);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e6e8ec\"/>\n",
                 px, top, px, bottom);
         ckr_axis_label(x, t[i], lab, sizeof lab);
+        /* about 6 px per character at font-size 10: skip a label that would touch the
+         * last one or stick out far past the plot's right edge */
+        double half = 3.0 * (double)strlen(lab);
+        if (px - half < last_right + 4 || px + half > right + 14)
+            continue;
+        last_right = px + half;
         ckr_svg_text(f, px, bottom + 13, "middle", "tick", lab, 0);
     }
     int ny = ckr_axis_ticks(y, t, MAX_TICKS);

@@ -48,6 +48,9 @@ typedef struct ckr_axis {
  * Returns the number of values used; with none, the axis is [0, 1] (log:
  * [1, 10]). */
 size_t ckr_axis_fit(ckr_axis *a, const double *v, size_t n, int log, double p0, double p1);
+/* Narrow a fitted linear axis to at most [lo, hi] (e.g. [-1, 1] for a
+ * correlation, so rounding out does not show impossible values). */
+void ckr_axis_limit(ckr_axis *a, double lo, double hi);
 /* Pixel of value v (clamped to the axis). */
 double ckr_axis_px(const ckr_axis *a, double v);
 /* Tick values in [lo, hi], ascending; returns how many (at most max). */
@@ -60,8 +63,11 @@ void ckr_axis_label(const ckr_axis *a, double v, char *buf, size_t len);
 void ckr_svg_begin(FILE *f, double w, double h, const char *cls, const char *label);
 void ckr_svg_end(FILE *f);
 
-/* Frame, grid lines, tick marks and labels, and axis titles (may be NULL)
- * of the plot area spanned by x (horizontal) and y (vertical). */
+/* Frame, grid lines, tick labels and axis titles (may be NULL) of the plot
+ * area spanned by x (horizontal) and y (vertical). Every tick gets a grid
+ * line; an x tick label that would overlap the previous one, or end more
+ * than 14 px right of the plot area, is left out. Leave about 50 px left of
+ * the area (y labels and title) and 30 px below it (x labels and title). */
 void ckr_svg_axes(FILE *f, const ckr_axis *x, const ckr_axis *y, const char *xtitle,
                   const char *ytitle);
 
