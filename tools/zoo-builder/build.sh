@@ -8,7 +8,7 @@
 # (default /tmp/zoo-builder), never into the repository.  --resume keeps
 # already-extracted features in $ZOO_WORK/feats (otherwise they are rebuilt).
 # Installs what is missing: Debian packages (when root) and the pinned npm
-# packages (npm ci from package-lock.json).  About 15-25 min on 2 cores.
+# packages (npm ci from package-lock.json).  About 15-20 min on 2 cores.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
