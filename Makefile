@@ -42,7 +42,7 @@ $(BUILD)/libckptrank.a: $(LIB_OBJ)
 $(BIN): $(BUILD)/src/cli/main.o $(BUILD)/libckptrank.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libckptrank.a tests/testutil.h
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libckptrank.a $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libckptrank.a $(LDLIBS) -lcmocka
 

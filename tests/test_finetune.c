@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "methods/method.h"
+#include "pairtest.h" /* run_spec, info_number */
 #include "testutil.h"
 #include "util/flops.h"
 
@@ -93,27 +94,6 @@ static void free_data(data *d)
     free(d->Yv);
     free(d->W);
     free(d->b);
-}
-
-static ckr_result run_spec(const char *text, const ckr_pair *pair, uint64_t seed)
-{
-    ckr_spec spec;
-    ckr_err err = { 0, "" };
-    assert_int_equal(ckr_spec_parse(text, &spec, &err), 0);
-    ckr_rng rng;
-    ckr_rng_seed(&rng, seed);
-    ckr_result r;
-    memset(&r, 0, sizeof r);
-    r.heldout = NAN;
-    spec.method->score(pair, &spec.params, &rng, &r);
-    return r;
-}
-
-static double info_number(const char *info, const char *key)
-{
-    const char *p = strstr(info, key);
-    assert_non_null(p);
-    return strtod(p + strlen(key), NULL);
 }
 
 /* After one full-batch step with a tiny lr from a zero head, the logits are

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "methods/method.h"
+#include "pairtest.h" /* run_spec, info_number */
 #include "testutil.h"
 #include "train/classifier.h"
 #include "train/split.h"
@@ -124,20 +125,6 @@ static int run_ref(const char *args, double *out, int nout)
     return got;
 }
 
-static ckr_result run_spec(const char *text, const ckr_pair *pair, uint64_t seed)
-{
-    ckr_spec spec;
-    ckr_err err = { 0, "" };
-    assert_int_equal(ckr_spec_parse(text, &spec, &err), 0);
-    ckr_rng rng;
-    ckr_rng_seed(&rng, seed);
-    ckr_result r;
-    memset(&r, 0, sizeof r);
-    r.heldout = NAN;
-    spec.method->score(pair, &spec.params, &rng, &r);
-    return r;
-}
-
 /* Our L-BFGS objective minimum on the pair (what `linear` optimises). */
 static double our_minimum(const ckr_pair *pair, double l2)
 {
@@ -188,13 +175,6 @@ static void test_converged_matches_sklearn(void **state)
         assert_non_null(strstr(r.info, "eval=val"));
     }
     free_data(&d);
-}
-
-static double info_number(const char *info, const char *key)
-{
-    const char *p = strstr(info, key);
-    assert_non_null(p);
-    return strtod(p + strlen(key), NULL);
 }
 
 static void test_sgd_epochs_and_flops(void **state)

@@ -329,14 +329,6 @@ static void test_errors(void **state)
     free(rows);
 }
 
-static int remove_tmpdir(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", ckr_test_tmpdir());
-    return ckr_test_sh(cmd);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,5 +338,5 @@ int main(void)
         cmocka_unit_test(test_empty_input),
         cmocka_unit_test(test_errors),
     };
-    return cmocka_run_group_tests(tests, NULL, remove_tmpdir);
+    return cmocka_run_group_tests(tests, NULL, ckr_test_remove_tmpdir);
 }

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "methods/method.h"
+#include "pairtest.h" /* run_spec */
 #include "testutil.h"
 #include "train/ibound.h"
 #include "train/mi_critic.h"
@@ -247,20 +248,6 @@ static void free_mixture(mix_pair *m)
     free(m->Xv);
     free(m->y);
     free(m->yv);
-}
-
-static ckr_result run_spec(const char *text, const ckr_pair *pair, uint64_t seed)
-{
-    ckr_spec spec;
-    ckr_err err = { 0, "" };
-    assert_int_equal(ckr_spec_parse(text, &spec, &err), 0);
-    ckr_rng rng;
-    ckr_rng_seed(&rng, seed);
-    ckr_result r;
-    memset(&r, 0, sizeof r);
-    r.heldout = NAN;
-    spec.method->score(pair, &spec.params, &rng, &r);
-    return r;
 }
 
 static void test_method_mixture_close_to_true_mi(void **state)

@@ -345,14 +345,6 @@ static void test_fast_equals_naive_large(void **state)
     free(g);
 }
 
-static int remove_tmpdir(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", ckr_test_tmpdir());
-    return ckr_test_sh(cmd);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,5 +359,5 @@ int main(void)
         cmocka_unit_test(test_against_scipy),
         cmocka_unit_test(test_fast_equals_naive_large),
     };
-    return cmocka_run_group_tests(tests, NULL, remove_tmpdir);
+    return cmocka_run_group_tests(tests, NULL, ckr_test_remove_tmpdir);
 }

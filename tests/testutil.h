@@ -43,4 +43,13 @@ static inline int ckr_test_sh(const char *cmd)
     return rc == -1 ? -1 : (rc >> 8) & 0xff;
 }
 
+/* A cmocka group teardown: remove the directory of ckr_test_tmpdir(). */
+static inline int ckr_test_remove_tmpdir(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", ckr_test_tmpdir());
+    return ckr_test_sh(cmd);
+}
+
 #endif

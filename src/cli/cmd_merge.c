@@ -37,9 +37,7 @@ int ckr_cmd_merge(int argc, char **argv, MPI_Comm comm)
         return CKR_EXIT_OK;
     merge_args a;
     memset(&a, 0, sizeof a);
-    a.k.k[0] = 1;
-    a.k.k[1] = 3;
-    a.k.n = 2;
+    cli_klist_default(&a.k);
     static char *pos[MAX_INPUTS];
     int npos = 0;
     int prc = cli_parse(argc, argv, merge_opts, &a, pos, MAX_INPUTS, &npos);

@@ -46,13 +46,6 @@ static const cli_opt eval_opts[] = {
     { NULL, 0, 0, 0, NULL, NULL },
 };
 
-static void default_k(cli_klist *k)
-{
-    k->k[0] = 1;
-    k->k[1] = 3;
-    k->n = 2;
-}
-
 /* Compute, print and write the metrics of r. */
 static int emit_metrics(ckr_results *r, const cli_klist *k, const char *csv, int quiet,
                         const char *cmd)
@@ -82,7 +75,7 @@ int ckr_cmd_report(int argc, char **argv, MPI_Comm comm)
         return CKR_EXIT_OK;
     report_args a;
     memset(&a, 0, sizeof a);
-    default_k(&a.k);
+    cli_klist_default(&a.k);
     char *pos[1];
     int npos = 0;
     int prc = cli_parse(argc, argv, report_opts, &a, pos, 1, &npos);
@@ -134,7 +127,7 @@ int ckr_cmd_evaluate(int argc, char **argv, MPI_Comm comm)
         return CKR_EXIT_OK;
     eval_args a;
     memset(&a, 0, sizeof a);
-    default_k(&a.k);
+    cli_klist_default(&a.k);
     char *pos[1];
     int npos = 0;
     int prc = cli_parse(argc, argv, eval_opts, &a, pos, 0, &npos);

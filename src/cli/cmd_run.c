@@ -60,9 +60,7 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     run_args a;
     memset(&a, 0, sizeof a);
     a.methods = "nleep,leep";
-    a.k.k[0] = 1;
-    a.k.k[1] = 3;
-    a.k.n = 2;
+    cli_klist_default(&a.k);
     a.grace = 60;
     char *pos[1];
     int npos = 0;

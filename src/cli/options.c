@@ -21,6 +21,13 @@ static const cli_opt *find_short(const cli_opt *opts, char c)
     return NULL;
 }
 
+void cli_klist_default(cli_klist *k)
+{
+    k->k[0] = 1;
+    k->k[1] = 3;
+    k->n = 2;
+}
+
 static int parse_klist(const char *s, cli_klist *k)
 {
     k->n = 0;

@@ -26,6 +26,9 @@ typedef struct cli_klist {
     int n;
 } cli_klist;
 
+/* The default cut-offs of recall@k and rel@k: 1,3. */
+void cli_klist_default(cli_klist *k);
+
 enum { CLI_OK = 0, CLI_HELP = 1, CLI_USAGE = 2 };
 
 /* Parse argv[0..argc) (argv[0] is the subcommand name). Positional arguments

@@ -4,18 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linalg/dense_more.h"
+#include "linalg/lapack.h"
 #include "util/err.h"
 #include "util/flops.h"
 
-/* Fortran LAPACK (column-major). A row-major symmetric matrix is its own
- * transpose, so passing it as column-major is the same matrix; a row-major
- * "lower" triangle is a column-major "upper" triangle. */
-extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a,
-                    const int *lda, double *w, double *work, const int *lwork,
-                    int *iwork, const int *liwork, int *info);
-extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
-extern void dtrtri_(const char *uplo, const char *diag, const int *n, double *a,
-                    const int *lda, int *info);
+/* LAPACK: linalg/lapack.h. A row-major symmetric matrix is its own transpose,
+ * so passing it as column-major is the same matrix; a row-major "lower"
+ * triangle is a column-major "upper" triangle. */
 
 void ckr_dgemm(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
                const double *A, size_t lda, const double *B, size_t ldb,
@@ -42,14 +38,8 @@ void ckr_sgemm(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
 void ckr_dsyrk_ata(size_t n, size_t k, double alpha, const double *A, size_t lda,
                    double beta, double *C)
 {
-    if (n == 0)
-        return;
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)k, alpha, A, (int)lda,
-                beta, C, (int)n);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < i; j++)
-            C[i * n + j] = C[j * n + i];
-    ckr_flops_add((double)n * (double)(n + 1) * (double)k);
+    ckr_dsyrk_ata_upper(n, k, alpha, A, lda, beta, C);
+    ckr_sym_fill_lower(n, C);
 }
 
 int ckr_dsyevd(size_t n, double *A, double *w)

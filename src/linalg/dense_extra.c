@@ -4,24 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linalg/lapack.h"
 #include "util/err.h"
 #include "util/flops.h"
 
-/* Fortran LAPACK (column-major; a row-major symmetric matrix is the same
- * matrix column-major, so any uplo works as long as it is used consistently). */
-extern void dsytrd_(const char *uplo, const int *n, double *a, const int *lda, double *d,
-                    double *e, double *tau, double *work, const int *lwork, int *info);
-extern void dsterf_(const int *n, double *d, double *e, int *info);
-extern void dstemr_(const char *jobz, const char *range, const int *n, double *d, double *e,
-                    const double *vl, const double *vu, const int *il, const int *iu, int *m,
-                    double *w, double *z, const int *ldz, const int *nzc, int *isuppz,
-                    int *tryrac, double *work, const int *lwork, int *iwork, const int *liwork,
-                    int *info);
-extern void dormtr_(const char *side, const char *uplo, const char *trans, const int *m,
-                    const int *n, const double *a, const int *lda, const double *tau, double *c,
-                    const int *ldc, double *work, const int *lwork, int *info);
-
-extern void dlauum_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+/* LAPACK: linalg/lapack.h; a row-major symmetric matrix is the same matrix
+ * column-major, so any uplo works as long as it is used consistently. */
 
 int ckr_dlauum_ltl(size_t n, double *L)
 {

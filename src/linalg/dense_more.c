@@ -6,19 +6,12 @@
 #include <string.h>
 
 #include "linalg/dense.h"
+#include "linalg/lapack.h"
 #include "util/err.h"
 #include "util/flops.h"
 
-/* Fortran LAPACK (column-major). The upper triangle of a row-major matrix is
- * the lower triangle of the same buffer read as column-major: uplo "L". */
-extern void dsytrd_(const char *uplo, const int *n, double *a, const int *lda, double *d,
-                    double *e, double *tau, double *work, const int *lwork, int *info);
-extern void dormtr_(const char *side, const char *uplo, const char *trans, const int *m,
-                    const int *n, const double *a, const int *lda, const double *tau,
-                    double *c, const int *ldc, double *work, const int *lwork, int *info);
-extern void dstedc_(const char *compz, const int *n, double *d, double *e, double *z,
-                    const int *ldz, double *work, const int *lwork, int *iwork,
-                    const int *liwork, int *info);
+/* LAPACK: linalg/lapack.h. The upper triangle of a row-major matrix is the
+ * lower triangle of the same buffer read as column-major: uplo "L". */
 
 void ckr_dsyrk_aat(size_t n, size_t k, double alpha, const double *A, size_t lda,
                    double beta, double *C)

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "methods/method.h"
+#include "methods/trained.h"
 #include "train/batcher.h"
 #include "train/classifier.h"
 #include "train/split.h"
@@ -141,11 +142,6 @@ static size_t total_steps(const ft_cfg *c, size_t n)
     return ckr_steps_per_epoch(n, bsz) * (size_t)c->epochs;
 }
 
-static int fail_from(ckr_result *res, int rc, const ckr_clf *clf, const ckr_err *err)
-{
-    return ckr_result_fail(res, rc, clf->diverged ? "diverged" : NULL, "%s", err->msg);
-}
-
 static int finetune_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng,
                           ckr_result *res)
 {
@@ -166,31 +162,20 @@ static int finetune_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rn
                        .steps = total_steps(&c, sp.train.n),
                        .sched = c.step_decay ? CKR_LR_STEP : CKR_LR_CONSTANT };
     ckr_sgd_stats st;
-    ckr_clf_eval ev, te;
+    ckr_clf_eval ev;
     if ((rc = ckr_clf_create(&clf, 2, dim, pair->kind, c.l2, bsz, &err))) {
-        rc = fail_from(res, rc, &clf, &err);
+        rc = ckr_trained_fail(res, rc, &clf, &err);
         goto cleanup;
     }
     ckr_mlp_init(&clf.net, clf.theta, rng, 1);
     if (from_top)
         load_top(&clf, pair, &sp);
-    if ((rc = ckr_clf_train_sgd(&clf, &sp.train, &o, rng, &st, &err)) ||
-        (rc = ckr_clf_evaluate(&clf, &sp.eval, &ev, &err))) {
-        rc = fail_from(res, rc, &clf, &err);
+    if ((rc = ckr_clf_train_sgd(&clf, &sp.train, &o, rng, &st, &err))) {
+        rc = ckr_trained_fail(res, rc, &clf, &err);
         goto cleanup;
     }
-    if (isnan(ev.metric)) {
-        rc = ckr_result_fail(res, CKR_EDATA, "no-positives",
-                             "the %s split has no positive label to rank", ckr_split_eval_name(&sp));
+    if ((rc = ckr_trained_evaluate(&clf, &sp, &ev, res, &err)))
         goto cleanup;
-    }
-    if (sp.test.n > 0) {
-        if ((rc = ckr_clf_evaluate(&clf, &sp.test, &te, &err))) {
-            rc = fail_from(res, rc, &clf, &err);
-            goto cleanup;
-        }
-        res->heldout = te.metric;
-    }
     snprintf(res->info, sizeof res->info,
              "init=%s H=%zu steps=%zu batch=%zu lr=%g decay=%s train_loss=%.4g eval=%s "
              "n_eval=%zu eval_loss=%.4g metric=%s",

@@ -22,11 +22,11 @@
  * 20% hold-out of train (info says "holdout=20%"), which is then not trained
  * on.  res->heldout = the same metric on the pair's test split when it has
  * one (NaN otherwise).  A non-finite loss gives status "diverged". */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "methods/method.h"
+#include "methods/trained.h"
 #include "train/batcher.h"
 #include "train/classifier.h"
 #include "train/split.h"
@@ -112,11 +112,6 @@ static int train(ckr_clf *clf, const ckr_split *sp, const linear_cfg *c, ckr_rng
     return rc;
 }
 
-static int fail_from(ckr_result *res, int rc, const ckr_clf *clf, const ckr_err *err)
-{
-    return ckr_result_fail(res, rc, clf->diverged ? "diverged" : NULL, "%s", err->msg);
-}
-
 static int linear_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng,
                         ckr_result *res)
 {
@@ -135,25 +130,14 @@ static int linear_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng,
     if (c.epochs > 0 && (size_t)c.batch > chunk)
         chunk = (size_t)c.batch < sp.train.n ? (size_t)c.batch : sp.train.n;
     char tinfo[160] = "";
-    ckr_clf_eval ev, te;
+    ckr_clf_eval ev;
     if ((rc = ckr_clf_create(&clf, 1, dim, pair->kind, c.l2, chunk, &err)) ||
-        (rc = train(&clf, &sp, &c, rng, tinfo, sizeof tinfo, &err)) ||
-        (rc = ckr_clf_evaluate(&clf, &sp.eval, &ev, &err))) {
-        rc = fail_from(res, rc, &clf, &err);
+        (rc = train(&clf, &sp, &c, rng, tinfo, sizeof tinfo, &err))) {
+        rc = ckr_trained_fail(res, rc, &clf, &err);
         goto cleanup;
     }
-    if (isnan(ev.metric)) {
-        rc = ckr_result_fail(res, CKR_EDATA, "no-positives",
-                             "the %s split has no positive label to rank", ckr_split_eval_name(&sp));
+    if ((rc = ckr_trained_evaluate(&clf, &sp, &ev, res, &err)))
         goto cleanup;
-    }
-    if (sp.test.n > 0) {
-        if ((rc = ckr_clf_evaluate(&clf, &sp.test, &te, &err))) {
-            rc = fail_from(res, rc, &clf, &err);
-            goto cleanup;
-        }
-        res->heldout = te.metric;
-    }
     snprintf(res->info, sizeof res->info, "%s eval=%s n_eval=%zu eval_loss=%.4g metric=%s",
              tinfo, ckr_split_eval_name(&sp), ev.n, ev.loss,
              pair->kind == CKR_MULTILABEL ? "mAP" : "top1");

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/h5attr.h"
+
 #define RESULTS_FORMAT "ckptrank-results"
 #define RESULTS_VERSION 1
 
@@ -32,32 +34,6 @@ int ckr_results_compute_metrics(ckr_results *r, const int *k, int nk, ckr_err *e
 }
 
 /* ---- HDF5 helpers ---------------------------------------------------------- */
-
-static int attr_write_str(hid_t loc, const char *name, const char *val)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(val) + 1);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = a < 0 ? -1 : H5Awrite(a, t, val);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return st < 0 ? -1 : 0;
-}
-
-static int attr_write_num(hid_t loc, const char *name, hid_t type, const void *val, hsize_t n)
-{
-    hid_t sp = n == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
-    hid_t a = H5Acreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = a < 0 ? -1 : H5Awrite(a, type, val);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    return st < 0 ? -1 : 0;
-}
 
 /* Write n strings found at base + i*stride as a fixed-length string column. */
 static int write_str_col(hid_t g, const char *name, const char *base, size_t stride, size_t n)
@@ -119,18 +95,18 @@ static int write_num_col(hid_t g, const char *name, const char *base, size_t str
 static int write_meta(hid_t f, const ckr_results_meta *m)
 {
     int bad = 0;
-    bad |= attr_write_str(f, "format", RESULTS_FORMAT);
+    bad |= ckr_h5_attr_write_str(f, "format", RESULTS_FORMAT);
     int v = RESULTS_VERSION;
-    bad |= attr_write_num(f, "format_version", H5T_NATIVE_INT, &v, 0);
-    bad |= attr_write_str(f, "command_line", m->command_line);
-    bad |= attr_write_str(f, "version", m->version);
-    bad |= attr_write_str(f, "zoo", m->zoo);
-    bad |= attr_write_str(f, "methods", m->methods);
-    bad |= attr_write_num(f, "seed", H5T_NATIVE_ULLONG, &m->seed, 0);
-    bad |= attr_write_num(f, "n_ranks", H5T_NATIVE_INT, &m->n_ranks, 0);
-    bad |= attr_write_str(f, "start_time", m->start_time);
-    bad |= attr_write_str(f, "end_time", m->end_time);
-    bad |= attr_write_num(f, "seconds", H5T_NATIVE_DOUBLE, &m->seconds, 0);
+    bad |= ckr_h5_attr_write(f, "format_version", H5T_NATIVE_INT, H5T_NATIVE_INT, &v, 0);
+    bad |= ckr_h5_attr_write_str(f, "command_line", m->command_line);
+    bad |= ckr_h5_attr_write_str(f, "version", m->version);
+    bad |= ckr_h5_attr_write_str(f, "zoo", m->zoo);
+    bad |= ckr_h5_attr_write_str(f, "methods", m->methods);
+    bad |= ckr_h5_attr_write(f, "seed", H5T_NATIVE_ULLONG, H5T_NATIVE_ULLONG, &m->seed, 0);
+    bad |= ckr_h5_attr_write(f, "n_ranks", H5T_NATIVE_INT, H5T_NATIVE_INT, &m->n_ranks, 0);
+    bad |= ckr_h5_attr_write_str(f, "start_time", m->start_time);
+    bad |= ckr_h5_attr_write_str(f, "end_time", m->end_time);
+    bad |= ckr_h5_attr_write(f, "seconds", H5T_NATIVE_DOUBLE, H5T_NATIVE_DOUBLE, &m->seconds, 0);
     return bad;
 }
 
@@ -176,7 +152,8 @@ static int write_metrics(hid_t f, const ckr_metric_row *m, size_t n)
         return -1;
     int bad = 0;
     int nk = n ? m[0].nk : 0;
-    bad |= attr_write_num(g, "k", H5T_NATIVE_INT, n ? m[0].k : &nk, n ? (hsize_t)nk : 0);
+    bad |= ckr_h5_attr_write(g, "k", H5T_NATIVE_INT, H5T_NATIVE_INT, n ? m[0].k : &nk,
+                             n ? (hsize_t)nk : 0);
     bad |= COL_STR(g, "task", m, task, n);
     bad |= COL_STR(g, "method", m, method, n);
     bad |= COL_NUM(g, "n_checkpoints", m, n_checkpoints, n, 1, 1);
@@ -220,53 +197,6 @@ int ckr_results_write_h5(const char *path, const ckr_results *r, ckr_err *err)
 }
 
 /* ---- reading results.h5 ------------------------------------------------------ */
-
-static int attr_read_str(hid_t loc, const char *name, char *out, size_t len)
-{
-    out[0] = '\0';
-    if (H5Aexists(loc, name) <= 0)
-        return -1;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    hid_t ft = H5Aget_type(a);
-    int rc = -1;
-    if (H5Tget_class(ft) == H5T_STRING) {
-        if (H5Tis_variable_str(ft) > 0) {
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            char *s = NULL;
-            if (H5Aread(a, mt, &s) >= 0 && s) {
-                snprintf(out, len, "%s", s);
-                H5free_memory(s);
-                rc = 0;
-            }
-            H5Tclose(mt);
-        } else {
-            size_t sz = H5Tget_size(ft);
-            char *buf = calloc(sz + 1, 1);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, sz + 1);
-            if (buf && H5Aread(a, mt, buf) >= 0) {
-                snprintf(out, len, "%s", buf);
-                rc = 0;
-            }
-            H5Tclose(mt);
-            free(buf);
-        }
-    }
-    H5Tclose(ft);
-    H5Aclose(a);
-    return rc;
-}
-
-static int attr_read_num(hid_t loc, const char *name, hid_t mtype, void *out)
-{
-    if (H5Aexists(loc, name) <= 0)
-        return -1;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    herr_t st = H5Aread(a, mtype, out);
-    H5Aclose(a);
-    return st < 0 ? -1 : 0;
-}
 
 static long column_length(hid_t g, const char *name)
 {
@@ -413,21 +343,22 @@ int ckr_results_read_h5(const char *path, ckr_results *r, ckr_err *err)
         return ckr_err_set(err, CKR_EIO, "%s: cannot open", path);
     char fmt[64];
     int rc = 0;
-    if (attr_read_str(f, "format", fmt, sizeof fmt) != 0 || strcmp(fmt, RESULTS_FORMAT) != 0) {
+    if (ckr_h5_attr_string(f, "format", fmt, sizeof fmt) != CKR_ATTR_OK ||
+        strcmp(fmt, RESULTS_FORMAT) != 0) {
         rc = ckr_err_set(err, CKR_EFORMAT, "%s: /: attribute format is not \"%s\" (not a ckptrank results file)",
                          path, RESULTS_FORMAT);
         goto cleanup;
     }
     ckr_results_meta *m = &r->meta;
-    attr_read_str(f, "command_line", m->command_line, sizeof m->command_line);
-    attr_read_str(f, "version", m->version, sizeof m->version);
-    attr_read_str(f, "zoo", m->zoo, sizeof m->zoo);
-    attr_read_str(f, "methods", m->methods, sizeof m->methods);
-    attr_read_str(f, "start_time", m->start_time, sizeof m->start_time);
-    attr_read_str(f, "end_time", m->end_time, sizeof m->end_time);
-    attr_read_num(f, "seed", H5T_NATIVE_ULLONG, &m->seed);
-    attr_read_num(f, "n_ranks", H5T_NATIVE_INT, &m->n_ranks);
-    attr_read_num(f, "seconds", H5T_NATIVE_DOUBLE, &m->seconds);
+    ckr_h5_attr_string(f, "command_line", m->command_line, sizeof m->command_line);
+    ckr_h5_attr_string(f, "version", m->version, sizeof m->version);
+    ckr_h5_attr_string(f, "zoo", m->zoo, sizeof m->zoo);
+    ckr_h5_attr_string(f, "methods", m->methods, sizeof m->methods);
+    ckr_h5_attr_string(f, "start_time", m->start_time, sizeof m->start_time);
+    ckr_h5_attr_string(f, "end_time", m->end_time, sizeof m->end_time);
+    ckr_h5_attr_number(f, "seed", H5T_NATIVE_ULLONG, &m->seed);
+    ckr_h5_attr_number(f, "n_ranks", H5T_NATIVE_INT, &m->n_ranks);
+    ckr_h5_attr_number(f, "seconds", H5T_NATIVE_DOUBLE, &m->seconds);
     if (read_scores(f, r) != 0) {
         rc = ckr_err_set(err, CKR_EFORMAT, "%s: /scores: missing or unreadable", path);
         goto cleanup;

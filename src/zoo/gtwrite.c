@@ -4,34 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int put_attr_str(hid_t loc, const char *name, const char *val)
-{
-    if (H5Aexists(loc, name) > 0 && H5Adelete(loc, name) < 0)
-        return -1;
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(val) + 1);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = a < 0 ? -1 : H5Awrite(a, t, val);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return st < 0 ? -1 : 0;
-}
-
-static int put_attr_double(hid_t loc, const char *name, double v)
-{
-    if (H5Aexists(loc, name) > 0 && H5Adelete(loc, name) < 0)
-        return -1;
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    return st < 0 ? -1 : 0;
-}
+#include "util/h5attr.h"
 
 /* First pass: every group exists; none has ground truth unless force. */
 static int check_pairs(hid_t f, const char *path, const ckr_gt_update *u, size_t n, int force,
@@ -67,14 +40,17 @@ int ckr_zoo_write_ground_truth(const char *path, const ckr_gt_update *u, size_t 
         char obj[600];
         snprintf(obj, sizeof obj, "/checkpoints/%s/%s", u[i].ckpt, u[i].task);
         hid_t g = H5Gopen2(f, obj, H5P_DEFAULT);
-        if (g < 0 || put_attr_double(g, "finetune_accuracy", u[i].accuracy) ||
-            put_attr_str(g, "finetune_selected", u[i].selected) ||
-            put_attr_str(g, "finetune_source", u[i].source))
+        if (g < 0 ||
+            ckr_h5_attr_write(g, "finetune_accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                              &u[i].accuracy, 0) ||
+            ckr_h5_attr_write_str(g, "finetune_selected", u[i].selected) ||
+            ckr_h5_attr_write_str(g, "finetune_source", u[i].source))
             rc = ckr_err_set(err, CKR_EIO, "%s: %s: cannot write the ground-truth attributes", path, obj);
         if (g >= 0)
             H5Gclose(g);
     }
-    if (!rc && (put_attr_str(f, "groundtruth_sweep", sweep) || put_attr_str(f, "groundtruth_protocol", protocol)))
+    if (!rc && (ckr_h5_attr_write_str(f, "groundtruth_sweep", sweep) ||
+                ckr_h5_attr_write_str(f, "groundtruth_protocol", protocol)))
         rc = ckr_err_set(err, CKR_EIO, "%s: /: cannot write the groundtruth_* attributes", path);
     if (H5Fclose(f) < 0 && !rc)
         rc = ckr_err_set(err, CKR_EIO, "%s: closing after writing ground truth failed", path);

@@ -5,9 +5,10 @@
  *   - a problem reporter: every schema problem becomes one message
  *     "<file>: <object path>: <problem>" that is either collected (validate)
  *     or kept as the first error (read);
- *   - small HDF5 readers that never print an HDF5 error stack (attributes of
- *     any numeric type or fixed/variable-length strings, dataset shapes, row
- *     blocks converted to double);
+ *   - small HDF5 readers that never print an HDF5 error stack (dataset
+ *     shapes, row blocks converted to double; the attribute readers of any
+ *     numeric type or fixed/variable-length strings are util/h5attr.h's,
+ *     included here);
  *   - the schema checks of a task group and of a (checkpoint, task) pair
  *     group, defined in validate.c and used by ckr_zoo_scan/read_pair too. */
 #ifndef CKR_ZOO_H5UTIL_H
@@ -16,6 +17,7 @@
 #include <hdf5.h>
 #include <stddef.h>
 
+#include "util/h5attr.h"
 #include "zoo/zoo.h"
 
 /* Longest object path we build: /checkpoints/<ckpt>/<task>/<dataset>. */
@@ -77,26 +79,9 @@ void ckr_h5_free_names(char **names, size_t n);
 
 /* ---- attributes ------------------------------------------------------- */
 
-typedef enum {
-    CKR_ATTR_OK = 0,
-    CKR_ATTR_MISSING,
-    CKR_ATTR_NOT_STRING,    /* a string was expected */
-    CKR_ATTR_NOT_NUMBER,    /* a number was expected */
-    CKR_ATTR_NOT_INTEGER,   /* a float with a fractional part, or out of range */
-    CKR_ATTR_NOT_SCALAR,    /* more than one value */
-    CKR_ATTR_TOO_LONG,      /* string longer than the buffer */
-    CKR_ATTR_ERROR          /* HDF5 failed to read it */
-} ckr_attr_status;
+/* ckr_attr_status and the readers ckr_h5_attr_string / _double / _llong /
+ * _number with ckr_attr_status_text: util/h5attr.h. */
 
-/* Read a scalar string attribute (fixed- or variable-length, any padding). */
-ckr_attr_status ckr_h5_attr_string(hid_t obj, const char *name, char *buf, size_t cap);
-/* Read a scalar numeric attribute (any integer or float type). */
-ckr_attr_status ckr_h5_attr_double(hid_t obj, const char *name, double *v);
-/* Read a scalar integer attribute (any integer type, or a float holding an
- * integral value that fits a long long). */
-ckr_attr_status ckr_h5_attr_llong(hid_t obj, const char *name, long long *v);
-/* "is not a string", "is missing", ... for a message. */
-const char *ckr_attr_status_text(ckr_attr_status st);
 /* The HDF5 type class of an attribute as a word ("string", "integer", ...). */
 const char *ckr_h5_attr_class_word(hid_t obj, const char *name);
 

@@ -124,28 +124,13 @@ static int write_fail(writer *w, const char *obj, const char *what)
 static int attr_write(writer *w, hid_t obj, const char *objpath, const char *name, hid_t ftype,
                       hid_t mtype, const void *val)
 {
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t a = space >= 0 ? H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT) : -1;
-    int ok = a >= 0 && H5Awrite(a, mtype, val) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    if (space >= 0)
-        H5Sclose(space);
-    return ok ? 0 : write_fail(w, objpath, name);
+    return ckr_h5_attr_write(obj, name, ftype, mtype, val, 0) ? write_fail(w, objpath, name) : 0;
 }
 
 static int attr_string(writer *w, hid_t obj, const char *objpath, const char *name,
                        const char *val)
 {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0 || H5Tset_size(t, strlen(val) + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0) {
-        if (t >= 0)
-            H5Tclose(t);
-        return write_fail(w, objpath, name);
-    }
-    int rc = attr_write(w, obj, objpath, name, t, t, val);
-    H5Tclose(t);
-    return rc;
+    return ckr_h5_attr_write_str(obj, name, val) ? write_fail(w, objpath, name) : 0;
 }
 
 static int attr_int(writer *w, hid_t obj, const char *objpath, const char *name, int v)

@@ -649,18 +649,6 @@ static void check_ground_truth(hid_t g, const char *ppath, ckr_pair *p, ckr_zrep
     }
 }
 
-static void free_pair_data(ckr_pair *p)
-{
-    free(p->train_features.data);
-    free(p->val_features.data);
-    free(p->test_features.data);
-    free(p->train_logits.data);
-    free(p->val_logits.data);
-    free(p->top_weights.data);
-    free(p->top_bias);
-    memset(p, 0, sizeof *p);
-}
-
 /* Open child `name` of loc as a group, reporting why not. Returns -1 on a problem. */
 static hid_t open_group_or_report(hid_t loc, const char *name, const char *path,
                                   const char *missing, const char *what, ckr_zrep *r)
@@ -737,7 +725,7 @@ cleanup:
         keep->has_gt = tmp.has_gt;
         keep->finetune_accuracy = tmp.finetune_accuracy;
     } else {
-        free_pair_data(&tmp);
+        ckr_pair_free(&tmp); /* matrices only: the checks set no labels */
     }
     return r->count - before;
 }
