@@ -2,7 +2,7 @@
 # Install the Debian packages ckptrank needs (when root), or print the apt-get line.
 PKGS="build-essential libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libscalapack-openmpi-dev
 libopenblas-dev libcmocka-dev python3-numpy python3-scipy python3-sklearn python3-h5py
-libxml2-utils chromium groff-base man-db"
+libxml2-utils chromium fonts-liberation groff-base man-db"
 # `SLURM=1 sh tools/deps.sh` (make check-slurm) adds a local Slurm for the job tests
 [ "${SLURM:-0}" = 1 ] && PKGS="$PKGS slurm-wlm munge"
 missing=""
