@@ -2,8 +2,9 @@
  *
  * Rank 0 scans the zoo, lists the (checkpoint, task, method) items (the
  * shard's slice of them), drops those already in the journal when resuming,
- * orders the rest by estimated cost (largest first) and hands them out one
- * at a time to the workers that ask (a dynamic queue). A worker reads its
+ * orders the rest by estimated cost (largest first) and hands them out from
+ * the front of that queue as the workers return results, keeping each worker
+ * two items deep so it never waits for rank 0 (a dynamic queue). A worker reads its
  * pair through the MPI-IO driver on MPI_COMM_SELF (independent I/O), runs the
  * method and sends the result back with its next request; rank 0 appends it
  * to the journal. With one rank, rank 0 runs the items itself. On SIGTERM,
@@ -392,86 +393,151 @@ static void sleep_briefly(double seconds)
     nanosleep(&ts, NULL);
 }
 
-static void send_item(MPI_Comm comm, coord *c, run_item *it, int worker)
+/* Items a worker holds at once (one computing, one queued): its next item is
+ * already there when it sends a result, so it never waits on rank 0. */
+#define WORKER_DEPTH 2
+#define SEND_SLOTS (WORKER_DEPTH + 1)
+
+typedef struct queue_state {
+    size_t front, back;   /* the workers take order[front++] while front < back */
+    int *outstanding;     /* per worker: items sent, results not yet back */
+    char *stopped;        /* per worker: STOP sent */
+    int n_stopped, busy;
+    /* non-blocking sends: a standard MPI_Send may wait for the worker to
+     * receive (it is busy computing), so each worker has SEND_SLOTS buffers */
+    work_msg *slot;       /* size x SEND_SLOTS */
+    MPI_Request *sreq;    /* size x SEND_SLOTS */
+    int *next_slot;       /* per worker */
+} queue_state;
+
+static void send_item(MPI_Comm comm, coord *c, queue_state *q, run_item *it, int worker)
 {
-    work_msg w;
-    memset(&w, 0, sizeof w);
+    size_t k = (size_t)worker * SEND_SLOTS + (size_t)q->next_slot[worker];
+    q->next_slot[worker] = (q->next_slot[worker] + 1) % SEND_SLOTS;
+    MPI_Wait(&q->sreq[k], MPI_STATUS_IGNORE); /* long done: the worker answered since */
+    work_msg *w = &q->slot[k];
+    memset(w, 0, sizeof *w);
     const char *ckpt, *task;
     item_names(c->zoo, it, &ckpt, &task);
-    w.item = (int)(it - c->items);
-    w.spec = (int)it->spec;
-    snprintf(w.ckpt, sizeof w.ckpt, "%s", ckpt);
-    snprintf(w.task, sizeof w.task, "%s", task);
-    MPI_Send(&w, (int)sizeof w, MPI_BYTE, worker, TAG_WORK, comm);
+    w->item = (int)(it - c->items);
+    w->spec = (int)it->spec;
+    snprintf(w->ckpt, sizeof w->ckpt, "%s", ckpt);
+    snprintf(w->task, sizeof w->task, "%s", task);
+    MPI_Isend(w, (int)sizeof *w, MPI_BYTE, worker, TAG_WORK, comm, &q->sreq[k]);
 }
 
-/* Serve requests until every worker got STOP. Returns 1 if the grace period
- * ran out with items still in flight (the caller must abort), else 0. */
+static int queue_empty(const queue_state *q) { return q->front >= q->back; }
+
+/* After a message from `worker`: top it up to WORKER_DEPTH, or stop it. */
+static void refill(MPI_Comm comm, coord *c, queue_state *q, int worker)
+{
+    while (!g_stop_signal && !queue_empty(q) && q->outstanding[worker] < WORKER_DEPTH) {
+        send_item(comm, c, q, c->order[q->front++], worker);
+        q->outstanding[worker]++;
+        q->busy++;
+    }
+    if (q->outstanding[worker] == 0 && !q->stopped[worker] && (g_stop_signal || queue_empty(q))) {
+        MPI_Send(NULL, 0, MPI_BYTE, worker, TAG_STOP, comm);
+        q->stopped[worker] = 1;
+        q->n_stopped++;
+    }
+}
+
+/* Serve the workers until every one got STOP (it gets it only with no item
+ * outstanding, so every result is in). Returns 1 if the grace period ran out
+ * with items still in flight (the caller must abort), else 0. */
 static int coordinate(MPI_Comm comm, coord *c, double grace)
 {
     int size;
     MPI_Comm_size(comm, &size);
-    size_t next = 0;
-    int active = size - 1, busy = 0;
+    size_t ns = (size_t)size * SEND_SLOTS;
+    queue_state q = { 0, c->n_todo, calloc((size_t)size, sizeof(int)), calloc((size_t)size, 1), 0, 0,
+                      calloc(ns, sizeof(work_msg)), malloc(ns * sizeof(MPI_Request)),
+                      calloc((size_t)size, sizeof(int)) };
+    if (!q.outstanding || !q.stopped || !q.slot || !q.sreq || !q.next_slot) {
+        fprintf(stderr, "ckptrank: out of memory in the coordinator\n");
+        MPI_Abort(comm, 1);
+    }
+    for (size_t k = 0; k < ns; k++)
+        q.sreq[k] = MPI_REQUEST_NULL;
+    int timed_out = 0;
     result_msg in;
     MPI_Request req;
     MPI_Status st;
     double stop_at = -1.0, nap = 1e-5;
     MPI_Irecv(&in, (int)sizeof in, MPI_BYTE, MPI_ANY_SOURCE, TAG_RESULT, comm, &req);
-    while (active > 0) {
+    while (q.n_stopped < size - 1) {
         if (g_stop_signal && stop_at < 0) {
             stop_at = ckr_now();
             fprintf(stderr, "ckptrank: signal %d: no new work; waiting up to %.0f s for %d item(s) in flight\n",
-                    (int)g_stop_signal, grace, busy);
+                    (int)g_stop_signal, grace, q.busy);
+            for (int w = 1; w < size; w++) /* idle workers stop at once */
+                if (!q.stopped[w] && q.outstanding[w] == 0)
+                    refill(comm, c, &q, w);
+            if (q.n_stopped == size - 1)
+                break;
         }
         int flag = 0;
         MPI_Test(&req, &flag, &st);
-        if (!flag) {
-            if (stop_at >= 0 && ckr_now() - stop_at > grace && busy > 0) {
-                MPI_Cancel(&req);
-                MPI_Request_free(&req);
-                return 1;
+        if (flag) {
+            nap = 1e-5;
+            if (in.item >= 0 && (size_t)in.item < c->n) {
+                c->items[in.item].res = in.res;
+                record_result(c, &c->items[in.item]);
+                q.outstanding[st.MPI_SOURCE]--;
+                q.busy--;
             }
-            /* poll gently so an oversubscribed coordinator does not steal a core */
-            sleep_briefly(nap);
-            nap = nap < 2e-3 ? nap * 2 : 2e-3;
-            ckr_progress_update(&c->pg, c->n_computed, c->n_failed, 0);
+            refill(comm, c, &q, st.MPI_SOURCE);
+            if (q.n_stopped < size - 1)
+                MPI_Irecv(&in, (int)sizeof in, MPI_BYTE, MPI_ANY_SOURCE, TAG_RESULT, comm, &req);
             continue;
         }
-        nap = 1e-5;
-        if (in.item >= 0 && (size_t)in.item < c->n) {
-            c->items[in.item].res = in.res;
-            record_result(c, &c->items[in.item]);
-            busy--;
+        if (stop_at >= 0 && ckr_now() - stop_at > grace && q.busy > 0) {
+            MPI_Cancel(&req);
+            MPI_Request_free(&req);
+            timed_out = 1;
+            break;
         }
-        if (next < c->n_todo && !g_stop_signal) {
-            send_item(comm, c, c->order[next++], st.MPI_SOURCE);
-            busy++;
-        } else {
-            MPI_Send(NULL, 0, MPI_BYTE, st.MPI_SOURCE, TAG_STOP, comm);
-            active--;
-        }
-        if (active > 0)
-            MPI_Irecv(&in, (int)sizeof in, MPI_BYTE, MPI_ANY_SOURCE, TAG_RESULT, comm, &req);
+        /* poll gently so an oversubscribed coordinator does not steal a core */
+        sleep_briefly(nap);
+        nap = nap < 2e-3 ? nap * 2 : 2e-3;
+        ckr_progress_update(&c->pg, c->n_computed, c->n_failed, 0);
     }
-    return 0;
+    if (!timed_out) /* every worker answered every item: the sends are complete */
+        MPI_Waitall((int)ns, q.sreq, MPI_STATUSES_IGNORE);
+    free(q.outstanding);
+    free(q.stopped);
+    if (!timed_out) /* after a time-out the caller aborts; the buffers must outlive the sends */
+        free(q.slot);
+    free(q.sreq);
+    free(q.next_slot);
+    return timed_out;
 }
 
 static void work(MPI_Comm comm, executor *ex)
 {
     result_msg out;
     memset(&out, 0, sizeof out);
-    out.item = -1;
+    out.item = -1; /* the first message asks for work */
+    /* rank 0's messages arrive in order: items, then STOP. The receive of the
+     * next one is posted before computing, so rank 0's send completes at once
+     * instead of spinning until this worker is done. */
+    work_msg w[2];
+    MPI_Request req;
+    int cur = 0;
+    MPI_Irecv(&w[cur], (int)sizeof w[cur], MPI_BYTE, 0, MPI_ANY_TAG, comm, &req);
+    MPI_Send(&out, (int)sizeof out, MPI_BYTE, 0, TAG_RESULT, comm);
     for (;;) {
-        MPI_Send(&out, (int)sizeof out, MPI_BYTE, 0, TAG_RESULT, comm);
-        work_msg w;
         MPI_Status st;
-        MPI_Recv(&w, (int)sizeof w, MPI_BYTE, 0, MPI_ANY_TAG, comm, &st);
+        MPI_Wait(&req, &st);
         if (st.MPI_TAG == TAG_STOP)
             break;
+        MPI_Irecv(&w[1 - cur], (int)sizeof w[1 - cur], MPI_BYTE, 0, MPI_ANY_TAG, comm, &req);
         memset(&out, 0, sizeof out);
-        out.item = w.item;
-        execute_item(ex, w.ckpt, w.task, w.spec, &out.res);
+        out.item = w[cur].item;
+        execute_item(ex, w[cur].ckpt, w[cur].task, w[cur].spec, &out.res);
+        MPI_Send(&out, (int)sizeof out, MPI_BYTE, 0, TAG_RESULT, comm);
+        cur = 1 - cur;
     }
     executor_release(ex);
 }
