@@ -338,7 +338,9 @@ static void test_perfect_features_near_zero(void **state)
         snprintf(ov, sizeof ov, "ratio=%d", ratio);
         ckr_result res = run_nleep(&s, ov, 3);
         assert_string_equal(res.status, "ok");
-        assert_true(res.score <= 0.0);
+        /* NLEEP <= 0 in exact arithmetic; here it is 0 up to rounding, and
+         * some OpenBLAS kernels (SkylakeX) round it slightly above 0. */
+        assert_true(res.score <= 1e-12);
         assert_true(res.score > -1e-6);
     }
     dataset_free(&s);

@@ -23,7 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "methods/method.h"
+#include "core/pair.h"
+#include "util/err.h"
 
 typedef struct ckr_targets {
     ckr_task_kind kind;

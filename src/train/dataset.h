@@ -19,7 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "methods/method.h"
+#include "core/pair.h"
+#include "util/err.h"
 #include "util/err.h"
 #include "util/rng.h"
 

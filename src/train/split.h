@@ -13,7 +13,8 @@
 #ifndef CKR_TRAIN_SPLIT_H
 #define CKR_TRAIN_SPLIT_H
 
-#include "methods/method.h"
+#include "core/pair.h"
+#include "util/err.h"
 #include "train/dataset.h"
 
 #define CKR_HOLDOUT_FRAC 0.2

@@ -449,23 +449,3 @@ int ckr_zoo_read_pair(ckr_zoo *zoo, const char *ckpt, const char *task, ckr_pair
     }
     return 0;
 }
-
-void ckr_pair_free(ckr_pair *pair)
-{
-    if (!pair)
-        return;
-    free(pair->train.y);
-    free(pair->train.Y);
-    free(pair->val.y);
-    free(pair->val.Y);
-    free(pair->test.y);
-    free(pair->test.Y);
-    free(pair->train_features.data);
-    free(pair->val_features.data);
-    free(pair->test_features.data);
-    free(pair->train_logits.data);
-    free(pair->val_logits.data);
-    free(pair->top_weights.data);
-    free(pair->top_bias);
-    memset(pair, 0, sizeof *pair); /* ckpt/task belong to the zoo */
-}

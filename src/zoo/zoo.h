@@ -13,7 +13,7 @@
 #include <mpi.h>
 #include <stddef.h>
 
-#include "methods/method.h"
+#include "core/pair.h"
 #include "util/err.h"
 
 #define CKR_ZOO_FORMAT "ckptrank-zoo"
@@ -70,7 +70,7 @@ const ckr_pair_info *ckr_zoo_pair(const ckr_zoo *zoo, size_t i);
  * ckr_zoo_close; ckr_pair_free does not free them). */
 int ckr_zoo_read_pair(ckr_zoo *zoo, const char *ckpt, const char *task,
                       ckr_pair *out, ckr_err *err);
-void ckr_pair_free(ckr_pair *pair);
+/* ckr_pair_free: core/pair.h */
 
 /* Check the whole file against the schema and report every problem through
  * cb (one message per problem, naming file, object and problem). Returns the
