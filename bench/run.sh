@@ -22,18 +22,24 @@ echo "OpenBLAS kernels: ${OPENBLAS_CORETYPE:-as detected}"
 only=${BENCH:-}
 ran=0; failed=""
 echo "benchmarks in $BUILD/bench ($(nproc --all) cores here, $(date -u +%Y-%m-%dT%H:%M:%SZ); load: $(cut -d' ' -f1-3 /proc/loadavg))"
-for b in "$BUILD"/bench/bench_*; do
+LOGS=$BUILD/bench-logs
+rm -rf "$LOGS"; mkdir -p "$LOGS"
+for b in "$BUILD"/bench/bench_* bench/*.sh; do
   [ -f "$b" ] && [ -x "$b" ] || continue
-  name=$(basename "$b")
+  name=$(basename "$b" .sh)
+  [ "$name" = run ] || [ "$name" = record ] && continue
   [ -n "$only" ] && ! echo "$name" | grep -qE "$only" && continue
   ran=$((ran + 1))
   echo
   echo "######## $name"
   t0=$(date +%s)
-  if "$b"; then
+  case "$b" in *.sh) cmd="bash $b $BUILD" ;; *) cmd=$b ;; esac
+  $cmd > "$LOGS/$name.log" 2>&1; rc=$?
+  cat "$LOGS/$name.log"
+  if [ "$rc" -eq 0 ]; then
     echo "######## $name: done in $(( $(date +%s) - t0 )) s"
   else
-    echo "######## $name: FAILED (exit $?) after $(( $(date +%s) - t0 )) s"
+    echo "######## $name: FAILED (exit $rc) after $(( $(date +%s) - t0 )) s"
     failed="$failed $name"
   fi
 done
@@ -44,3 +50,8 @@ if [ "$ran" -eq 0 ]; then
 fi
 [ -n "$failed" ] && { echo "failed:$failed"; exit 1; }
 echo "$ran benchmark(s) ran"
+# the performance record: bench/README.md from these logs (BENCH=regex runs
+# leave it alone, so the record always holds a whole run)
+if [ -z "$only" ]; then
+  sh bench/record.sh "$LOGS" > bench/README.md && echo "wrote bench/README.md"
+fi
