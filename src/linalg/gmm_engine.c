@@ -18,9 +18,9 @@
 #define QBLOCK_BYTES ((size_t)16 << 20)
 
 /* Cache the single-precision quadratic features of all points when they fit here. */
-static size_t g_qcache_bytes = (size_t)512 << 20;
+static size_t g_qcache_bytes = CKR_GMM_QCACHE_DEFAULT;
 /* Memory allowed for the bound tracking between full approximation passes. */
-static size_t g_track_bytes = (size_t)256 << 20;
+static size_t g_track_bytes = CKR_GMM_TRACK_DEFAULT;
 
 void ckr_gmm_set_limits(size_t qcache_bytes, size_t track_bytes)
 {
