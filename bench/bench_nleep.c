@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "linalg/dense.h"
+#include "linalg/blas.h"
 #include "linalg/gmm.h"
 #include "linalg/kmeans.h"
 #include "linalg/pca.h"

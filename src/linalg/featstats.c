@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linalg/dense.h"
-#include "linalg/dense_more.h"
+#include "linalg/blas.h"
+#include "linalg/factor.h"
 #include "util/flops.h"
 
 /* rows per block in the blocked Gram / projection passes: ~8 MB of doubles */

@@ -42,6 +42,13 @@
  *   - the M-step visits only those non-zero responsibilities (one weighted
  *     syrk per component of its own points);
  *   - diag covariance: the same scheme with a double-precision approximation.
+ *
+ * Common to all functions: X is n x d row-major and is not modified; the
+ * caller owns X, resp/post and the opts/stats structs, the model owns its
+ * arrays (ckr_gmm_free); every FLOP performed is added to util/flops.h;
+ * errors are returned as a negative CKR_E* code with a message in err (may
+ * be NULL). Implementation: gmm.c (model, driver), gmm_resp.c, gmm_engine.c,
+ * gmm_estep.c, gmm_mstep.c, sharing the private gmm_internal.h.
  */
 #ifndef CKR_GMM_H
 #define CKR_GMM_H
@@ -94,31 +101,49 @@ typedef struct ckr_gmm_stats {
                                re-evaluated only pairs the bounds could not rule out) */
 } ckr_gmm_stats;
 
-/* Allocate a k-component model in d dimensions. */
+/* Allocate a k-component model in d dimensions with covariance type cov and
+ * reg_covar reg (all parameters zero until set or fitted). g is overwritten.
+ * Returns 0, CKR_EARG (k or d is 0) or CKR_ENOMEM (g then holds nothing). */
 int ckr_gmm_init(ckr_gmm *g, size_t k, size_t d, ckr_cov_type cov, double reg, ckr_err *err);
+/* Release the arrays of g and zero it (safe on a zeroed or freed g). */
 void ckr_gmm_free(ckr_gmm *g);
 
 /* Set the parameters (weights k, means k x d, covariances as stored in covs,
- * regularisation already included) and compute the precision factors (no
- * retry here: a non-positive-definite covariance is CKR_ENUM). */
+ * regularisation already included; all copied) and compute the precision
+ * factors chol, linv and log_det (no retry here). Returns 0, CKR_EARG (a
+ * weight not > 0) or CKR_ENUM (a covariance not positive definite); the
+ * model is then only partly set. */
 int ckr_gmm_set_params(ckr_gmm *g, const double *weights, const double *means,
                        const double *covs, ckr_err *err);
 
-/* One E-step on X (n x d): resp (n x k, may be NULL) receives the
- * responsibilities and *mean_loglik the lower bound. */
+/* One E-step on X (n x d) under the current parameters: resp (n x k, may be
+ * NULL) receives the responsibilities (those below e^-CKR_GMM_MARGIN of a
+ * point's largest are exactly 0) and *mean_loglik (may be NULL) the mean
+ * log-likelihood (not finite on failure). Returns 0, CKR_ENUM (a non-finite
+ * log-likelihood) or CKR_ENOMEM. */
 int ckr_gmm_e_step(const ckr_gmm *g, const double *X, size_t n, double *resp,
                    double *mean_loglik, ckr_err *err);
 
-/* One M-step from dense responsibilities resp (n x k): sklearn's _m_step. */
+/* One M-step from dense responsibilities resp (n x k, entries <= 0 ignored):
+ * sklearn's _m_step, updating weights, means, covariances and precision
+ * factors in g (with the Cholesky retry ladder). Returns 0, CKR_ENUM (a
+ * covariance not positive definite even with reg x1000) or CKR_ENOMEM. */
 int ckr_gmm_m_step(ckr_gmm *g, const double *X, size_t n, const double *resp, ckr_err *err);
 
-/* Fit from k-means labels (n values in [0, k)): one-hot init M-step, then EM.
- * post (n x k, may be NULL) receives the final posteriors. st may be NULL. */
+/* Fit from k-means labels (n values in [0, k)): one-hot init M-step, then EM
+ * (the loop above, options o). g holds the fitted parameters on return; post
+ * (n x k, may be NULL) receives the final posteriors; st (may be NULL)
+ * receives the statistics (its kmeans_iters and sec_kmeans are kept).
+ * Returns 0, CKR_EARG (a label out of range), CKR_ENUM (see the Cholesky
+ * retry above, or a non-finite log-likelihood) or CKR_ENOMEM. */
 int ckr_gmm_fit_from_labels(ckr_gmm *g, const double *X, size_t n, const int *labels,
                             const ckr_gmm_opts *o, double *post, ckr_gmm_stats *st,
                             ckr_err *err);
 
-/* The whole GaussianMixture.fit + predict_proba: k-means init from rng, EM. */
+/* The whole GaussianMixture.fit + predict_proba: k-means init
+ * (ckr_kmeans_fit with o's k-means options, drawing from rng), then
+ * ckr_gmm_fit_from_labels. Returns 0, CKR_EARG (more components than
+ * points), CKR_ENUM or CKR_ENOMEM. */
 int ckr_gmm_fit(ckr_gmm *g, const double *X, size_t n, const ckr_gmm_opts *o, ckr_rng *rng,
                 double *post, ckr_gmm_stats *st, ckr_err *err);
 

@@ -9,7 +9,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "linalg/dense.h"
+#include "linalg/blas.h"
 #include "util/flops.h"
 
 /* ---- small helpers ---------------------------------------------------- */

@@ -17,7 +17,12 @@
  *   The assignment is exact (up to rounding) but skips distance computations
  *   with triangle-inequality bounds (Elkan's n x k lower bounds when n k <=
  *   2^24, else Hamerly's one bound per point).
- * All randomness comes from the ckr_rng; same input + same stream = same bits. */
+ * All randomness comes from the ckr_rng; same input + same stream = same bits.
+ *
+ * Common to all functions: X is n x d row-major and is not modified; centres
+ * are k x d row-major; the caller owns every buffer; the FLOPs performed are
+ * added to util/flops.h; errors are returned as a negative CKR_E* code with a
+ * message in err (may be NULL). */
 #ifndef CKR_KMEANS_H
 #define CKR_KMEANS_H
 
@@ -33,21 +38,29 @@ typedef struct ckr_kmeans_stats {
     size_t dist_evals;     /* point-centre distances computed (n k per full pass) */
 } ckr_kmeans_stats;
 
-/* k-means++ seeding of k centres (k x d row-major) from X (n x d), k <= n.
- * indices (may be NULL) receives the chosen rows. Returns 0, CKR_EARG, CKR_ENOMEM. */
+/* k-means++ seeding (above) of k centres from X into centers (k x d).
+ * indices (k, may be NULL) receives the chosen rows. Draws from rng.
+ * Returns 0, CKR_EARG (k == 0 or k > n) or CKR_ENOMEM. */
 int ckr_kmeans_plusplus(const double *X, size_t n, size_t d, size_t k, ckr_rng *rng,
                         double *centers, size_t *indices, ckr_err *err);
 
-/* Lloyd iterations from centers (k x d, updated in place); labels (n) out.
- * tol is absolute (compared to the summed squared centre shift). st may be NULL. */
+/* Lloyd iterations (above) from centers (k x d, updated in place to the final
+ * centres); labels (n) receives each point's nearest final centre in [0, k).
+ * tol is absolute (compared to the summed squared centre shift); max_iter <= 0
+ * runs one iteration. st (may be NULL) receives the statistics.
+ * Returns 0, CKR_EARG (k == 0 or k > n) or CKR_ENOMEM. */
 int ckr_kmeans_lloyd(const double *X, size_t n, size_t d, size_t k, double *centers,
                      int max_iter, double tol, int *labels, ckr_kmeans_stats *st, ckr_err *err);
 
-/* sklearn's tolerance: tol_rel * mean over features of the (biased) variance. */
+/* sklearn's tolerance: tol_rel * mean over features of the (biased) variance
+ * of X; 0 when n, d or tol_rel is 0. Cannot fail. FLOPs: 4 n d. */
 double ckr_kmeans_tolerance(const double *X, size_t n, size_t d, double tol_rel);
 
 /* KMeans(n_clusters=k, n_init=1, max_iter, tol=tol_rel): k-means++ then Lloyd,
- * computed on internally centred data. centers (k x d) and labels (n) out. */
+ * computed on internally centred data (a copy of X). centers (k x d) receives
+ * the final centres (in X's coordinates), labels (n) the assignment, st (may
+ * be NULL) the Lloyd statistics. Draws from rng. Returns 0, CKR_EARG (k == 0
+ * or k > n) or CKR_ENOMEM. */
 int ckr_kmeans_fit(const double *X, size_t n, size_t d, size_t k, int max_iter, double tol_rel,
                    ckr_rng *rng, double *centers, int *labels, ckr_kmeans_stats *st,
                    ckr_err *err);

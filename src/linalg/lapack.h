@@ -1,5 +1,6 @@
-/* lapack.h -- the Fortran LAPACK routines the dense*.c wrappers call
- * (internal to src/linalg; callers use linalg/dense*.h).
+/* lapack.h -- the Fortran LAPACK routines the wrappers in factor.c and
+ * eigen.c call (private to src/linalg; callers use linalg/factor.h and
+ * linalg/eigen.h).
  *
  * Column-major, arguments by reference.  A row-major symmetric matrix is the
  * same matrix read column-major, and a row-major "lower" triangle is a

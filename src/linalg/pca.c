@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linalg/dense.h"
-#include "linalg/dense_extra.h"
-#include "linalg/dense_more.h"
+#include "linalg/blas.h"
+#include "linalg/eigen.h"
 #include "util/flops.h"
 
 size_t ckr_pca_num_components(const double *eig_desc, size_t r, double pca)

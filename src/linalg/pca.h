@@ -19,7 +19,9 @@
 
 #include "util/err.h"
 
-/* The component-count rule above on eigenvalues sorted descending. */
+/* The component-count rule above, applied to the r eigenvalues eig_desc
+ * sorted descending (negative ones count as 0). Returns d in [0, r]; 0 when
+ * r == 0 or the total is not > 0. Cannot fail; no FLOPs counted. */
 size_t ckr_pca_num_components(const double *eig_desc, size_t r, double pca);
 
 typedef struct ckr_pca_result {
@@ -31,12 +33,16 @@ typedef struct ckr_pca_result {
     double kept_ratio;  /* sum(variance) / total_var */
 } ckr_pca_result;
 
-/* Fit PCA on X (n x D row-major) and return the projected scores in out
- * (free with ckr_pca_result_free). pca must be > 0. Errors: CKR_EARG (bad pca
- * or empty X), CKR_ENUM ("zero variance": all features constant, or an
- * eigen-solver failure), CKR_ENOMEM. */
+/* Fit PCA on X (n x D row-major, not modified) and return the projected
+ * scores in out, which owns its arrays afterwards (free with
+ * ckr_pca_result_free; on an error out holds nothing to free). pca must be
+ * > 0. Errors (with a message in err): CKR_EARG (bad pca or empty X),
+ * CKR_ENUM ("zero variance": all features constant, or an eigen-solver
+ * failure), CKR_ENOMEM. The FLOPs performed (centring, Gram/covariance,
+ * eigen-decomposition, projection) are added to util/flops.h. */
 int ckr_pca_fit_transform(const double *X, size_t n, size_t D, double pca,
                           ckr_pca_result *out, ckr_err *err);
+/* Release the arrays of r and zero it (safe on a zeroed or freed r). */
 void ckr_pca_result_free(ckr_pca_result *r);
 
 #endif

@@ -34,7 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linalg/dense_more.h"
+#include "linalg/blas.h"
+#include "linalg/eigen.h"
 #include "linalg/featstats.h"
 #include "methods/method.h"
 #include "util/flops.h"

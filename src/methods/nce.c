@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linalg/dense_more.h"
+#include "linalg/blas.h"
 #include "methods/method.h"
 #include "util/flops.h"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linalg/dense.h"
+#include "linalg/blas.h"
 #include "train/batcher.h"
 #include "train/ibound.h"
 #include "train/mlp.h"

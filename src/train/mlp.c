@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linalg/dense.h"
+#include "linalg/blas.h"
 #include "util/flops.h"
 
 int ckr_mlp_create(ckr_mlp *m, int L, const size_t *dim, size_t max_batch, ckr_err *err)
