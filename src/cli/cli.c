@@ -1,4 +1,4 @@
-/* cli.c -- subcommand dispatch and top-level help. */
+/* cli.c -- subcommand dispatch, top-level help, one exit status for all ranks. */
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -36,22 +36,16 @@ static void usage(FILE *f)
                "  ckptrank report results.h5 --csv metrics.csv\n");
 }
 
-void ckr_cli_join_argv(int argc, char **argv, char *buf, size_t len)
+/* Every rank returns rank 0's status (see cli.h). */
+static int agree_status(int status, MPI_Comm comm)
 {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < argc && used + 1 < len; i++) {
-        const char *a = argv[i];
-        int quote = a[strcspn(a, " \t'\"\\$|&;<>()*?")] != '\0' || !a[0];
-        int w = snprintf(buf + used, len - used, "%s%s%s%s", i ? " " : "", quote ? "'" : "", a,
-                         quote ? "'" : "");
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
+    int agreed = status;
+    if (MPI_Bcast(&agreed, 1, MPI_INT, 0, comm) != MPI_SUCCESS)
+        return status == CKR_EXIT_OK ? CKR_EXIT_ERROR : status; /* MPI failed: say so */
+    return agreed;
 }
 
-int ckr_cli_main(int argc, char **argv, MPI_Comm comm)
+static int dispatch(int argc, char **argv, MPI_Comm comm)
 {
     int rank;
     MPI_Comm_rank(comm, &rank);
@@ -74,4 +68,9 @@ int ckr_cli_main(int argc, char **argv, MPI_Comm comm)
         usage(stderr);
     }
     return CKR_EXIT_USAGE;
+}
+
+int ckr_cli_main(int argc, char **argv, MPI_Comm comm)
+{
+    return agree_status(dispatch(argc, argv, comm), comm);
 }

@@ -4,11 +4,20 @@
  * exit status (main decides what to do with it):
  *   0  success
  *   1  error: input unreadable, output not written, validate found problems
- *   2  usage error (bad option, unknown method or parameter)
- *   3  run: every item failed
+ *   2  usage error (bad option; unknown method or parameter, or a bad value,
+ *      refused before any work starts and any output is created)
+ *   3  run, groundtruth: every item failed
  *  75  run: interrupted by a signal (partial outputs; requeue with --resume)
- * MPI must be initialised; `run` uses all ranks of comm, the other
- * subcommands do their work on rank 0 only. */
+ * MPI must be initialised. `run` and `groundtruth` use all ranks of comm; the
+ * other subcommands do their work on rank 0 only.
+ *
+ * One voice: every rank parses the arguments, silently; only rank 0 prints
+ * (help, usage errors, results). Every rank returns the same status: rank 0's,
+ * broadcast over comm after the subcommand returns, so mpirun and srun report
+ * one clear status. Rank 0 has seen the whole outcome: it does the work of the
+ * rank-0 commands and coordinates `run` and `groundtruth`, whose library calls
+ * give every rank the same result. ckr_cli_main is therefore collective: every
+ * rank of comm calls it with the same argv. */
 #ifndef CKR_CLI_H
 #define CKR_CLI_H
 
@@ -18,7 +27,9 @@ enum { CKR_EXIT_OK = 0, CKR_EXIT_ERROR = 1, CKR_EXIT_USAGE = 2, CKR_EXIT_ALL_FAI
 
 int ckr_cli_main(int argc, char **argv, MPI_Comm comm);
 
-/* The subcommands (argv[0] is the subcommand's name). */
+/* The subcommands, one per cmd_NAME.c (argv[0] is the subcommand's name).
+ * Each returns its exit status; on ranks other than 0 the value is not used
+ * (ckr_cli_main gives every rank rank 0's). */
 int ckr_cmd_run(int argc, char **argv, MPI_Comm comm);
 int ckr_cmd_synth(int argc, char **argv, MPI_Comm comm);
 int ckr_cmd_report(int argc, char **argv, MPI_Comm comm);
@@ -28,8 +39,5 @@ int ckr_cmd_info(int argc, char **argv, MPI_Comm comm);
 int ckr_cmd_methods(int argc, char **argv, MPI_Comm comm);
 int ckr_cmd_groundtruth(int argc, char **argv, MPI_Comm comm);
 int ckr_cmd_merge(int argc, char **argv, MPI_Comm comm);
-
-/* Join argv into one shell-quoted line (for provenance). */
-void ckr_cli_join_argv(int argc, char **argv, char *buf, size_t len);
 
 #endif

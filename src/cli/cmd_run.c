@@ -5,7 +5,7 @@
 
 #include "ckptrank/ckptrank.h"
 #include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/cmdutil.h"
 #include "util/err.h"
 
 typedef struct run_args {
@@ -53,45 +53,50 @@ static const char run_about[] =
     "\nexit status: 0 done (some items may have failed), 1 input or output error,\n"
     "2 usage error, 3 every item failed, 75 interrupted (requeue and --resume).";
 
-int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
+/* Parse the options, the zoo argument and the shard (on every rank). Returns
+ * CLI_OK, CLI_HELP or CLI_USAGE (printed on rank 0). */
+static int parse_run(const cli_cmd *c, run_args *a, char **zoo, int *shard_i, int *shard_n)
 {
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    run_args a;
-    memset(&a, 0, sizeof a);
-    a.methods = "nleep,leep";
-    cli_klist_default(&a.k);
-    a.grace = 60;
+    memset(a, 0, sizeof *a);
+    a->methods = "nleep,leep";
+    cli_klist_default(&a->k);
+    a->grace = 60;
     char *pos[1];
     int npos = 0;
-    int prc = cli_parse(argc, argv, run_opts, &a, pos, 1, &npos);
-    if (prc == CLI_HELP) {
-        if (rank == 0)
-            cli_print_help(stdout, "ckptrank run ZOO [options]", run_about, run_opts);
-        return CKR_EXIT_OK;
-    }
-    if (prc == CLI_OK && npos != 1) {
-        if (rank == 0)
-            fprintf(stderr, "ckptrank run: expected one zoo file (see --help)\n");
-        prc = CLI_USAGE;
-    }
+    int prc = cli_cmd_parse(c, run_opts, a, pos, 1, &npos, "ckptrank run ZOO [options]", run_about);
+    if (prc == CLI_OK && npos != 1)
+        prc = cli_usage(c, "expected one zoo file (see --help)");
+    if (prc == CLI_OK && a->shard && (sscanf(a->shard, "%d/%d", shard_i, shard_n) != 2 ||
+                                      *shard_n < 1 || *shard_i < 0 || *shard_i >= *shard_n))
+        prc = cli_usage(c, "--shard %s: expected I/N with 0 <= I < N", a->shard);
+    if (prc == CLI_OK)
+        *zoo = pos[0];
+    return prc;
+}
+
+int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
+{
+    cli_cmd c;
+    cli_cmd_init(&c, argc, argv, comm);
+    run_args a;
+    char *zoo = NULL;
     int shard_i = 0, shard_n = 0;
-    if (prc == CLI_OK && a.shard && (sscanf(a.shard, "%d/%d", &shard_i, &shard_n) != 2 ||
-                                     shard_n < 1 || shard_i < 0 || shard_i >= shard_n)) {
-        if (rank == 0)
-            fprintf(stderr, "ckptrank run: --shard %s: expected I/N with 0 <= I < N\n", a.shard);
-        prc = CLI_USAGE;
-    }
+    int prc = parse_run(&c, &a, &zoo, &shard_i, &shard_n);
     if (prc != CLI_OK)
-        return CKR_EXIT_USAGE;
+        return cli_parse_status(prc);
+    /* a bad method spec is refused now, before the zoo is opened and before
+     * any output or journal exists */
+    int status = cli_check_methods(&c, a.methods, NULL, NULL, NULL);
+    if (status != CKR_EXIT_OK)
+        return status;
 
     char cmdline[2048];
-    ckr_cli_join_argv(argc, argv, cmdline, sizeof cmdline);
+    cli_join_argv(argc, argv, cmdline, sizeof cmdline);
     char full[2100];
     snprintf(full, sizeof full, "ckptrank %s", cmdline);
     ckptrank_run_opts o;
     ckptrank_run_defaults(&o);
-    o.zoo_path = pos[0];
+    o.zoo_path = zoo;
     o.methods = a.methods;
     o.out_h5 = a.out;
     o.csv_path = a.csv;
@@ -113,13 +118,12 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     ckr_err err = { 0, "" };
     int rc = ckptrank_run(comm, &o, &sum, &err);
     if (rc) {
-        if (rank == 0)
-            fprintf(stderr, "ckptrank run: %s\n", err.msg);
+        cli_error(&c, "%s", err.msg);
         if (rc == CKR_EINTR)
             return CKPTRANK_EXIT_INTERRUPTED;
         return rc == CKR_EARG ? CKR_EXIT_USAGE : CKR_EXIT_ERROR;
     }
-    if (rank == 0) {
+    if (c.rank == 0) {
         fprintf(stderr, "ckptrank run: %zu items (%zu from the journal, %zu computed), %zu ok, "
                         "%zu failed, %.1f s%s%s\n", sum.n_items, sum.n_resumed, sum.n_computed,
                 sum.n_ok, sum.n_failed, sum.seconds, a.out ? "; results in " : "",

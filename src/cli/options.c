@@ -1,6 +1,8 @@
+/* options.c -- table-driven command-line options (see options.h). */
 #include "cli/options.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,9 @@ static int parse_klist(const char *s, cli_klist *k)
         long v = strtol(s, &end, 10);
         if (end == s || errno || v < 1 || v > 1000000 || k->n >= 8)
             return -1;
+        for (int i = 0; i < k->n; i++)
+            if (k->k[i] == (int)v)
+                return -1; /* a duplicate would repeat its columns */
         k->k[k->n++] = (int)v;
         s = end;
         if (*s == ',')
@@ -47,7 +52,20 @@ static int parse_klist(const char *s, cli_klist *k)
     return k->n > 0 ? 0 : -1;
 }
 
-static int set_value(const cli_opt *o, void *target, const char *val, const char *cmd)
+/* Write the reason of a usage error into msg (if any); returns CLI_USAGE. */
+static int usage_error(char *msg, size_t msglen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int usage_error(char *msg, size_t msglen, const char *fmt, ...)
+{
+    if (msg && msglen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, msglen, fmt, ap);
+        va_end(ap);
+    }
+    return CLI_USAGE;
+}
+
+static int set_value(const cli_opt *o, void *target, const char *val, char *msg, size_t msglen)
 {
     char *p = (char *)target + o->offset, *end;
     errno = 0;
@@ -77,15 +95,15 @@ static int set_value(const cli_opt *o, void *target, const char *val, const char
             return 0;
         break;
     }
-    fprintf(stderr, "ckptrank %s: --%s: invalid value '%s'\n", cmd, o->name, val);
-    return CLI_USAGE;
+    return usage_error(msg, msglen, "--%s: invalid value '%s'", o->name, val);
 }
 
 int cli_parse(int argc, char **argv, const cli_opt *opts, void *target, char **pos, int max_pos,
-              int *npos)
+              int *npos, char *msg, size_t msglen)
 {
     *npos = 0;
-    const char *cmd = argv[0];
+    if (msg && msglen)
+        msg[0] = '\0';
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
         const cli_opt *o = NULL;
@@ -101,25 +119,19 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, void *target, char **p
         } else if (a[0] == '-' && a[1] && !a[2]) {
             o = find_short(opts, a[1]);
         } else {
-            if (*npos >= max_pos) {
-                fprintf(stderr, "ckptrank %s: unexpected argument '%s' (see --help)\n", cmd, a);
-                return CLI_USAGE;
-            }
+            if (*npos >= max_pos)
+                return usage_error(msg, msglen, "unexpected argument '%s' (see --help)", a);
             pos[(*npos)++] = a;
             continue;
         }
-        if (!o) {
-            fprintf(stderr, "ckptrank %s: unknown option '%s' (see --help)\n", cmd, a);
-            return CLI_USAGE;
-        }
+        if (!o)
+            return usage_error(msg, msglen, "unknown option '%s' (see --help)", a);
         if (o->type != OPT_FLAG && !val) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "ckptrank %s: option --%s needs a value\n", cmd, o->name);
-                return CLI_USAGE;
-            }
+            if (i + 1 >= argc)
+                return usage_error(msg, msglen, "option --%s needs a value", o->name);
             val = argv[++i];
         }
-        int rc = set_value(o, target, val, cmd);
+        int rc = set_value(o, target, val, msg, msglen);
         if (rc)
             return rc;
     }

@@ -1,4 +1,4 @@
-/* cmd_gt.c -- `ckptrank groundtruth ZOO --sweep SPEC`: build ground truth
+/* cmd_groundtruth.c -- `ckptrank groundtruth ZOO --sweep SPEC`: build ground truth
  * with the tool's own trainers and write it into the zoo. */
 #include <math.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 
 #include "ckptrank/ckptrank.h"
 #include "cli/cli.h"
-#include "cli/options.h"
+#include "cli/cmdutil.h"
 #include "methods/method.h"
 #include "report/results.h"
 #include "zoo/gtwrite.h"
@@ -47,24 +47,23 @@ static const char gt_protocol[] =
     "finetune_accuracy = that model's test-split accuracy (finetune_source=test), "
     "or its validation accuracy when the pair has no test split (finetune_source=val)";
 
-/* The sweep must be one spec (all grid points share one sweep text). */
-static int check_one_spec(const char *spec)
+/* The sweep must be one spec (all grid points share one sweep text); a bad
+ * spec is refused here, before any work and any file. Returns an exit status. */
+static int check_one_spec(const cli_cmd *c, const char *spec)
 {
     ckr_spec *s = NULL;
     size_t n = 0;
-    ckr_err err = { 0, "" };
-    if (ckr_spec_parse_list(spec, &s, &n, &err) != 0) {
-        fprintf(stderr, "ckptrank groundtruth: %s\n", err.msg);
-        return -1;
-    }
+    int status = cli_check_methods(c, spec, NULL, &s, &n);
+    if (status != CKR_EXIT_OK)
+        return status;
     int ok = 1;
     for (size_t i = 1; i < n; i++)
         if (strcmp(s[i].sweep, s[0].sweep) != 0 || !s[0].sweep[0])
             ok = 0;
     free(s);
     if (!ok)
-        fprintf(stderr, "ckptrank groundtruth: --sweep takes one method spec (a sweep or a single spec)\n");
-    return ok ? 0 : -1;
+        cli_error(c, "--sweep takes one method spec (a sweep or a single spec)");
+    return ok ? CKR_EXIT_OK : CKR_EXIT_USAGE;
 }
 
 /* Rows that decide the ground truth: sweep summaries, or the single spec's rows. */
@@ -95,22 +94,24 @@ static size_t collect_updates(const ckr_results *r, ckr_gt_update *u, size_t *n_
     return n;
 }
 
-static int write_ground_truth(const char *zoo, const char *results, const char *sweep, int force)
+/* Rank 0 after the sweep: the ground truth from the sweep's results into the zoo. */
+static int write_ground_truth(const cli_cmd *c, const char *zoo, const char *results,
+                              const char *sweep, int force)
 {
     ckr_results r;
     ckr_err err = { 0, "" };
     if (ckr_results_read_h5(results, &r, &err) != 0) {
-        fprintf(stderr, "ckptrank groundtruth: %s\n", err.msg);
+        cli_error(c, "%s", err.msg);
         return CKR_EXIT_ERROR;
     }
     ckr_gt_update *u = calloc(r.n_scores + 1, sizeof *u);
     size_t n_failed = 0, n = u ? collect_updates(&r, u, &n_failed) : 0;
     int status = CKR_EXIT_OK;
     if (n == 0) {
-        fprintf(stderr, "ckptrank groundtruth: no pair produced an accuracy; %s left unchanged\n", zoo);
+        cli_error(c, "no pair produced an accuracy; %s left unchanged", zoo);
         status = CKR_EXIT_ALL_FAILED;
     } else if (ckr_zoo_write_ground_truth(zoo, u, n, sweep, gt_protocol, force, &err) != 0) {
-        fprintf(stderr, "ckptrank groundtruth: %s\n", err.msg);
+        cli_error(c, "%s", err.msg);
         status = err.code == CKR_EARG ? CKR_EXIT_USAGE : CKR_EXIT_ERROR;
     } else {
         printf("%-24s %-20s %9s %-5s %s\n", "checkpoint", "task", "accuracy", "split", "selected");
@@ -126,59 +127,52 @@ static int write_ground_truth(const char *zoo, const char *results, const char *
 
 /* Refuse before the sweep (not after hours of it) when the zoo already has
  * ground truth and --force is not given. Rank 0 decides; all ranks agree. */
-static int refuse_existing(const char *zoo_path, int force, MPI_Comm comm)
+static int refuse_existing(const cli_cmd *c, const char *zoo_path, int force)
 {
-    int rank, refuse = 0;
-    MPI_Comm_rank(comm, &rank);
-    if (rank == 0 && !force) {
+    int refuse = 0;
+    if (c->rank == 0 && !force) {
         ckr_zoo *zoo = NULL;
         ckr_err err = { 0, "" };
         if (ckr_zoo_open(zoo_path, MPI_COMM_SELF, &zoo, &err) == 0 && ckr_zoo_scan(zoo, &err) == 0)
             for (size_t i = 0; i < ckr_zoo_num_pairs(zoo) && !refuse; i++) {
                 const ckr_pair_info *p = ckr_zoo_pair(zoo, i);
                 if (p->has_gt) {
-                    fprintf(stderr, "ckptrank groundtruth: %s: /checkpoints/%s/%s already has "
-                            "finetune_accuracy; refusing to overwrite ground truth (use --force)\n",
-                            zoo_path, ckr_zoo_ckpt(zoo, p->ckpt)->name, ckr_zoo_task(zoo, p->task)->name);
+                    cli_error(c, "%s: /checkpoints/%s/%s already has "
+                              "finetune_accuracy; refusing to overwrite ground truth (use --force)",
+                              zoo_path, ckr_zoo_ckpt(zoo, p->ckpt)->name, ckr_zoo_task(zoo, p->task)->name);
                     refuse = 1;
                 }
             }
         ckr_zoo_close(zoo); /* an unreadable zoo is reported by the run itself */
     }
-    MPI_Bcast(&refuse, 1, MPI_INT, 0, comm);
+    MPI_Bcast(&refuse, 1, MPI_INT, 0, c->comm);
     return refuse;
 }
 
 int ckr_cmd_groundtruth(int argc, char **argv, MPI_Comm comm)
 {
-    int rank;
-    MPI_Comm_rank(comm, &rank);
+    cli_cmd c;
+    cli_cmd_init(&c, argc, argv, comm);
     gt_args a;
     memset(&a, 0, sizeof a);
     char *pos[1];
     int npos = 0;
-    int prc = cli_parse(argc, argv, gt_opts, &a, pos, 1, &npos);
-    if (prc == CLI_HELP) {
-        if (rank == 0)
-            cli_print_help(stdout, "ckptrank groundtruth ZOO --sweep SPEC [options]", gt_about, gt_opts);
-        return CKR_EXIT_OK;
-    }
-    if (prc == CLI_OK && (npos != 1 || !a.sweep)) {
-        if (rank == 0)
-            fprintf(stderr, "ckptrank groundtruth: expected ZOO and --sweep SPEC (see --help)\n");
-        prc = CLI_USAGE;
-    }
-    if (prc == CLI_OK && check_one_spec(a.sweep) != 0)
-        prc = CLI_USAGE;
+    int prc = cli_cmd_parse(&c, gt_opts, &a, pos, 1, &npos,
+                            "ckptrank groundtruth ZOO --sweep SPEC [options]", gt_about);
+    if (prc == CLI_OK && (npos != 1 || !a.sweep))
+        prc = cli_usage(&c, "expected ZOO and --sweep SPEC (see --help)");
     if (prc != CLI_OK)
-        return CKR_EXIT_USAGE;
-    if (refuse_existing(pos[0], a.force, comm))
+        return cli_parse_status(prc);
+    int status = check_one_spec(&c, a.sweep);
+    if (status != CKR_EXIT_OK)
+        return status;
+    if (refuse_existing(&c, pos[0], a.force))
         return CKR_EXIT_USAGE;
 
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.groundtruth.%ld.h5", pos[0], (long)getpid());
     char cmdline[2048], full[2100];
-    ckr_cli_join_argv(argc, argv, cmdline, sizeof cmdline);
+    cli_join_argv(argc, argv, cmdline, sizeof cmdline);
     snprintf(full, sizeof full, "ckptrank %s", cmdline);
     ckptrank_run_opts o;
     ckptrank_run_defaults(&o);
@@ -194,13 +188,13 @@ int ckr_cmd_groundtruth(int argc, char **argv, MPI_Comm comm)
     ckr_err err = { 0, "" };
     int rc = ckptrank_run(comm, &o, &sum, &err);
     MPI_Barrier(comm); /* every rank has closed the zoo before rank 0 writes it */
-    if (rank != 0)
-        return rc ? CKR_EXIT_ERROR : CKR_EXIT_OK;
     if (rc) {
-        fprintf(stderr, "ckptrank groundtruth: %s\n", err.msg);
+        cli_error(&c, "%s", err.msg);
         return rc == CKR_EARG ? CKR_EXIT_USAGE : CKR_EXIT_ERROR;
     }
-    int status = write_ground_truth(pos[0], o.out_h5, a.sweep, a.force);
+    if (c.rank != 0)
+        return CKR_EXIT_OK; /* rank 0 writes the zoo; its status is everyone's */
+    status = write_ground_truth(&c, pos[0], o.out_h5, a.sweep, a.force);
     if (!a.out)
         unlink(tmp);
     return status;

@@ -1,0 +1,78 @@
+/* cmd_report.c -- `ckptrank report RESULTS.h5`: the ranking-quality table of a
+ * results file, and its CSV, JSON and HTML forms. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cmdutil.h"
+#include "report/html.h"
+#include "report/json.h"
+#include "report/results.h"
+
+typedef struct report_args {
+    const char *csv, *scores_csv, *json, *html;
+    cli_klist k;
+    int quiet;
+} report_args;
+
+static const cli_opt report_opts[] = {
+    { "csv", 0, OPT_STR, offsetof(report_args, csv), "FILE",
+      "metrics CSV: task,method,n_checkpoints,recall@k,rel@k,...,pearson,kendall,weighted_kendall" },
+    { "scores-csv", 0, OPT_STR, offsetof(report_args, scores_csv), "FILE", "also write the scores CSV" },
+    { "json", 0, OPT_STR, offsetof(report_args, json), "FILE",
+      "provenance, scores, metrics and ground truth as JSON" },
+    { "html", 0, OPT_STR, offsetof(report_args, html), "FILE",
+      "self-contained HTML report with plots (inline SVG, no script)" },
+    { "k", 'k', OPT_KLIST, offsetof(report_args, k), "K1,K2", "cut-offs of recall@k and rel@k (default 1,3)" },
+    { "quiet", 'q', OPT_FLAG, offsetof(report_args, quiet), NULL, "no table on stdout" },
+    { NULL, 0, 0, 0, NULL, NULL },
+};
+
+static const char report_about[] =
+    "Print the ranking-quality table (per task and the mean over tasks) of a\n"
+    "results file written by `ckptrank run -o`, recomputed with the given k.\n"
+    "--html writes one self-contained page (plots per task and method, the\n"
+    "metrics, cost against quality, failed items, provenance).";
+
+int ckr_cmd_report(int argc, char **argv, MPI_Comm comm)
+{
+    cli_cmd c;
+    cli_cmd_init(&c, argc, argv, comm);
+    report_args a;
+    memset(&a, 0, sizeof a);
+    cli_klist_default(&a.k);
+    char *pos[1];
+    int npos = 0;
+    int prc = cli_cmd_parse(&c, report_opts, &a, pos, 1, &npos, "ckptrank report RESULTS.h5 [options]",
+                            report_about);
+    if (prc == CLI_OK && npos != 1)
+        prc = cli_usage(&c, "expected one results file (see --help)");
+    if (prc != CLI_OK)
+        return cli_parse_status(prc);
+    if (c.rank != 0)
+        return CKR_EXIT_OK; /* rank 0's work; its status is everyone's */
+    ckr_results r;
+    ckr_err err = { 0, "" };
+    if (ckr_results_read_h5(pos[0], &r, &err) != 0) {
+        cli_error(&c, "%s", err.msg);
+        return CKR_EXIT_ERROR;
+    }
+    if (!a.quiet)
+        printf("results %s: zoo %s, methods %s, seed %llu, %d ranks, %s .. %s\n", pos[0], r.meta.zoo,
+               r.meta.methods, r.meta.seed, r.meta.n_ranks, r.meta.start_time, r.meta.end_time);
+    int status = CKR_EXIT_OK;
+    if (a.scores_csv && ckr_scores_write_csv(a.scores_csv, r.scores, r.n_scores, &err) != 0) {
+        cli_error(&c, "%s", err.msg);
+        status = CKR_EXIT_ERROR;
+    }
+    if (status == CKR_EXIT_OK)
+        status = cli_emit_metrics(&c, &r, &a.k, a.csv, a.quiet);
+    if (status == CKR_EXIT_OK && ((a.json && ckr_results_write_json(a.json, &r, 0, &err) != 0) ||
+                                  (a.html && ckr_report_write_html(a.html, &r, &err) != 0))) {
+        cli_error(&c, "%s", err.msg);
+        status = CKR_EXIT_ERROR;
+    }
+    ckr_results_free(&r);
+    return status;
+}
