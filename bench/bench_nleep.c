@@ -99,17 +99,15 @@ static int write_file(const char *path, const void *p, size_t bytes)
 
 static ckr_params method_params(int max_iter)
 {
-    ckr_params p;
-    memset(&p, 0, sizeof p);
-    p.defs = ckr_method_nleep.params;
-    for (p.n = 0; p.defs[p.n].key; p.n++) {
-        snprintf(p.val[p.n], sizeof p.val[p.n], "%s", p.defs[p.n].def);
-        if (strcmp(p.defs[p.n].key, "iters") == 0) {
-            snprintf(p.val[p.n], sizeof p.val[p.n], "%d", max_iter);
-            p.given[p.n] = 1;
-        }
+    char text[64];
+    snprintf(text, sizeof text, "nleep:iters=%d", max_iter);
+    ckr_spec s;
+    ckr_err err = { 0, "" };
+    if (ckr_spec_parse(text, &s, &err) != 0) {
+        fprintf(stderr, "bench_nleep: %s\n", err.msg);
+        exit(1);
     }
-    return p;
+    return s.params;
 }
 
 static double cpu_now(void)

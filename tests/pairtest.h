@@ -3,6 +3,8 @@
  *
  *   run_spec      parse "name:k=v,..." and score pair with the rng seeded by
  *                 seed (heldout starts as NaN); no checks on the outcome
+ *   spec_refused  the spec parser refuses a spec (CKR_EARG) with a message
+ *                 containing a given part
  *   info_number   the number after key in a result's info string
  *
  * Static inline (a test need not use all of it).  Not for the score tests
@@ -31,6 +33,15 @@ static inline ckr_result run_spec(const char *text, const ckr_pair *pair, uint64
     r.heldout = NAN;
     spec.method->score(pair, &spec.params, &rng, &r);
     return r;
+}
+
+static inline void spec_refused(const char *text, const char *part)
+{
+    ckr_spec spec;
+    ckr_err err = { 0, "" };
+    assert_int_equal(ckr_spec_parse(text, &spec, &err), CKR_EARG);
+    if (!strstr(err.msg, part))
+        fail_msg("%s: message '%s' lacks '%s'", text, err.msg, part);
 }
 
 static inline double info_number(const char *info, const char *key)

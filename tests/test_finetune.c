@@ -7,8 +7,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "methods/finetune.h"
 #include "methods/method.h"
-#include "pairtest.h" /* run_spec, info_number */
+#include "pairtest.h" /* run_spec, spec_refused, info_number */
 #include "testutil.h"
 #include "util/flops.h"
 
@@ -204,10 +205,9 @@ static void test_steps_epochs_flops(void **state)
     ckr_result b = run_spec("finetune:steps=40", &d.pair, 8);
     assert_memory_equal(&a.score, &b.score, sizeof(double));
     assert_true(a.score > 1.0 / C);
-    ckr_result e = run_spec("finetune:epochs=0", &d.pair, 1);
-    assert_string_equal(e.status, ckr_err_word(CKR_EARG));
-    e = run_spec("finetune:momentum=1", &d.pair, 1);
-    assert_string_equal(e.status, ckr_err_word(CKR_EARG));
+    /* values that would fail every item are refused when the spec is parsed */
+    spec_refused("finetune:epochs=0", "epochs=0 is out of range (must be >= 1 when steps is 0)");
+    spec_refused("finetune:momentum=1", "momentum=1 is out of range (must be in [0, 1))");
     free_data(&d);
 }
 
@@ -226,9 +226,10 @@ static void test_sweep_expands(void **state)
         assert_string_equal(specs[i].method->name, "finetune");
         assert_non_null(strchr(specs[i].sweep, '|'));
         assert_null(strchr(specs[i].text, '|'));
-        double lr = ckr_param_double(&specs[i].params, "lr");
-        long steps = ckr_param_int(&specs[i].params, "steps");
-        assert_int_equal(ckr_param_int(&specs[i].params, "hidden"), 64);
+        const ckr_finetune_cfg *c = ckr_params_config(&specs[i].params);
+        double lr = c->lr;
+        long steps = c->steps;
+        assert_int_equal(c->hidden, 64);
         int li = lr == 0.001 ? 0 : lr == 0.01 ? 1 : lr == 0.1 ? 2 : -1;
         int si = steps == 500 ? 0 : steps == 1000 ? 1 : -1;
         assert_true(li >= 0 && si >= 0);
@@ -240,6 +241,8 @@ static void test_sweep_expands(void **state)
     free(specs);
     /* a bad value inside a sweep is refused */
     assert_int_not_equal(ckr_spec_parse_list("finetune:lr=0.1|x", &specs, &n, &err), 0);
+    assert_int_equal(ckr_spec_parse_list("finetune:lr=0.1|-1", &specs, &n, &err), CKR_EARG);
+    assert_non_null(strstr(err.msg, "lr=-1 is out of range (must be > 0)"));
 }
 
 static void test_multilabel_head(void **state)

@@ -11,10 +11,10 @@
 
 static ckr_params no_params(const ckr_method *m)
 {
-    ckr_params p;
-    memset(&p, 0, sizeof p);
-    p.defs = m->params;
-    return p;
+    ckr_spec spec;
+    ckr_err err = { 0, "" };
+    assert_int_equal(ckr_spec_parse(m->name, &spec, &err), 0);
+    return spec.params;
 }
 
 /* Score a pair whose logits are log(theta): softmax(log theta) == theta. */

@@ -105,30 +105,29 @@ static ckr_pair make_pair(const dataset *s)
     return p;
 }
 
-/* Parameters: the table's defaults, then "key=value,key=value" overrides. */
+/* Parameters of the spec "nleep:<overrides>" (NULL: the defaults). */
 static ckr_params make_params(const char *overrides)
 {
-    ckr_params p;
-    memset(&p, 0, sizeof p);
-    p.defs = ckr_method_nleep.params;
-    for (p.n = 0; p.defs[p.n].key; p.n++)
-        snprintf(p.val[p.n], sizeof p.val[p.n], "%s", p.defs[p.n].def);
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", overrides ? overrides : "");
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        char *eq = strchr(tok, '=');
-        assert_non_null(eq);
-        *eq = '\0';
-        int found = 0;
-        for (int i = 0; i < p.n; i++)
-            if (strcmp(p.defs[i].key, tok) == 0) {
-                snprintf(p.val[i], sizeof p.val[i], "%s", eq + 1);
-                p.given[i] = 1;
-                found = 1;
-            }
-        assert_true(found);
-    }
-    return p;
+    char text[256];
+    snprintf(text, sizeof text, "nleep%s%s", overrides ? ":" : "", overrides ? overrides : "");
+    ckr_spec spec;
+    ckr_err err = { 0, "" };
+    if (ckr_spec_parse(text, &spec, &err) != 0)
+        fail_msg("%s: %s", text, err.msg);
+    assert_ptr_equal(spec.method, &ckr_method_nleep);
+    return spec.params;
+}
+
+/* The spec "nleep:<overrides>" is refused with a message containing part. */
+static void nleep_refused(const char *overrides, const char *part)
+{
+    char text[256];
+    snprintf(text, sizeof text, "nleep:%s", overrides);
+    ckr_spec spec;
+    ckr_err err = { 0, "" };
+    assert_int_equal(ckr_spec_parse(text, &spec, &err), CKR_EARG);
+    if (!strstr(err.msg, part))
+        fail_msg("%s: message '%s' lacks '%s'", text, err.msg, part);
 }
 
 static ckr_result run_nleep(const dataset *s, const char *overrides, uint64_t seed)
@@ -386,10 +385,8 @@ static void test_parameters(void **state)
     r = run_nleep(&s, "iters=1", 1);
     assert_string_equal(r.status, "ok");
     assert_non_null(strstr(r.info, "iters=1 "));
-    r = run_nleep(&s, "ratio=0", 1);
-    assert_string_equal(r.status, "bad-argument");
-    r = run_nleep(&s, "pca=-1", 1);
-    assert_string_equal(r.status, "bad-argument");
+    nleep_refused("ratio=0", "ratio=0 is out of range (must be in [1, 1000000])");
+    nleep_refused("pca=-1", "pca=-1 is out of range (must be >= 0)");
     /* the cost estimate is positive and grows with n */
     ckr_params p = make_params(NULL);
     ckr_pair_shape sh = { 1000, 512, 0, 0, 20, CKR_MULTICLASS };

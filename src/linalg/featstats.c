@@ -12,26 +12,6 @@
 /* rows per block in the blocked Gram / projection passes: ~8 MB of doubles */
 #define CKR_FS_BLOCK_BYTES ((size_t)8 << 20)
 
-int ckr_fs_check_pair(const ckr_pair *pair, ckr_err *err)
-{
-    const ckr_matrix *F = &pair->train_features;
-    if (!F->data)
-        return ckr_err_set(err, CKR_ENEEDS, "pair has no train_features");
-    if (F->rows == 0 || F->cols == 0)
-        return ckr_err_set(err, CKR_EDATA, "train_features is empty (%zu x %zu)", F->rows,
-                           F->cols);
-    if (pair->train.n != F->rows)
-        return ckr_err_set(err, CKR_EDATA, "train labels have %zu samples but features %zu",
-                           pair->train.n, F->rows);
-    if (pair->num_classes < 1)
-        return ckr_err_set(err, CKR_EDATA, "num_classes is %d", pair->num_classes);
-    if (pair->kind == CKR_MULTILABEL ? !pair->train.Y : !pair->train.y)
-        return ckr_err_set(err, CKR_ENEEDS, "pair has no train labels");
-    if (!ckr_all_finite(F->rows * F->cols, F->data))
-        return ckr_err_set(err, CKR_EDATA, "train_features contain NaN or Inf");
-    return 0;
-}
-
 void ckr_targets_free(ckr_targets *t)
 {
     free(t->map);
@@ -41,15 +21,16 @@ void ckr_targets_free(ckr_targets *t)
     t->count = NULL;
 }
 
-int ckr_targets_init(const ckr_pair *pair, int drop_full, ckr_targets *t, ckr_err *err)
+int ckr_targets_init(ckr_task_kind kind, const ckr_labels *labels, int num_classes,
+                     int drop_full, ckr_targets *t, ckr_err *err)
 {
     memset(t, 0, sizeof *t);
-    t->kind = pair->kind;
-    t->n = pair->train.n;
-    t->ncols = pair->num_classes;
-    t->y = pair->train.y;
-    t->Y = pair->train.Y;
-    size_t nc = (size_t)pair->num_classes;
+    t->kind = kind;
+    t->n = labels->n;
+    t->ncols = num_classes;
+    t->y = labels->y;
+    t->Y = labels->Y;
+    size_t nc = (size_t)num_classes;
     size_t *cnt = calloc(nc ? nc : 1, sizeof *cnt);
     t->map = malloc((nc ? nc : 1) * sizeof *t->map);
     t->orig = malloc((nc ? nc : 1) * sizeof *t->orig);

@@ -29,9 +29,9 @@
 typedef struct ckr_targets {
     ckr_task_kind kind;
     size_t n;            /* samples */
-    int ncols;           /* the pair's num_classes */
+    int ncols;           /* num_classes */
     int t;               /* targets kept */
-    const int *y;        /* multiclass labels (borrowed from the pair) */
+    const int *y;        /* multiclass labels (borrowed) */
     const uint8_t *Y;    /* multilabel n x ncols 0/1 (borrowed) */
     int *map;            /* ncols: class/label -> target index, or -1 if dropped */
     int *orig;           /* t: target index -> class/label */
@@ -41,14 +41,12 @@ typedef struct ckr_targets {
     int dropped_full;    /* multilabel labels positive everywhere (drop_full) */
 } ckr_targets;
 
-/* Check the pair's training data for a feature-based score: features and
- * labels present, same N, N >= 1, D >= 1, every feature finite, labels in
- * [0, num_classes). CKR_EDATA / CKR_ENEEDS with a message in err. */
-int ckr_fs_check_pair(const ckr_pair *pair, ckr_err *err);
-
-/* Targets of the pair (see above). drop_full: also drop multilabel labels
- * carried by every sample. Validates the labels (CKR_EDATA). */
-int ckr_targets_init(const ckr_pair *pair, int drop_full, ckr_targets *t, ckr_err *err);
+/* Targets (see above) of the labels of a task of the given kind with
+ * num_classes classes / label columns; t borrows labels->y / labels->Y.
+ * drop_full: also drop multilabel labels carried by every sample.
+ * Validates multiclass labels (CKR_EDATA for one outside [0, num_classes)). */
+int ckr_targets_init(ckr_task_kind kind, const ckr_labels *labels, int num_classes,
+                     int drop_full, ckr_targets *t, ckr_err *err);
 void ckr_targets_free(ckr_targets *t);
 
 /* Column means of the N x D row-major F. */

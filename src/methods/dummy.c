@@ -7,29 +7,44 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "methods/dummy.h"
 #include "methods/method.h"
 
+CKR_CONFIG_FITS(ckr_dummy_cfg);
+
 static const ckr_param_def dummy_params[] = {
-    { "ms", CKR_PARAM_INT, "0", NULL, "milliseconds to wait per item" },
-    { "fail", CKR_PARAM_INT, "0", NULL, "1: every item fails with status dummy-failure" },
-    { NULL, 0, NULL, NULL, NULL },
+    CKR_INT_PARAM(ckr_dummy_cfg, ms, "0", "milliseconds to wait per item"),
+    CKR_INT_PARAM(ckr_dummy_cfg, fail, "0", "1: every item fails with status dummy-failure"),
+    CKR_PARAMS_END,
 };
+
+static int dummy_check(const void *config, ckr_param_fault *fault)
+{
+    const ckr_dummy_cfg *c = config;
+    if (c->ms < 0)
+        return ckr_param_refuse(fault, offsetof(ckr_dummy_cfg, ms), "must be >= 0");
+    if (c->fail != 0 && c->fail != 1)
+        return ckr_param_refuse(fault, offsetof(ckr_dummy_cfg, fail), "must be 0 or 1");
+    return 0;
+}
 
 static double dummy_cost(const ckr_pair_shape *s, const ckr_params *p)
 {
     (void)s;
-    return 1e6 * (double)ckr_param_int(p, "ms");
+    const ckr_dummy_cfg *c = ckr_params_config(p);
+    return 1e6 * (double)c->ms;
 }
 
 static int dummy_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res)
 {
-    long ms = ckr_param_int(p, "ms");
+    const ckr_dummy_cfg *c = ckr_params_config(p);
+    long ms = c->ms;
     if (ms > 0) {
         struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
         while (nanosleep(&ts, &ts) != 0)
             ;
     }
-    if (ckr_param_int(p, "fail"))
+    if (c->fail)
         return ckr_result_fail(res, CKR_EDATA, "dummy-failure", "dummy:fail=1 on %s / %s",
                                pair->ckpt ? pair->ckpt : "?", pair->task ? pair->task : "?");
     snprintf(res->info, sizeof res->info, "ms=%ld", ms);
@@ -40,6 +55,7 @@ const ckr_method ckr_method_dummy = {
     .name = "dummy",
     .summary = "test method: waits ms milliseconds, returns a seeded pseudo-random score (not a transferability score)",
     .params = dummy_params,
+    .check = dummy_check,
     .cost = dummy_cost,
     .score = dummy_score,
 };

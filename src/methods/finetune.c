@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "methods/finetune.h"
 #include "methods/method.h"
 #include "methods/trained.h"
 #include "train/batcher.h"
@@ -36,77 +37,71 @@
 
 #define DEFAULT_HIDDEN 256
 
+CKR_CONFIG_FITS(ckr_finetune_cfg);
+
+#define CFG ckr_finetune_cfg
 static const ckr_param_def finetune_params[] = {
-    { "epochs", CKR_PARAM_INT, "5", NULL,
-      "training epochs (steps = epochs * ceil(n_train / batch)) when steps is 0" },
-    { "steps", CKR_PARAM_INT, "0", NULL, "SGD steps; > 0 overrides epochs" },
-    { "lr", CKR_PARAM_DOUBLE, "0.01", NULL, "base learning rate" },
-    { "batch", CKR_PARAM_INT, "512", NULL, "mini-batch size (clipped to n_train)" },
-    { "momentum", CKR_PARAM_DOUBLE, "0.9", NULL, "SGD momentum" },
-    { "hidden", CKR_PARAM_INT, "0", NULL,
-      "hidden width; 0 = that of the checkpoint top layer if present, else 256" },
-    { "init", CKR_PARAM_CHOICE, "auto", "auto|scratch",
-      "auto: start the hidden layer from the pair's top_weights/top_bias when present" },
-    { "decay", CKR_PARAM_CHOICE, "step", "step|none",
-      "step: lr x0.1 at 30/60/90% of the steps (VTAB); none: constant" },
-    { "l2", CKR_PARAM_DOUBLE, "0", NULL, "L2 penalty (l2/2)||W||^2 (0 = no weight decay)" },
-    { "standardize", CKR_PARAM_CHOICE, "1", "1|0",
-      "z-score features with train-split mean / std" },
-    { NULL, 0, NULL, NULL, NULL },
+    CKR_INT_PARAM(CFG, epochs, "5",
+                  "training epochs (steps = epochs * ceil(n_train / batch)) when steps is 0"),
+    CKR_INT_PARAM(CFG, steps, "0", "SGD steps; > 0 overrides epochs"),
+    CKR_DOUBLE_PARAM(CFG, lr, "0.01", "base learning rate"),
+    CKR_INT_PARAM(CFG, batch, "512", "mini-batch size (clipped to n_train)"),
+    CKR_DOUBLE_PARAM(CFG, momentum, "0.9", "SGD momentum"),
+    CKR_INT_PARAM(CFG, hidden, "0",
+                  "hidden width; 0 = that of the checkpoint top layer if present, else 256"),
+    CKR_CHOICE_PARAM(CFG, init, "auto", "auto|scratch",
+                     "auto: start the hidden layer from the pair's top_weights/top_bias "
+                     "when present"),
+    CKR_CHOICE_PARAM(CFG, decay, "step", "step|none",
+                     "step: lr x0.1 at 30/60/90% of the steps (VTAB); none: constant"),
+    CKR_DOUBLE_PARAM(CFG, l2, "0", "L2 penalty (l2/2)||W||^2 (0 = no weight decay)"),
+    CKR_CHOICE_PARAM(CFG, standardize, "1", "1|0",
+                     "z-score features with train-split mean / std"),
+    CKR_PARAMS_END,
 };
 
-typedef struct ft_cfg {
-    long epochs, steps, batch, hidden;
-    double lr, momentum, l2;
-    int use_top, standardize, step_decay;
-} ft_cfg;
-
-static ft_cfg read_cfg(const ckr_params *p)
+static int finetune_check(const void *config, ckr_param_fault *fault)
 {
-    ft_cfg c;
-    c.epochs = ckr_param_int(p, "epochs");
-    c.steps = ckr_param_int(p, "steps");
-    c.lr = ckr_param_double(p, "lr");
-    c.batch = ckr_param_int(p, "batch");
-    c.momentum = ckr_param_double(p, "momentum");
-    c.hidden = ckr_param_int(p, "hidden");
-    c.use_top = strcmp(ckr_param_str(p, "init"), "auto") == 0;
-    c.step_decay = strcmp(ckr_param_str(p, "decay"), "step") == 0;
-    c.l2 = ckr_param_double(p, "l2");
-    c.standardize = strcmp(ckr_param_str(p, "standardize"), "1") == 0;
-    return c;
-}
-
-static int check_cfg(const ft_cfg *c, ckr_result *res)
-{
-    if (c->epochs < 0 || c->steps < 0 || (c->epochs == 0 && c->steps == 0) || c->batch < 1 ||
-        !(c->lr > 0.0) || c->momentum < 0.0 || c->momentum >= 1.0 || c->hidden < 0 ||
-        c->l2 < 0.0)
-        return ckr_result_fail(res, CKR_EARG, NULL,
-                               "finetune: need epochs >= 0 and steps >= 0 (not both 0), "
-                               "batch >= 1, lr > 0, 0 <= momentum < 1, hidden >= 0, l2 >= 0");
+    const CFG *c = config;
+    if (c->epochs < 0)
+        return ckr_param_refuse(fault, offsetof(CFG, epochs), "must be >= 0");
+    if (c->steps < 0)
+        return ckr_param_refuse(fault, offsetof(CFG, steps), "must be >= 0");
+    if (c->epochs == 0 && c->steps == 0)
+        return ckr_param_refuse(fault, offsetof(CFG, epochs), "must be >= 1 when steps is 0");
+    if (!(c->lr > 0.0))
+        return ckr_param_refuse(fault, offsetof(CFG, lr), "must be > 0");
+    if (c->batch < 1)
+        return ckr_param_refuse(fault, offsetof(CFG, batch), "must be >= 1");
+    if (!(c->momentum >= 0.0 && c->momentum < 1.0))
+        return ckr_param_refuse(fault, offsetof(CFG, momentum), "must be in [0, 1)");
+    if (c->hidden < 0)
+        return ckr_param_refuse(fault, offsetof(CFG, hidden), "must be >= 0");
+    if (!(c->l2 >= 0.0))
+        return ckr_param_refuse(fault, offsetof(CFG, l2), "must be >= 0");
     return 0;
 }
+#undef CFG
 
 static double finetune_cost(const ckr_pair_shape *s, const ckr_params *p)
 {
-    double H = ckr_param_int(p, "hidden") > 0 ? (double)ckr_param_int(p, "hidden")
-                                              : DEFAULT_HIDDEN;
-    double C = s->num_classes > 0 ? s->num_classes : 1, B = (double)ckr_param_int(p, "batch");
+    const ckr_finetune_cfg *c = ckr_params_config(p);
+    double H = c->hidden > 0 ? (double)c->hidden : DEFAULT_HIDDEN;
+    double C = s->num_classes > 0 ? s->num_classes : 1, B = (double)c->batch;
     double n = (double)s->n;
     B = B > n ? n : B;
-    double steps = (double)ckr_param_int(p, "steps");
+    double steps = (double)c->steps;
     if (steps <= 0)
-        steps = ceil(n / (B > 0 ? B : 1)) * (double)ckr_param_int(p, "epochs");
+        steps = ceil(n / (B > 0 ? B : 1)) * (double)c->epochs;
     double per_row = 4.0 * (double)s->d * H + 6.0 * H * C;
     return steps * B * per_row + 2.0 * (double)s->n_val * ((double)s->d * H + H * C);
 }
 
 /* Whether the checkpoint's top layer starts the hidden layer, and H. */
-static size_t hidden_width(const ckr_pair *pair, const ft_cfg *c, int *from_top)
+static size_t hidden_width(const ckr_pair *pair, const ckr_finetune_cfg *c, int *from_top)
 {
     size_t H0 = pair->top_weights.data ? pair->top_weights.cols : 0;
-    *from_top = c->use_top && H0 > 0 && pair->top_weights.rows == pair->train_features.cols &&
+    *from_top = c->init == CKR_FINETUNE_INIT_AUTO && H0 > 0 && pair->top_weights.rows == pair->train_features.cols &&
                 (c->hidden == 0 || (size_t)c->hidden == H0);
     if (*from_top)
         return H0;
@@ -134,7 +129,7 @@ static void load_top(ckr_clf *clf, const ckr_pair *pair, const ckr_split *sp)
     ckr_flops_add((sp->mu ? 3.0 : 0.0) * (double)D * (double)H);
 }
 
-static size_t total_steps(const ft_cfg *c, size_t n)
+static size_t total_steps(const ckr_finetune_cfg *c, size_t n)
 {
     if (c->steps > 0)
         return (size_t)c->steps;
@@ -145,25 +140,23 @@ static size_t total_steps(const ft_cfg *c, size_t n)
 static int finetune_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng,
                           ckr_result *res)
 {
-    ft_cfg c = read_cfg(p);
-    int rc = check_cfg(&c, res), from_top = 0;
-    if (rc)
-        return rc;
+    const ckr_finetune_cfg *c = ckr_params_config(p);
+    int step_decay = c->decay == CKR_FINETUNE_DECAY_STEP, rc, from_top = 0;
     ckr_split sp;
     ckr_clf clf;
     ckr_err err = { 0, "" };
     memset(&clf, 0, sizeof clf);
-    if ((rc = ckr_split_make(pair, c.standardize, &sp, &err)))
+    if ((rc = ckr_split_make(pair, c->standardize == CKR_SWITCH_ON, &sp, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
-    size_t H = hidden_width(pair, &c, &from_top);
+    size_t H = hidden_width(pair, c, &from_top);
     size_t dim[3] = { sp.train.D, H, (size_t)pair->num_classes };
-    size_t bsz = (size_t)c.batch < sp.train.n ? (size_t)c.batch : sp.train.n;
-    ckr_sgd_opts o = { .lr = c.lr, .momentum = c.momentum, .batch = bsz,
-                       .steps = total_steps(&c, sp.train.n),
-                       .sched = c.step_decay ? CKR_LR_STEP : CKR_LR_CONSTANT };
+    size_t bsz = (size_t)c->batch < sp.train.n ? (size_t)c->batch : sp.train.n;
+    ckr_sgd_opts o = { .lr = c->lr, .momentum = c->momentum, .batch = bsz,
+                       .steps = total_steps(c, sp.train.n),
+                       .sched = step_decay ? CKR_LR_STEP : CKR_LR_CONSTANT };
     ckr_sgd_stats st;
     ckr_clf_eval ev;
-    if ((rc = ckr_clf_create(&clf, 2, dim, pair->kind, c.l2, bsz, &err))) {
+    if ((rc = ckr_clf_create(&clf, 2, dim, pair->kind, c->l2, bsz, &err))) {
         rc = ckr_trained_fail(res, rc, &clf, &err);
         goto cleanup;
     }
@@ -179,7 +172,7 @@ static int finetune_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rn
     snprintf(res->info, sizeof res->info,
              "init=%s H=%zu steps=%zu batch=%zu lr=%g decay=%s train_loss=%.4g eval=%s "
              "n_eval=%zu eval_loss=%.4g metric=%s",
-             from_top ? "top" : "scratch", H, st.steps, bsz, c.lr, c.step_decay ? "step" : "none",
+             from_top ? "top" : "scratch", H, st.steps, bsz, c->lr, step_decay ? "step" : "none",
              st.last_loss, ckr_split_eval_name(&sp), ev.n, ev.loss,
              pair->kind == CKR_MULTILABEL ? "mAP" : "top1");
     rc = ckr_result_ok(res, ev.metric);
@@ -195,6 +188,7 @@ const ckr_method ckr_method_finetune = {
                "softmax head with SGD momentum and VTAB step decay; score = val accuracy "
                "(multilabel: mAP)",
     .params = finetune_params,
+    .check = finetune_check,
     .cost = finetune_cost,
     .score = finetune_score,
 };

@@ -24,26 +24,41 @@
 
 #include "linalg/featstats.h"
 #include "linalg/pca.h"
+#include "methods/gbc.h"
 #include "methods/method.h"
+#include "methods/pair_check.h"
 #include "util/flops.h"
 
+CKR_CONFIG_FITS(ckr_gbc_cfg);
+
 static const ckr_param_def gbc_params[] = {
-    { "pca", CKR_PARAM_INT, "64", NULL, "PCA dimensions (clamped to min(D, N)); 0 = no PCA" },
-    { "cov", CKR_PARAM_CHOICE, "spherical", "spherical|diag", "class covariance model" },
-    { "logdet", CKR_PARAM_CHOICE, "exact", "exact|google",
-      "spherical log-determinant: d log s (exact) or log s (the reference code)" },
-    { "floor", CKR_PARAM_DOUBLE, "1e-4", NULL, "variance floor per dimension" },
-    { NULL, 0, NULL, NULL, NULL },
+    CKR_INT_PARAM(ckr_gbc_cfg, pca, "64", "PCA dimensions (clamped to min(D, N)); 0 = no PCA"),
+    CKR_CHOICE_PARAM(ckr_gbc_cfg, cov, "spherical", "spherical|diag", "class covariance model"),
+    CKR_CHOICE_PARAM(ckr_gbc_cfg, logdet, "exact", "exact|google",
+                     "spherical log-determinant: d log s (exact) or log s (the reference code)"),
+    CKR_DOUBLE_PARAM(ckr_gbc_cfg, floor, "1e-4", "variance floor per dimension"),
+    CKR_PARAMS_END,
 };
+
+static int gbc_check(const void *config, ckr_param_fault *fault)
+{
+    const ckr_gbc_cfg *c = config;
+    if (c->pca < 0)
+        return ckr_param_refuse(fault, offsetof(ckr_gbc_cfg, pca), "must be >= 0");
+    if (!(c->floor > 0.0))
+        return ckr_param_refuse(fault, offsetof(ckr_gbc_cfg, floor), "must be > 0");
+    return 0;
+}
 
 static double gbc_cost(const ckr_pair_shape *s, const ckr_params *p)
 {
     double n = (double)s->n, dd = (double)s->d, c = (double)(s->num_classes > 0 ? s->num_classes : 1);
-    double d = (double)ckr_param_int(p, "pca");
+    const ckr_gbc_cfg *cfg = ckr_params_config(p);
+    double d = (double)cfg->pca;
     if (d <= 0 || d > dd)
         d = dd;
     double k = n > dd ? dd : n;
-    double pca = ckr_param_int(p, "pca") > 0 ? n * k * dd + 4.0 / 3.0 * k * k * k + 2.0 * n * dd * d : 0.0;
+    double pca = cfg->pca > 0 ? n * k * dd + 4.0 / 3.0 * k * k * k + 2.0 * n * dd * d : 0.0;
     return pca + 5.0 * n * d + 4.0 * c * c * d;
 }
 
@@ -51,22 +66,21 @@ static int gbc_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ck
 {
     (void)rng;
     ckr_err err = { 0, "" };
-    int rc = ckr_fs_check_pair(pair, &err);
+    int rc = ckr_pair_check_features(pair, &err);
     if (rc)
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     if (pair->kind == CKR_MULTILABEL)
         return ckr_result_fail(res, CKR_EDATA, "unsupported-multilabel",
                                "GBC needs a partition of the samples into classes");
-    long pca = ckr_param_int(p, "pca");
-    int diag = strcmp(ckr_param_str(p, "cov"), "diag") == 0;
-    int google = strcmp(ckr_param_str(p, "logdet"), "google") == 0;
-    double vfloor = ckr_param_double(p, "floor");
-    if (pca < 0 || !(vfloor > 0.0))
-        return ckr_result_fail(res, CKR_EARG, NULL, "pca must be >= 0 and floor > 0");
+    const ckr_gbc_cfg *cfg = ckr_params_config(p);
+    long pca = cfg->pca;
+    int diag = cfg->cov == CKR_GBC_COV_DIAG;
+    int google = cfg->logdet == CKR_GBC_LOGDET_GOOGLE;
+    double vfloor = cfg->floor;
     const double *F = pair->train_features.data;
     size_t N = pair->train_features.rows, D = pair->train_features.cols;
     ckr_targets tg;
-    if ((rc = ckr_targets_init(pair, 0, &tg, &err)))
+    if ((rc = ckr_targets_init(pair->kind, &pair->train, pair->num_classes, 0, &tg, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     size_t d = D;
     if (pca > 0) {
@@ -197,6 +211,7 @@ const ckr_method ckr_method_gbc = {
     .summary = "GBC: Gaussian Bhattacharyya coefficient after PCA to 64 dims (Pandy et al. 2022), "
                "cov=spherical|diag, variance floor 1e-4; multiclass only",
     .params = gbc_params,
+    .check = gbc_check,
     .cost = gbc_cost,
     .score = gbc_score,
 };

@@ -37,14 +37,26 @@
 #include "linalg/blas.h"
 #include "linalg/eigen.h"
 #include "linalg/featstats.h"
+#include "methods/hscore.h"
 #include "methods/method.h"
+#include "methods/pair_check.h"
 #include "util/flops.h"
 
+CKR_CONFIG_FITS(ckr_hscore_cfg);
+
 static const ckr_param_def hscore_params[] = {
-    { "rcond", CKR_PARAM_DOUBLE, "1e-15", NULL,
-      "pinv cut-off relative to the largest eigenvalue (TLlib 1e-15)" },
-    { NULL, 0, NULL, NULL, NULL },
+    CKR_DOUBLE_PARAM(ckr_hscore_cfg, rcond, "1e-15",
+                     "pinv cut-off relative to the largest eigenvalue (TLlib 1e-15)"),
+    CKR_PARAMS_END,
 };
+
+static int hscore_check(const void *config, ckr_param_fault *fault)
+{
+    const ckr_hscore_cfg *c = config;
+    if (!(c->rcond >= 0.0))
+        return ckr_param_refuse(fault, offsetof(ckr_hscore_cfg, rcond), "must be >= 0");
+    return 0;
+}
 
 static double hscore_cost(const ckr_pair_shape *s, const ckr_params *p)
 {
@@ -58,19 +70,17 @@ static double hscore_cost(const ckr_pair_shape *s, const ckr_params *p)
 static int hscore_core(const ckr_pair *pair, const ckr_params *p, ckr_result *res, int shrink)
 {
     ckr_err err = { 0, "" };
-    int rc = ckr_fs_check_pair(pair, &err);
+    int rc = ckr_pair_check_features(pair, &err);
     if (rc)
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
-    double rcond = ckr_param_double(p, "rcond");
-    if (!(rcond >= 0.0))
-        return ckr_result_fail(res, CKR_EARG, NULL, "rcond must be >= 0");
+    double rcond = ((const ckr_hscore_cfg *)ckr_params_config(p))->rcond;
     const double *F = pair->train_features.data;
     size_t N = pair->train_features.rows, D = pair->train_features.cols;
     if (N < 2)
         return ckr_result_fail(res, CKR_EDATA, "bad-data", "H-score needs N >= 2 samples");
     int ml = pair->kind == CKR_MULTILABEL;
     ckr_targets tg;
-    if ((rc = ckr_targets_init(pair, ml, &tg, &err)))
+    if ((rc = ckr_targets_init(pair->kind, &pair->train, pair->num_classes, ml, &tg, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     size_t T = (size_t)tg.t;
     int gram = N > D;
@@ -238,6 +248,7 @@ const ckr_method ckr_method_hscore = {
     .summary = "H-score tr(pinv(cov_f) cov_g) (Bao et al. 2019); multilabel: mean of per-label "
                "binary H-scores",
     .params = hscore_params,
+    .check = hscore_check,
     .cost = hscore_cost,
     .score = hscore_score,
 };
@@ -247,6 +258,7 @@ const ckr_method ckr_method_hscore_shrink = {
     .summary = "shrinkage H-score with the Ledoit-Wolf covariance (Ibrahim et al. 2022); "
                "multilabel: mean of per-label binary scores",
     .params = hscore_params,
+    .check = hscore_check,
     .cost = hscore_cost,
     .score = hscore_shrink_score,
 };

@@ -5,7 +5,7 @@
 #include "methods/leep_core.h"
 
 static const ckr_param_def leep_params[] = {
-    { NULL, 0, NULL, NULL, NULL },
+    CKR_PARAMS_END,
 };
 
 static double leep_cost(const ckr_pair_shape *s, const ckr_params *p)

@@ -22,70 +22,66 @@
  * 20% hold-out of train (info says "holdout=20%"), which is then not trained
  * on.  res->heldout = the same metric on the pair's test split when it has
  * one (NaN otherwise).  A non-finite loss gives status "diverged". */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "methods/linear.h"
 #include "methods/method.h"
 #include "methods/trained.h"
 #include "train/batcher.h"
 #include "train/classifier.h"
 #include "train/split.h"
 
+CKR_CONFIG_FITS(ckr_linear_cfg);
+
+#define CFG ckr_linear_cfg
 static const ckr_param_def linear_params[] = {
-    { "epochs", CKR_PARAM_INT, "0", NULL,
-      "SGD epochs; 0 = train to convergence with full-batch L-BFGS" },
-    { "lr", CKR_PARAM_DOUBLE, "0.01", NULL, "SGD learning rate (constant)" },
-    { "batch", CKR_PARAM_INT, "512", NULL, "SGD mini-batch size (clipped to n_train)" },
-    { "momentum", CKR_PARAM_DOUBLE, "0.9", NULL, "SGD momentum" },
-    { "l2", CKR_PARAM_DOUBLE, "1e-4", NULL,
-      "L2 penalty (l2/2)||W||^2 added to the mean cross-entropy (bias not penalised)" },
-    { "tol", CKR_PARAM_DOUBLE, "1e-6", NULL, "L-BFGS: stop when max |gradient| <= tol" },
-    { "maxiter", CKR_PARAM_INT, "1000", NULL, "L-BFGS: iteration limit" },
-    { "standardize", CKR_PARAM_CHOICE, "1", "1|0",
-      "z-score features with train-split mean / std" },
-    { NULL, 0, NULL, NULL, NULL },
+    CKR_INT_PARAM(CFG, epochs, "0", "SGD epochs; 0 = train to convergence with full-batch L-BFGS"),
+    CKR_DOUBLE_PARAM(CFG, lr, "0.01", "SGD learning rate (constant)"),
+    CKR_INT_PARAM(CFG, batch, "512", "SGD mini-batch size (clipped to n_train)"),
+    CKR_DOUBLE_PARAM(CFG, momentum, "0.9", "SGD momentum"),
+    CKR_DOUBLE_PARAM(CFG, l2, "1e-4",
+                     "L2 penalty (l2/2)||W||^2 added to the mean cross-entropy "
+                     "(bias not penalised)"),
+    CKR_DOUBLE_PARAM(CFG, tol, "1e-6", "L-BFGS: stop when max |gradient| <= tol"),
+    CKR_INT_PARAM(CFG, maxiter, "1000", "L-BFGS: iteration limit"),
+    CKR_CHOICE_PARAM(CFG, standardize, "1", "1|0", "z-score features with train-split mean / std"),
+    CKR_PARAMS_END,
 };
 
-typedef struct linear_cfg {
-    long epochs, batch, maxiter;
-    double lr, momentum, l2, tol;
-    int standardize;
-} linear_cfg;
-
-static linear_cfg read_cfg(const ckr_params *p)
+/* The same ranges whether SGD (epochs > 0) or L-BFGS trains. */
+static int linear_check(const void *config, ckr_param_fault *fault)
 {
-    linear_cfg c;
-    c.epochs = ckr_param_int(p, "epochs");
-    c.lr = ckr_param_double(p, "lr");
-    c.batch = ckr_param_int(p, "batch");
-    c.momentum = ckr_param_double(p, "momentum");
-    c.l2 = ckr_param_double(p, "l2");
-    c.tol = ckr_param_double(p, "tol");
-    c.maxiter = ckr_param_int(p, "maxiter");
-    c.standardize = strcmp(ckr_param_str(p, "standardize"), "1") == 0;
-    return c;
-}
-
-static int check_cfg(const linear_cfg *c, ckr_result *res)
-{
-    if (c->epochs < 0 || c->batch < 1 || !(c->lr > 0.0) || c->momentum < 0.0 ||
-        c->momentum >= 1.0 || c->l2 < 0.0 || !(c->tol >= 0.0) || c->maxiter < 1)
-        return ckr_result_fail(res, CKR_EARG, NULL,
-                               "linear: need epochs >= 0, batch >= 1, lr > 0, 0 <= momentum < 1, "
-                               "l2 >= 0, tol >= 0, maxiter >= 1");
+    const CFG *c = config;
+    if (c->epochs < 0)
+        return ckr_param_refuse(fault, offsetof(CFG, epochs), "must be >= 0");
+    if (!(c->lr > 0.0))
+        return ckr_param_refuse(fault, offsetof(CFG, lr), "must be > 0");
+    if (c->batch < 1)
+        return ckr_param_refuse(fault, offsetof(CFG, batch), "must be >= 1");
+    if (!(c->momentum >= 0.0 && c->momentum < 1.0))
+        return ckr_param_refuse(fault, offsetof(CFG, momentum), "must be in [0, 1)");
+    if (!(c->l2 >= 0.0))
+        return ckr_param_refuse(fault, offsetof(CFG, l2), "must be >= 0");
+    if (!(c->tol >= 0.0))
+        return ckr_param_refuse(fault, offsetof(CFG, tol), "must be >= 0");
+    if (c->maxiter < 1 || c->maxiter > INT_MAX)
+        return ckr_param_refuse(fault, offsetof(CFG, maxiter), "must be in [1, 2147483647]");
     return 0;
 }
+#undef CFG
 
 static double linear_cost(const ckr_pair_shape *s, const ckr_params *p)
 {
     double ndc = (double)s->n * (double)s->d * (double)(s->num_classes > 0 ? s->num_classes : 1);
-    long epochs = ckr_param_int(p, "epochs");
+    long epochs = ((const ckr_linear_cfg *)ckr_params_config(p))->epochs;
     double passes = epochs > 0 ? (double)epochs : 100.0; /* L-BFGS: ~100 evaluations */
     return 4.0 * ndc * passes + 2.0 * ndc * 0.25;
 }
 
 /* Train by L-BFGS or SGD; writes a summary into info. */
-static int train(ckr_clf *clf, const ckr_split *sp, const linear_cfg *c, ckr_rng *rng,
+static int train(ckr_clf *clf, const ckr_split *sp, const ckr_linear_cfg *c, ckr_rng *rng,
                  char *info, size_t len, ckr_err *err)
 {
     if (c->epochs == 0) {
@@ -115,24 +111,22 @@ static int train(ckr_clf *clf, const ckr_split *sp, const linear_cfg *c, ckr_rng
 static int linear_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng,
                         ckr_result *res)
 {
-    linear_cfg c = read_cfg(p);
-    int rc = check_cfg(&c, res);
-    if (rc)
-        return rc;
+    const ckr_linear_cfg *c = ckr_params_config(p);
+    int rc;
     ckr_split sp;
     ckr_clf clf;
     ckr_err err = { 0, "" };
     memset(&clf, 0, sizeof clf);
-    if ((rc = ckr_split_make(pair, c.standardize, &sp, &err)))
+    if ((rc = ckr_split_make(pair, c->standardize == CKR_SWITCH_ON, &sp, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     size_t dim[2] = { sp.train.D, (size_t)pair->num_classes };
     size_t chunk = sp.train.n < 1024 ? sp.train.n : 1024;
-    if (c.epochs > 0 && (size_t)c.batch > chunk)
-        chunk = (size_t)c.batch < sp.train.n ? (size_t)c.batch : sp.train.n;
+    if (c->epochs > 0 && (size_t)c->batch > chunk)
+        chunk = (size_t)c->batch < sp.train.n ? (size_t)c->batch : sp.train.n;
     char tinfo[160] = "";
     ckr_clf_eval ev;
-    if ((rc = ckr_clf_create(&clf, 1, dim, pair->kind, c.l2, chunk, &err)) ||
-        (rc = train(&clf, &sp, &c, rng, tinfo, sizeof tinfo, &err))) {
+    if ((rc = ckr_clf_create(&clf, 1, dim, pair->kind, c->l2, chunk, &err)) ||
+        (rc = train(&clf, &sp, c, rng, tinfo, sizeof tinfo, &err))) {
         rc = ckr_trained_fail(res, rc, &clf, &err);
         goto cleanup;
     }
@@ -153,6 +147,7 @@ const ckr_method ckr_method_linear = {
     .summary = "linear probe: softmax regression on the features (SGD epochs or L-BFGS to "
                "convergence), score = validation top-1 accuracy (multilabel: mAP)",
     .params = linear_params,
+    .check = linear_check,
     .cost = linear_cost,
     .score = linear_score,
 };

@@ -35,16 +35,32 @@
 #include "linalg/blas.h"
 #include "linalg/eigen.h"
 #include "linalg/featstats.h"
+#include "methods/logme.h"
 #include "methods/method.h"
+#include "methods/pair_check.h"
 #include "util/flops.h"
 
+CKR_CONFIG_FITS(ckr_logme_cfg);
+
 static const ckr_param_def logme_params[] = {
-    { "exact_logdet", CKR_PARAM_INT, "0", NULL,
-      "1: exact log-determinant (adds the (D-k) log alpha the reference drops)" },
-    { "iters", CKR_PARAM_INT, "11", NULL, "maximum fixed-point passes per target" },
-    { "tol", CKR_PARAM_DOUBLE, "1e-3", NULL, "stop when |t'-t|/t <= tol, t = alpha/beta" },
-    { NULL, 0, NULL, NULL, NULL },
+    CKR_INT_PARAM(ckr_logme_cfg, exact_logdet, "0",
+                  "1: exact log-determinant (adds the (D-k) log alpha the reference drops)"),
+    CKR_INT_PARAM(ckr_logme_cfg, iters, "11", "maximum fixed-point passes per target"),
+    CKR_DOUBLE_PARAM(ckr_logme_cfg, tol, "1e-3", "stop when |t'-t|/t <= tol, t = alpha/beta"),
+    CKR_PARAMS_END,
 };
+
+static int logme_check(const void *config, ckr_param_fault *fault)
+{
+    const ckr_logme_cfg *c = config;
+    if (c->exact_logdet != 0 && c->exact_logdet != 1)
+        return ckr_param_refuse(fault, offsetof(ckr_logme_cfg, exact_logdet), "must be 0 or 1");
+    if (c->iters < 1)
+        return ckr_param_refuse(fault, offsetof(ckr_logme_cfg, iters), "must be >= 1");
+    if (!(c->tol >= 0.0))
+        return ckr_param_refuse(fault, offsetof(ckr_logme_cfg, tol), "must be >= 0");
+    return 0;
+}
 
 static double logme_cost(const ckr_pair_shape *s, const ckr_params *p)
 {
@@ -57,15 +73,10 @@ static double logme_cost(const ckr_pair_shape *s, const ckr_params *p)
 
 #define LOG_2PI 1.8378770664093454836
 
-typedef struct logme_opts {
-    int exact;
-    long iters;
-    double tol;
-} logme_opts;
 
 /* Evidence / N of one target; returns 0, or CKR_ENUM with *why set. */
 static int evidence_one(const double *sigma, const double *x2, size_t k, double r0, double N,
-                        double D, const logme_opts *o, double *out, int *iters_used,
+                        double D, const ckr_logme_cfg *o, double *out, int *iters_used,
                         const char **why)
 {
     double alpha = 1.0, beta = 1.0, m2 = 0.0, res2 = 0.0;
@@ -106,7 +117,7 @@ static int evidence_one(const double *sigma, const double *x2, size_t k, double 
     for (size_t j = 0; j < k; j++)
         logdet += log(alpha + beta * sigma[j]);
     double la = log(alpha);
-    if (o->exact && D > (double)k)
+    if (o->exact_logdet && D > (double)k)
         logdet += (D - (double)k) * la;
     flops += 4.0 * (double)k + 16.0;
     ckr_flops_add(flops);
@@ -124,15 +135,12 @@ static int logme_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
 {
     (void)rng;
     ckr_err err = { 0, "" };
-    int rc = ckr_fs_check_pair(pair, &err);
+    int rc = ckr_pair_check_features(pair, &err);
     if (rc)
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
-    logme_opts o = { (int)ckr_param_int(p, "exact_logdet"), ckr_param_int(p, "iters"),
-                     ckr_param_double(p, "tol") };
-    if (o.iters < 1 || !(o.tol >= 0.0))
-        return ckr_result_fail(res, CKR_EARG, NULL, "iters must be >= 1 and tol >= 0");
+    const ckr_logme_cfg *o = ckr_params_config(p);
     ckr_targets tg;
-    if ((rc = ckr_targets_init(pair, 0, &tg, &err)))
+    if ((rc = ckr_targets_init(pair->kind, &pair->train, pair->num_classes, 0, &tg, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     const double *F = pair->train_features.data;
     size_t N = pair->train_features.rows, D = pair->train_features.cols, T = (size_t)tg.t;
@@ -217,7 +225,7 @@ static int logme_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
         double ev = 0.0;
         int used = 0;
         const char *why = "";
-        if ((rc = evidence_one(sigma, x2, k, r0, (double)N, (double)D, &o, &ev, &used, &why))) {
+        if ((rc = evidence_one(sigma, x2, k, r0, (double)N, (double)D, o, &ev, &used, &why))) {
             rc = ckr_result_fail(res, rc, "numerical-error", "%s %d: %s",
                                  pair->kind == CKR_MULTILABEL ? "label" : "class", tg.orig[r], why);
             goto cleanup;
@@ -225,11 +233,11 @@ static int logme_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
         total += ev;
         if (used > max_it)
             max_it = used;
-        capped += used >= o.iters;
+        capped += used >= o->iters;
     }
     snprintf(res->info, sizeof res->info, "%s N=%zu D=%zu k=%zu targets=%zu iters<=%d capped=%d%s",
              N > D ? "gram" : "kernel", N, D, k, T, max_it, capped,
-             o.exact ? " exact_logdet" : "");
+             o->exact_logdet ? " exact_logdet" : "");
     rc = ckr_result_ok(res, total / (double)T);
 cleanup:
     free(A);
@@ -247,6 +255,7 @@ const ckr_method ckr_method_logme = {
     .summary = "LogME (You et al. 2021), fixed-point evidence as thuml/LogME; multilabel: one "
                "0/1 target per label; exact_logdet=1 fixes the rank-deficiency bias",
     .params = logme_params,
+    .check = logme_check,
     .cost = logme_cost,
     .score = logme_score,
 };

@@ -7,8 +7,14 @@
  * are counted by the code doing the work through util/flops.h; the worker
  * resets/reads the counter around the call, so a method never sets gflops.
  *
- * Adding a method: write src/methods/<name>.c defining a `const ckr_method
- * ckr_method_<name>` and add one line to the table in registry.c. */
+ * Parameters are data: each method declares a config struct (in
+ * src/methods/<name>.h when it has parameters), a table binding each key to
+ * a field of it (CKR_*_PARAM below) and a check hook for ranges.  Parsing a
+ * spec fills and checks the struct once; score and cost read its fields.
+ *
+ * Adding a method: write src/methods/<name>.c (and <name>.h with its config
+ * struct) defining a `const ckr_method ckr_method_<name>` and add one line to
+ * the table in registry.c. */
 #ifndef CKR_METHOD_H
 #define CKR_METHOD_H
 
@@ -18,32 +24,83 @@
 #include "core/pair.h"
 #include "util/err.h"
 #include "util/rng.h"
+#include "util/speclist.h"
 
 typedef enum { CKR_PARAM_DOUBLE, CKR_PARAM_INT, CKR_PARAM_CHOICE } ckr_param_type;
 
-/* A method's parameter table entry. For CHOICE, `choices` is "a|b|c". */
+/* A method's parameter table entry.  The value of `key` is stored in the
+ * field at `offset` of the method's own config struct: a double (DOUBLE), a
+ * long (INT) or an int holding the index of the value in `choices` "a|b|c"
+ * (CHOICE; "b" is 1).  Write entries with the CKR_*_PARAM macros below,
+ * which make the key the field's name and refuse, at compile time, a field
+ * of the wrong type. */
 typedef struct ckr_param_def {
     const char *key;
     ckr_param_type type;
     const char *def;      /* default value as text */
     const char *choices;  /* CHOICE only */
     const char *help;
+    size_t offset;        /* of the field in the method's config struct */
 } ckr_param_def;
 
+/* offsetof(T, field), or a compile error when the field is not a ctype. */
+#define CKR_PARAM_FIELD(T, field, ctype) _Generic(((T *)0)->field, ctype: offsetof(T, field))
+#define CKR_DOUBLE_PARAM(T, field, def_, help_)                                         \
+    { .key = #field, .type = CKR_PARAM_DOUBLE, .def = def_, .help = help_,              \
+      .offset = CKR_PARAM_FIELD(T, field, double) }
+#define CKR_INT_PARAM(T, field, def_, help_)                                            \
+    { .key = #field, .type = CKR_PARAM_INT, .def = def_, .help = help_,                 \
+      .offset = CKR_PARAM_FIELD(T, field, long) }
+#define CKR_CHOICE_PARAM(T, field, def_, choices_, help_)                               \
+    { .key = #field, .type = CKR_PARAM_CHOICE, .def = def_, .choices = choices_,        \
+      .help = help_, .offset = CKR_PARAM_FIELD(T, field, int) }
+#define CKR_PARAMS_END { .key = NULL }
+
+/* The stored index of the value of a "1|0" CHOICE parameter (standardize). */
+enum { CKR_SWITCH_ON = 0, CKR_SWITCH_OFF = 1 };
+
 #define CKR_MAX_PARAMS 16
-/* Parameters resolved against a method's table: one value per table entry
- * (the user's or the default), already type-checked. */
+/* Bytes available for a method's config struct. */
+#define CKR_CONFIG_MAX 256
+/* In a method's source: refuse to compile when its config struct T is too
+ * large for ckr_params. */
+#define CKR_CONFIG_FITS(T)                                                              \
+    _Static_assert(sizeof(T) <= CKR_CONFIG_MAX, #T " is larger than CKR_CONFIG_MAX")
+
+/* The parameters of one method spec: the method's config struct, filled by
+ * the spec parser (the table's defaults, then the user's values, each
+ * type-checked) and validated by the method's check hook.  A method reads
+ * it through ckr_params_config; plain data, safe to copy. */
 typedef struct ckr_params {
-    int n;
-    const ckr_param_def *defs;
-    char val[CKR_MAX_PARAMS][64];
-    int given[CKR_MAX_PARAMS];  /* 1 if the user set it */
+    int n;                        /* entries in defs */
+    const ckr_param_def *defs;    /* the method's table */
+    int given[CKR_MAX_PARAMS];    /* given[i]: the user set defs[i] */
+    union {
+        max_align_t align;
+        unsigned char bytes[CKR_CONFIG_MAX];
+    } config;
 } ckr_params;
 
-double ckr_param_double(const ckr_params *p, const char *key);
-long ckr_param_int(const ckr_params *p, const char *key);
-const char *ckr_param_str(const ckr_params *p, const char *key);
-int ckr_param_given(const ckr_params *p, const char *key);
+/* The method's config struct (cast to the method's own type). */
+static inline const void *ckr_params_config(const ckr_params *p)
+{
+    return p->config.bytes;
+}
+
+/* Whether the user set the parameter stored at `offset` (offsetof of a field
+ * of the method's config struct); 0 for a field the table does not bind. */
+int ckr_param_given(const ckr_params *p, size_t offset);
+
+/* What a check hook reports about a parameter value it refuses. */
+typedef struct ckr_param_fault {
+    size_t offset;       /* offsetof the offending field in the config struct */
+    const char *range;   /* the allowed range, e.g. "must be > 0" */
+} ckr_param_fault;
+
+/* Fill *fault (offset, range) and return CKR_EARG; for check hooks:
+ *   if (!(c->lr > 0.0))
+ *       return ckr_param_refuse(fault, offsetof(my_cfg, lr), "must be > 0"); */
+int ckr_param_refuse(ckr_param_fault *fault, size_t offset, const char *range);
 
 typedef struct ckr_result {
     double score;        /* NaN when status is not ok */
@@ -56,7 +113,7 @@ typedef struct ckr_result {
     double gflops;       /* set by the worker from the FLOP counter */
 } ckr_result;
 
-/* Mark res failed with a status word and a message; returns code. */
+/* result.c.  Mark res failed with a status word and a message; returns code. */
 int ckr_result_fail(ckr_result *res, int code, const char *word, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Mark res ok with the score; a non-finite score becomes "numerical-error". */
@@ -65,24 +122,35 @@ int ckr_result_ok(ckr_result *res, double score);
 typedef struct ckr_method {
     const char *name;
     const char *summary;
-    const ckr_param_def *params;  /* terminated by an entry with key == NULL */
+    const ckr_param_def *params;  /* terminated by CKR_PARAMS_END (key == NULL) */
+    /* Validate the parsed config struct (ranges, combinations of values):
+     * return 0, or CKR_EARG through ckr_param_refuse.  NULL when every value
+     * of the right type is valid.  Runs at parse time, so score and cost see
+     * only configs it accepted. */
+    int (*check)(const void *config, ckr_param_fault *fault);
     /* Estimated FLOPs, used only to order work (largest first). */
     double (*cost)(const ckr_pair_shape *shape, const ckr_params *p);
     /* Compute the score; return 0, or an error code after ckr_result_fail. */
     int (*score)(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res);
 } ckr_method;
 
-/* registry.c */
+/* registry.c: every method, in the order `ckptrank methods` lists them */
 const ckr_method *ckr_method_find(const char *name);
 size_t ckr_method_count(void);
 const ckr_method *ckr_method_at(size_t i);
 
 /* spec.c: a method spec is `name` or `name:key=value,key=value`.  A value may
- * be a sweep `a|b|c`; ckr_spec_expand turns a spec into one spec per grid
- * point (the spec itself when there is no sweep), in the user's key order. */
+ * be a sweep `a|b|c`, which a list expands into one spec per grid point in
+ * the user's key order (util/speclist.h has the syntax).
+ *
+ * Parsing resolves the name in the registry, fills the config struct
+ * (defaults, then the user's values) and runs the method's check hook.  It
+ * refuses (CKR_EARG, one message) an unknown method or key, a key given
+ * twice, a value of the wrong type, and a value the check hook refuses:
+ *   method 'finetune:lr=-1': lr=-1 is out of range (must be > 0) */
 typedef struct ckr_spec {
-    char text[256];            /* the spec exactly as written (or the grid point) */
-    char sweep[256];           /* the user's sweep spec, "" when not a sweep point */
+    char text[CKR_SPEC_TEXT_MAX];   /* the spec exactly as written (or the grid point) */
+    char sweep[CKR_SPEC_TEXT_MAX];  /* the user's sweep spec, "" when not a sweep point */
     const ckr_method *method;
     ckr_params params;
 } ckr_spec;
@@ -90,8 +158,9 @@ typedef struct ckr_spec {
 /* Parse one spec (no sweeps allowed) into out. */
 int ckr_spec_parse(const char *text, ckr_spec *out, ckr_err *err);
 /* Parse a comma-separated list "nleep,leep:foo=1" of specs, each possibly a
- * sweep, into a newly allocated array (free with free()). Commas inside a
- * spec's parameter list are told apart from list commas by the `key=` form. */
+ * sweep, into a newly allocated array of grid points (free with free()).
+ * Commas inside a spec's parameter list are told apart from list commas by
+ * the `key=` form.  Also refuses an empty list and a grid point listed twice. */
 int ckr_spec_parse_list(const char *list, ckr_spec **out, size_t *n, ckr_err *err);
 
 #endif

@@ -33,6 +33,7 @@
  * For discrete labels the true MI is at most H(Y) <= log C; alpha > 0 also
  * caps the bound near 1 + log(K/alpha).
  * No classifier is trained, so res->heldout stays NaN. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,67 +41,90 @@
 
 #include "linalg/pca.h"
 #include "methods/method.h"
+#include "methods/mi.h"
 #include "train/mi_critic.h"
 #include "train/split.h"
 
 #define MONITOR_BATCHES 4
 #define MONITOR_MIN_TRAIN 10
 
+CKR_CONFIG_FITS(ckr_mi_cfg);
+
+#define CFG ckr_mi_cfg
 static const ckr_param_def mi_params[] = {
-    { "alpha", CKR_PARAM_DOUBLE, "0.01", NULL,
-      "interpolation: 0 = NWJ/TUBA-like, 1 = InfoNCE-like (paper: 0.01 and 0.5)" },
-    { "pca", CKR_PARAM_DOUBLE, "0", NULL,
-      "0 = raw features; 0<pca<1 = PCA keeping that variance fraction; >=1 = components" },
-    { "steps", CKR_PARAM_INT, "2000", NULL, "at most this many Adam steps of critic training" },
-    { "batch", CKR_PARAM_INT, "128", NULL, "pairs per batch K (bound uses K x K scores)" },
-    { "lr", CKR_PARAM_DOUBLE, "5e-4", NULL, "Adam learning rate" },
-    { "hidden", CKR_PARAM_INT, "128", NULL, "width of the critic's hidden layers" },
-    { "layers", CKR_PARAM_INT, "2", NULL, "hidden ReLU layers per critic tower (0..4)" },
-    { "embed", CKR_PARAM_INT, "32", NULL, "critic embedding dimension" },
-    { "eval_batches", CKR_PARAM_INT, "16", NULL, "evaluation batches averaged for the score" },
-    { "standardize", CKR_PARAM_CHOICE, "1", "1|0",
-      "z-score features (after PCA) with train-split mean / std" },
-    { "patience", CKR_PARAM_INT, "5", NULL,
-      "early stopping on a 20% monitor split: checks without improvement; 0 = off" },
-    { "check_every", CKR_PARAM_INT, "20", NULL, "steps between early-stopping checks" },
-    { NULL, 0, NULL, NULL, NULL },
+    CKR_DOUBLE_PARAM(CFG, alpha, "0.01",
+                     "interpolation: 0 = NWJ/TUBA-like, 1 = InfoNCE-like (paper: 0.01 and 0.5)"),
+    CKR_DOUBLE_PARAM(CFG, pca, "0",
+                     "0 = raw features; 0<pca<1 = PCA keeping that variance fraction; "
+                     ">=1 = components"),
+    CKR_INT_PARAM(CFG, steps, "2000", "at most this many Adam steps of critic training"),
+    CKR_INT_PARAM(CFG, batch, "128", "pairs per batch K (bound uses K x K scores)"),
+    CKR_DOUBLE_PARAM(CFG, lr, "5e-4", "Adam learning rate"),
+    CKR_INT_PARAM(CFG, hidden, "128", "width of the critic's hidden layers"),
+    CKR_INT_PARAM(CFG, layers, "2", "hidden ReLU layers per critic tower (0..4)"),
+    CKR_INT_PARAM(CFG, embed, "32", "critic embedding dimension"),
+    CKR_INT_PARAM(CFG, eval_batches, "16", "evaluation batches averaged for the score"),
+    CKR_CHOICE_PARAM(CFG, standardize, "1", "1|0",
+                     "z-score features (after PCA) with train-split mean / std"),
+    CKR_INT_PARAM(CFG, patience, "5",
+                  "early stopping on a 20% monitor split: checks without improvement; 0 = off"),
+    CKR_INT_PARAM(CFG, check_every, "20", "steps between early-stopping checks"),
+    CKR_PARAMS_END,
 };
 
-static int read_opts(const ckr_params *p, ckr_mi_opts *o, double *pca, ckr_result *res)
+static int mi_check(const void *config, ckr_param_fault *fault)
 {
-    long steps = ckr_param_int(p, "steps"), batch = ckr_param_int(p, "batch");
-    long hidden = ckr_param_int(p, "hidden"), layers = ckr_param_int(p, "layers");
-    long embed = ckr_param_int(p, "embed"), evb = ckr_param_int(p, "eval_batches");
-    long patience = ckr_param_int(p, "patience"), check = ckr_param_int(p, "check_every");
-    *pca = ckr_param_double(p, "pca");
-    o->alpha = ckr_param_double(p, "alpha");
-    o->lr = ckr_param_double(p, "lr");
-    if (steps < 0 || batch < 2 || hidden < 1 || layers < 0 || layers > 4 || embed < 1 ||
-        evb < 1 || !(o->lr > 0.0) || !(o->alpha >= 0.0 && o->alpha <= 1.0) || *pca < 0.0 ||
-        patience < 0 || check < 1)
-        return ckr_result_fail(res, CKR_EARG, NULL,
-                               "mi: need 0 <= alpha <= 1, pca >= 0, steps >= 0, batch >= 2, "
-                               "hidden >= 1, 0 <= layers <= 4, embed >= 1, eval_batches >= 1, "
-                               "lr > 0, patience >= 0, check_every >= 1");
-    o->steps = (size_t)steps;
-    o->batch = (size_t)batch;
-    o->hidden = (size_t)hidden;
-    o->layers = (int)layers;
-    o->embed = (size_t)embed;
-    o->eval_batches = (size_t)evb;
-    o->patience = (int)patience;
-    o->check_every = (size_t)check;
-    o->monitor_batches = MONITOR_BATCHES;
+    const CFG *c = config;
+    if (!(c->alpha >= 0.0 && c->alpha <= 1.0))
+        return ckr_param_refuse(fault, offsetof(CFG, alpha), "must be in [0, 1]");
+    if (!(c->pca >= 0.0))
+        return ckr_param_refuse(fault, offsetof(CFG, pca), "must be >= 0");
+    if (c->steps < 0)
+        return ckr_param_refuse(fault, offsetof(CFG, steps), "must be >= 0");
+    if (c->batch < 2)
+        return ckr_param_refuse(fault, offsetof(CFG, batch), "must be >= 2");
+    if (!(c->lr > 0.0))
+        return ckr_param_refuse(fault, offsetof(CFG, lr), "must be > 0");
+    if (c->hidden < 1)
+        return ckr_param_refuse(fault, offsetof(CFG, hidden), "must be >= 1");
+    if (c->layers < 0 || c->layers > 4)
+        return ckr_param_refuse(fault, offsetof(CFG, layers), "must be in [0, 4]");
+    if (c->embed < 1)
+        return ckr_param_refuse(fault, offsetof(CFG, embed), "must be >= 1");
+    if (c->eval_batches < 1)
+        return ckr_param_refuse(fault, offsetof(CFG, eval_batches), "must be >= 1");
+    if (c->patience < 0 || c->patience > INT_MAX)
+        return ckr_param_refuse(fault, offsetof(CFG, patience), "must be in [0, 2147483647]");
+    if (c->check_every < 1)
+        return ckr_param_refuse(fault, offsetof(CFG, check_every), "must be >= 1");
     return 0;
+}
+#undef CFG
+
+/* The critic options of a checked config. */
+static ckr_mi_opts critic_opts(const ckr_mi_cfg *c)
+{
+    ckr_mi_opts o;
+    memset(&o, 0, sizeof o);
+    o.alpha = c->alpha;
+    o.lr = c->lr;
+    o.steps = (size_t)c->steps;
+    o.batch = (size_t)c->batch;
+    o.hidden = (size_t)c->hidden;
+    o.layers = (int)c->layers;
+    o.embed = (size_t)c->embed;
+    o.eval_batches = (size_t)c->eval_batches;
+    o.patience = (int)c->patience;
+    o.check_every = (size_t)c->check_every;
+    o.monitor_batches = MONITOR_BATCHES;
+    return o;
 }
 
 static double mi_cost(const ckr_pair_shape *s, const ckr_params *p)
 {
-    ckr_mi_opts o;
-    double pca = 0.0;
-    ckr_result r;
-    if (read_opts(p, &o, &pca, &r))
-        return 0.0;
+    const ckr_mi_cfg *c = ckr_params_config(p);
+    ckr_mi_opts o = critic_opts(c);
+    double pca = c->pca;
     size_t d = s->d, C = s->num_classes > 0 ? (size_t)s->num_classes : 1;
     double pca_cost = pca > 0.0 ? 2.0 * (double)(s->n + s->n_val) * (double)d * (double)d : 0.0;
     if (pca > 0.0 && pca < 1.0)
@@ -218,12 +242,10 @@ static ckr_ds label_view(const ckr_ds *x)
 
 static int mi_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res)
 {
-    ckr_mi_opts o;
-    double pca = 0.0;
-    int rc = read_opts(p, &o, &pca, res);
-    if (rc)
-        return rc;
-    int standardize = strcmp(ckr_param_str(p, "standardize"), "1") == 0;
+    const ckr_mi_cfg *c = ckr_params_config(p);
+    ckr_mi_opts o = critic_opts(c);
+    double pca = c->pca;
+    int standardize = c->standardize == CKR_SWITCH_ON, rc;
     ckr_split sp;
     pca_data pd;
     memset(&pd, 0, sizeof pd);
@@ -270,6 +292,7 @@ const ckr_method ckr_method_mi = {
     .summary = "mutual information I(features; label) by the I_alpha lower bound (Poole et "
                "al.) with a separable critic trained by Adam; score = bound on val, nats",
     .params = mi_params,
+    .check = mi_check,
     .cost = mi_cost,
     .score = mi_score,
 };

@@ -24,7 +24,7 @@
 #include "util/flops.h"
 
 static const ckr_param_def nce_params[] = {
-    { NULL, 0, NULL, NULL, NULL },
+    CKR_PARAMS_END,
 };
 
 static double nce_cost(const ckr_pair_shape *s, const ckr_params *p)

@@ -15,53 +15,46 @@
 #include "linalg/pca.h"
 #include "methods/leep_core.h"
 #include "methods/method.h"
+#include "methods/nleep.h"
 
+CKR_CONFIG_FITS(ckr_nleep_cfg);
+
+#define CFG ckr_nleep_cfg
 static const ckr_param_def nleep_params[] = {
-    { "pca", CKR_PARAM_DOUBLE, "0.8", NULL,
-      "PCA before the mixture: 0<pca<1 keeps the fewest components whose cumulative explained "
-      "variance ratio is > pca; pca>=1 keeps that many; 0 = no PCA" },
-    { "ratio", CKR_PARAM_INT, "5", NULL,
-      "Gaussian components per target class: K = ratio * classes (capped at the sample count)" },
-    { "cov", CKR_PARAM_CHOICE, "full", "full|diag", "covariance type of the mixture" },
-    { "reg", CKR_PARAM_DOUBLE, "1e-6", NULL, "added to every covariance diagonal (reg_covar)" },
-    { "iters", CKR_PARAM_INT, "100", NULL, "maximum EM iterations" },
-    { "tol", CKR_PARAM_DOUBLE, "1e-3", NULL,
-      "EM stops when the mean log-likelihood changes by less than tol" },
-    { "kmeans_iters", CKR_PARAM_INT, "300", NULL,
-      "maximum Lloyd iterations of the k-means initialisation" },
-    { NULL, 0, NULL, NULL, NULL }
+    CKR_DOUBLE_PARAM(CFG, pca, "0.8",
+                     "PCA before the mixture: 0<pca<1 keeps the fewest components whose cumulative "
+                     "explained variance ratio is > pca; pca>=1 keeps that many; 0 = no PCA"),
+    CKR_INT_PARAM(CFG, ratio, "5",
+                  "Gaussian components per target class: K = ratio * classes (capped at the "
+                  "sample count)"),
+    CKR_CHOICE_PARAM(CFG, cov, "full", "full|diag", "covariance type of the mixture"),
+    CKR_DOUBLE_PARAM(CFG, reg, "1e-6", "added to every covariance diagonal (reg_covar)"),
+    CKR_INT_PARAM(CFG, iters, "100", "maximum EM iterations"),
+    CKR_DOUBLE_PARAM(CFG, tol, "1e-3",
+                     "EM stops when the mean log-likelihood changes by less than tol"),
+    CKR_INT_PARAM(CFG, kmeans_iters, "300",
+                  "maximum Lloyd iterations of the k-means initialisation"),
+    CKR_PARAMS_END,
 };
 
-typedef struct nleep_cfg {
-    double pca, reg, tol;
-    long ratio, iters, kmeans_iters;
-    ckr_cov_type cov;
-} nleep_cfg;
-
-static int read_cfg(const ckr_params *p, nleep_cfg *c, ckr_err *err)
+static int nleep_check(const void *config, ckr_param_fault *fault)
 {
-    c->pca = ckr_param_double(p, "pca");
-    c->ratio = ckr_param_int(p, "ratio");
-    c->cov = strcmp(ckr_param_str(p, "cov"), "diag") == 0 ? CKR_COV_DIAG : CKR_COV_FULL;
-    c->reg = ckr_param_double(p, "reg");
-    c->iters = ckr_param_int(p, "iters");
-    c->tol = ckr_param_double(p, "tol");
-    c->kmeans_iters = ckr_param_int(p, "kmeans_iters");
-    if (!(c->pca >= 0.0) || !isfinite(c->pca))
-        return ckr_err_set(err, CKR_EARG, "nleep: pca must be >= 0 (got %g)", c->pca);
+    const CFG *c = config;
+    if (!(c->pca >= 0.0))
+        return ckr_param_refuse(fault, offsetof(CFG, pca), "must be >= 0");
     if (c->ratio < 1 || c->ratio > 1000000)
-        return ckr_err_set(err, CKR_EARG, "nleep: ratio must be >= 1 (got %ld)", c->ratio);
-    if (!(c->reg >= 0.0) || !isfinite(c->reg))
-        return ckr_err_set(err, CKR_EARG, "nleep: reg must be >= 0 (got %g)", c->reg);
+        return ckr_param_refuse(fault, offsetof(CFG, ratio), "must be in [1, 1000000]");
+    if (!(c->reg >= 0.0))
+        return ckr_param_refuse(fault, offsetof(CFG, reg), "must be >= 0");
     if (c->iters < 1 || c->iters > 1000000)
-        return ckr_err_set(err, CKR_EARG, "nleep: iters must be >= 1 (got %ld)", c->iters);
+        return ckr_param_refuse(fault, offsetof(CFG, iters), "must be in [1, 1000000]");
     if (!(c->tol >= 0.0))
-        return ckr_err_set(err, CKR_EARG, "nleep: tol must be >= 0 (got %g)", c->tol);
+        return ckr_param_refuse(fault, offsetof(CFG, tol), "must be >= 0");
     if (c->kmeans_iters < 1 || c->kmeans_iters > 1000000)
-        return ckr_err_set(err, CKR_EARG, "nleep: kmeans_iters must be >= 1 (got %ld)",
-                           c->kmeans_iters);
+        return ckr_param_refuse(fault, offsetof(CFG, kmeans_iters), "must be in [1, 1000000]");
     return 0;
 }
+#undef CFG
 
 /* Number of components: ratio * classes, capped at the sample count. */
 static size_t mixture_size(long ratio, int num_classes, size_t n, int *capped)
@@ -84,11 +77,11 @@ static int all_constant(const double *X, size_t n, size_t D)
 static double nleep_cost(const ckr_pair_shape *s, const ckr_params *p)
 {
     double N = (double)s->n, D = (double)s->d;
-    double pca = ckr_param_double(p, "pca");
-    long ratio = ckr_param_int(p, "ratio");
-    int full = strcmp(ckr_param_str(p, "cov"), "diag") != 0;
+    const ckr_nleep_cfg *c = ckr_params_config(p);
+    double pca = c->pca;
+    int full = c->cov == CKR_NLEEP_COV_FULL;
     int capped;
-    double K = (double)mixture_size(ratio > 0 ? ratio : 1, s->num_classes, s->n, &capped);
+    double K = (double)mixture_size(c->ratio, s->num_classes, s->n, &capped);
     double r = N < D ? N : D, d;
     if (pca >= 1.0)
         d = floor(pca) < r ? floor(pca) : r;
@@ -115,21 +108,19 @@ static int nleep_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
     if (pair->train.n != F->rows)
         return ckr_result_fail(res, CKR_EDATA, ckr_err_word(CKR_EDATA),
                                "nleep: %zu feature rows but %zu labels", F->rows, pair->train.n);
-    nleep_cfg c;
-    int rc = read_cfg(p, &c, &err);
-    if (rc != 0)
-        return ckr_result_fail(res, rc, ckr_err_word(rc), "%s", err.msg);
+    const ckr_nleep_cfg *c = ckr_params_config(p);
+    ckr_cov_type cov = c->cov == CKR_NLEEP_COV_DIAG ? CKR_COV_DIAG : CKR_COV_FULL;
     size_t n = F->rows, D = F->cols;
-    int capped;
-    size_t K = mixture_size(c.ratio, pair->num_classes, n, &capped);
+    int capped, rc;
+    size_t K = mixture_size(c->ratio, pair->num_classes, n, &capped);
 
     ckr_pca_result pr = { 0 };
     const double *P = F->data;
     size_t d = D;
     ckr_gmm g = { 0 };
     double *theta = NULL;
-    if (c.pca > 0.0) {
-        rc = ckr_pca_fit_transform(F->data, n, D, c.pca, &pr, &err);
+    if (c->pca > 0.0) {
+        rc = ckr_pca_fit_transform(F->data, n, D, c->pca, &pr, &err);
         if (rc != 0)
             goto cleanup;
         P = pr.scores;
@@ -138,7 +129,7 @@ static int nleep_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
         rc = ckr_err_set(&err, CKR_ENUM, "nleep: features have zero variance (%zu x %zu)", n, D);
         goto cleanup;
     }
-    rc = ckr_gmm_init(&g, K, d, c.cov, c.reg, &err);
+    rc = ckr_gmm_init(&g, K, d, cov, c->reg, &err);
     if (rc != 0)
         goto cleanup;
     theta = malloc(sizeof(double) * n * K);
@@ -147,14 +138,14 @@ static int nleep_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
         goto cleanup;
     }
     ckr_gmm_opts o = ckr_gmm_default_opts();
-    o.max_iter = (int)c.iters;
-    o.tol = c.tol;
-    o.kmeans_iter = (int)c.kmeans_iters;
+    o.max_iter = (int)c->iters;
+    o.tol = c->tol;
+    o.kmeans_iter = (int)c->kmeans_iters;
     ckr_gmm_stats st;
     rc = ckr_gmm_fit(&g, P, n, &o, rng, theta, &st, &err);
     snprintf(res->info, sizeof res->info, "d=%zu K=%zu%s cov=%s iters=%d converged=%d "
              "reg_retries=%d kmeans_iters=%d cand=%.2f",
-             d, K, capped ? " (K capped)" : "", c.cov == CKR_COV_FULL ? "full" : "diag",
+             d, K, capped ? " (K capped)" : "", cov == CKR_COV_FULL ? "full" : "diag",
              st.iters, st.converged, g.reg_retries, st.kmeans_iters, st.cand_per_point);
     if (rc != 0)
         goto cleanup;
@@ -183,6 +174,7 @@ const ckr_method ckr_method_nleep = {
     .summary = "NLEEP: LEEP over the posteriors of a Gaussian mixture fitted on PCA-reduced "
                "features (K = ratio x classes; Li et al., CVPR 2021)",
     .params = nleep_params,
+    .check = nleep_check,
     .cost = nleep_cost,
     .score = nleep_score,
 };

@@ -25,14 +25,27 @@
 
 #include "linalg/featstats.h"
 #include "methods/method.h"
+#include "methods/pair_check.h"
+#include "methods/transrate.h"
 #include "util/flops.h"
 
+CKR_CONFIG_FITS(ckr_transrate_cfg);
+
 static const ckr_param_def transrate_params[] = {
-    { "variant", CKR_PARAM_CHOICE, "canonical", "canonical|tllib",
-      "canonical: centre + unit rows + n_c/N weights; tllib: centre only + 1/C weights" },
-    { "eps2", CKR_PARAM_DOUBLE, "1e-4", NULL, "epsilon^2 of the coding rate" },
-    { NULL, 0, NULL, NULL, NULL },
+    CKR_CHOICE_PARAM(ckr_transrate_cfg, variant, "canonical", "canonical|tllib",
+                     "canonical: centre + unit rows + n_c/N weights; "
+                     "tllib: centre only + 1/C weights"),
+    CKR_DOUBLE_PARAM(ckr_transrate_cfg, eps2, "1e-4", "epsilon^2 of the coding rate"),
+    CKR_PARAMS_END,
 };
+
+static int transrate_check(const void *config, ckr_param_fault *fault)
+{
+    const ckr_transrate_cfg *c = config;
+    if (!(c->eps2 > 0.0))
+        return ckr_param_refuse(fault, offsetof(ckr_transrate_cfg, eps2), "must be > 0");
+    return 0;
+}
 
 static double transrate_cost(const ckr_pair_shape *s, const ckr_params *p)
 {
@@ -47,20 +60,19 @@ static int transrate_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *r
 {
     (void)rng;
     ckr_err err = { 0, "" };
-    int rc = ckr_fs_check_pair(pair, &err);
+    int rc = ckr_pair_check_features(pair, &err);
     if (rc)
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     if (pair->kind == CKR_MULTILABEL)
         return ckr_result_fail(res, CKR_EDATA, "unsupported-multilabel",
                                "TransRate needs a partition of the samples into classes");
-    int tllib = strcmp(ckr_param_str(p, "variant"), "tllib") == 0;
-    double eps2 = ckr_param_double(p, "eps2");
-    if (!(eps2 > 0.0))
-        return ckr_result_fail(res, CKR_EARG, NULL, "eps2 must be > 0");
+    const ckr_transrate_cfg *cfg = ckr_params_config(p);
+    int tllib = cfg->variant == CKR_TRANSRATE_TLLIB;
+    double eps2 = cfg->eps2;
     const double *F = pair->train_features.data;
     size_t N = pair->train_features.rows, D = pair->train_features.cols;
     ckr_targets tg;
-    if ((rc = ckr_targets_init(pair, 0, &tg, &err)))
+    if ((rc = ckr_targets_init(pair->kind, &pair->train, pair->num_classes, 0, &tg, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     double *mu = NULL;
     size_t *idx = NULL;
@@ -108,6 +120,7 @@ const ckr_method ckr_method_transrate = {
     .summary = "TransRate: coding-rate difference (Huang et al. 2022), centred + unit rows, "
                "eps2=1e-4, n_c/N weights (variant=tllib: TLlib's form); multiclass only",
     .params = transrate_params,
+    .check = transrate_check,
     .cost = transrate_cost,
     .score = transrate_score,
 };

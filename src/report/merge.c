@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "methods/method.h"
 #include "report/sweep.h"
+#include "util/speclist.h"
 
 typedef struct keyed {
     const ckr_score_row *row;
@@ -65,13 +65,13 @@ static size_t order_rank(const method_order *o, const char *m)
 static void build_order(const ckr_results *in, size_t n, method_order *o)
 {
     for (size_t f = 0; f < n; f++) {
-        ckr_spec *specs = NULL;
-        size_t ns = 0;
+        ckr_spec_point *points = NULL;
+        size_t np = 0;
         ckr_err err = { 0, "" };
-        if (ckr_spec_parse_list(in[f].meta.methods, &specs, &ns, &err) == 0) {
-            for (size_t i = 0; i < ns; i++)
-                order_add(o, specs[i].text);
-            free(specs);
+        if (ckr_speclist_expand(in[f].meta.methods, &points, &np, &err) == 0) {
+            for (size_t i = 0; i < np; i++)
+                order_add(o, points[i].text);
+            free(points);
         }
         for (size_t i = 0; i < in[f].n_scores; i++) /* methods not in the list */
             order_add(o, in[f].scores[i].method);

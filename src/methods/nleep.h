@@ -1,0 +1,18 @@
+/* nleep.h -- the parameters of the `nleep` score (nleep.c). */
+#ifndef CKR_METHOD_NLEEP_H
+#define CKR_METHOD_NLEEP_H
+
+/* cov, in the order of its choices "full|diag" */
+enum { CKR_NLEEP_COV_FULL, CKR_NLEEP_COV_DIAG };
+
+typedef struct ckr_nleep_cfg {
+    double pca;          /* >= 0: 0 = no PCA; < 1 variance fraction; >= 1 components */
+    long ratio;          /* Gaussian components per class, in [1, 1000000] */
+    int cov;             /* CKR_NLEEP_COV_* */
+    double reg;          /* added to every covariance diagonal, >= 0 */
+    long iters;          /* maximum EM iterations, in [1, 1000000] */
+    double tol;          /* EM tolerance, >= 0 */
+    long kmeans_iters;   /* maximum Lloyd iterations, in [1, 1000000] */
+} ckr_nleep_cfg;
+
+#endif

@@ -1,0 +1,28 @@
+/* result.c -- filling a ckr_result: ok with a score, or failed with a status. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "methods/method.h"
+
+int ckr_result_fail(ckr_result *res, int code, const char *word, const char *fmt, ...)
+{
+    va_list ap;
+    res->score = NAN;
+    snprintf(res->status, sizeof res->status, "%s", word ? word : ckr_err_word(code));
+    va_start(ap, fmt);
+    vsnprintf(res->message, sizeof res->message, fmt, ap);
+    va_end(ap);
+    return code ? code : CKR_ENUM;
+}
+
+int ckr_result_ok(ckr_result *res, double score)
+{
+    if (!isfinite(score))
+        return ckr_result_fail(res, CKR_ENUM, "numerical-error",
+                               "score is not finite (%g)", score);
+    res->score = score;
+    snprintf(res->status, sizeof res->status, "ok");
+    res->message[0] = '\0';
+    return 0;
+}
