@@ -190,20 +190,13 @@ merge_refused nosuch "unknown method 'nosuch'"
 results_with_method "$T/in.h5" "leep"
 "$B" merge "$T/r2.h5" "$T/in.h5" -o "$T/all.h5" -q 2> "$T/b.err" || { cat "$T/b.err"; fail "merge of good inputs"; }
 
-# ---- DEPENDS ON the spec parser's range checks (issue 10: ckr_spec_parse refusing
-# out-of-range values with CKR_EARG, src/methods/spec.c, another branch). Without
-# them these specs are accepted and every item fails at run time (exit 3).
-# Remove this guard once that branch is merged.
-if [ "${CKR_E2E_RANGE_CHECKS:-0}" = 1 ]; then
-  for spec in finetune:lr=-1 nleep:ratio=0 linear:epochs=-1; do
-    key=${spec#*:}
-    refused run "$spec" "${key%%=*}"
-    refused groundtruth "$spec" "${key%%=*}"
-    merge_refused "$spec" "${key%%=*}"
-  done
-  refused groundtruth "finetune:lr=0.01|-1,steps=50" "lr"
-else
-  echo "(skipped: out-of-range specs; set CKR_E2E_RANGE_CHECKS=1 once the spec parser checks ranges)"
-fi
+# ---- out-of-range values are refused by the spec parser before any work
+for spec in finetune:lr=-1 nleep:ratio=0 linear:epochs=-1; do
+  key=${spec#*:}
+  refused run "$spec" "${key%%=*}"
+  refused groundtruth "$spec" "${key%%=*}"
+  merge_refused "$spec" "${key%%=*}"
+done
+refused groundtruth "finetune:lr=0.01|-1,steps=50" "lr"
 set -e
 echo "e2e ok"

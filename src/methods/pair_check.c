@@ -1,7 +1,7 @@
 /* pair_check.c -- the input check of the feature-based scores. */
 #include "methods/pair_check.h"
 
-#include "linalg/dense_more.h"
+#include "linalg/blas.h"
 
 int ckr_pair_check_features(const ckr_pair *pair, ckr_err *err)
 {
