@@ -1,7 +1,8 @@
 /* h5util.h -- internal to src/zoo (not part of the public contract in zoo.h).
  *
- * Three groups of helpers shared by zoo.c (open/scan/read), validate.c
- * (schema checks) and synth.c (writer):
+ * Three groups of helpers shared by zoo.c (open/scan/read), the schema
+ * checks (validate.c, validate_task.c, validate_pair.c) and the synthetic
+ * zoo writer (synth.c):
  *   - a problem reporter: every schema problem becomes one message
  *     "<file>: <object path>: <problem>" that is either collected (validate)
  *     or kept as the first error (read);
@@ -9,8 +10,9 @@
  *     shapes, row blocks converted to double; the attribute readers of any
  *     numeric type or fixed/variable-length strings are util/h5attr.h's,
  *     included here);
- *   - the schema checks of a task group and of a (checkpoint, task) pair
- *     group, defined in validate.c and used by ckr_zoo_scan/read_pair too. */
+ *   - the schema checks of the root, of a task group and of a (checkpoint,
+ *     task) pair group, defined in validate.c, validate_task.c and
+ *     validate_pair.c and used by ckr_zoo_scan/read_pair too. */
 #ifndef CKR_ZOO_H5UTIL_H
 #define CKR_ZOO_H5UTIL_H
 
@@ -103,7 +105,7 @@ const char *ckr_h5_class_word(H5T_class_t cls);
 int ckr_h5_read_rows(hid_t dset, const ckr_h5_dinfo *di, hsize_t row0, hsize_t nrows,
                      double *out);
 
-/* ---- schema checks (validate.c) -------------------------------------- */
+/* ---- schema checks (validate*.c) ------------------------------------- */
 
 /* What the checks learned about one task. Counts are 0 when unknown. */
 typedef struct ckr_zoo_taskdata {
