@@ -123,8 +123,9 @@ static int refill(MPI_Comm comm, ckr_coord *c, ckr_queue *q, int worker, ckr_err
     return 0;
 }
 
-/* A result (or the first request) from st's source has arrived in `in`:
- * record it. A message naming no item of the list is a request only. */
+/* A message from `worker` has arrived in `in`: record its result. A first
+ * request (item -1), or anything not naming an item out at that worker, is
+ * only a request for work. */
 static void take_result(ckr_coord *c, ckr_queue *q, const result_msg *in, int worker)
 {
     if (in->item >= 0 && (size_t)in->item < c->list.n && worker > 0 && worker < q->size &&
