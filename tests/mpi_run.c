@@ -124,6 +124,90 @@ static void test_missing_zoo_fails_everywhere(void **state)
     assert_non_null(strstr(err.msg, "does-not-exist.h5"));
 }
 
+/* The run talks on its own communicator: messages of the caller's that are
+ * in flight on comm (here with the run's own tags, from every worker to
+ * rank 0) are neither taken by the run nor disturbed. */
+static void test_caller_messages_untouched(void **state)
+{
+    (void)state;
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    char zoo[300], csv[300];
+    snprintf(zoo, sizeof zoo, "%s/zoo.h5", dir);
+    snprintf(csv, sizeof csv, "%s/isolated.csv", dir);
+    int mine[4] = { 1000 + rank, 2000 + rank, 3000 + rank, 4000 + rank };
+    MPI_Request req[2] = { MPI_REQUEST_NULL, MPI_REQUEST_NULL };
+    if (rank > 0) {
+        MPI_Isend(&mine[0], 2, MPI_INT, 0, 1, MPI_COMM_WORLD, &req[0]);
+        MPI_Isend(&mine[2], 2, MPI_INT, 0, 3, MPI_COMM_WORLD, &req[1]);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    assert_int_equal(run_on(MPI_COMM_WORLD, zoo, csv), 0);
+    if (rank == 0) {
+        for (int from = 1; from < size; from++) {
+            int got[2];
+            MPI_Recv(got, 2, MPI_INT, from, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            assert_int_equal(got[0], 1000 + from);
+            assert_int_equal(got[1], 2000 + from);
+            MPI_Recv(got, 2, MPI_INT, from, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            assert_int_equal(got[0], 3000 + from);
+            assert_int_equal(got[1], 4000 + from);
+        }
+    }
+    MPI_Waitall(2, req, MPI_STATUSES_IGNORE);
+    MPI_Barrier(MPI_COMM_WORLD);
+}
+
+/* A setup failure found by rank 0 alone (a journal of another run, a shard
+ * without items) is every rank's: same code, same message. */
+static void test_setup_failure_agreed(void **state)
+{
+    (void)state;
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    char zoo[300], out[300];
+    snprintf(zoo, sizeof zoo, "%s/zoo.h5", dir);
+    snprintf(out, sizeof out, "%s/agreed.csv", dir);
+    ckptrank_run_opts o;
+    ckptrank_run_defaults(&o);
+    o.zoo_path = zoo;
+    o.methods = "leep";
+    o.csv_path = out;
+    o.progress = 0;
+    o.print_table = 0;
+    ckptrank_run_summary s;
+    ckr_err err = { 0, "" };
+    if (rank == 0) { /* the journal of another run, in the journal's format */
+        char journal[320];
+        const char *header = "zoo=x\nmethods=leep\nseed=99\nshard=all\n";
+        uint32_t len = (uint32_t)strlen(header);
+        snprintf(journal, sizeof journal, "%s.journal", out);
+        FILE *f = fopen(journal, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite("CKRJRNL1", 1, 8, f), 8);
+        assert_int_equal(fwrite(&len, sizeof len, 1, f), 1);
+        assert_int_equal(fwrite(header, 1, len, f), len);
+        assert_int_equal(fclose(f), 0);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    o.resume = 1;
+    assert_int_equal(ckptrank_run(MPI_COMM_WORLD, &o, &s, &err), CKR_EARG);
+    assert_non_null(strstr(err.msg, "journal belongs to a different run"));
+    char first[sizeof err.msg];
+    memcpy(first, err.msg, sizeof first);
+    MPI_Bcast(first, (int)sizeof first, MPI_CHAR, 0, MPI_COMM_WORLD);
+    assert_string_equal(err.msg, first);
+
+    o.resume = 0;
+    o.shard_index = 30;
+    o.shard_count = 31; /* 8 items: shard 30 of 31 has none */
+    ckr_err_clear(&err);
+    assert_int_equal(ckptrank_run(MPI_COMM_WORLD, &o, &s, &err), CKR_EARG);
+    assert_non_null(strstr(err.msg, "shard 30/31 has no items"));
+    MPI_Barrier(MPI_COMM_WORLD);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -135,6 +219,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_communicators_agree),
         cmocka_unit_test(test_missing_zoo_fails_everywhere),
+        cmocka_unit_test(test_caller_messages_untouched),
+        cmocka_unit_test(test_setup_failure_agreed),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     MPI_Finalize();

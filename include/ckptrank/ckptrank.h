@@ -48,16 +48,37 @@ typedef struct ckptrank_run_summary {
 /* Exit status a job script turns into a requeue (EX_TEMPFAIL). */
 #define CKPTRANK_EXIT_INTERRUPTED 75
 
-/* Defaults: methods "nleep,leep", seed 0, k = {1, 3}, progress on, table on. */
+/* Fill o with the defaults: methods "nleep,leep", seed 0, k = {1, 3},
+ * progress on, table on, grace 60 s, no outputs, no shard, no resume. The
+ * caller then sets zoo_path (required) and the outputs. */
 void ckptrank_run_defaults(ckptrank_run_opts *o);
 
-/* Run every (checkpoint, task, method) item of the zoo. Returns 0 when the
- * run completed (individual items may have failed: see summary), CKR_EINTR
- * when a signal stopped it (partial outputs and the journal are written), or
- * another negative code when the input could not be read or an output not
- * written (err says why). The summary and the return code are the same on
- * all ranks. Signal handlers for SIGTERM, SIGINT and SIGUSR1 are installed
- * for the duration of the call and restored afterwards. */
+/* Run every (checkpoint, task, method) item of the zoo (or of the shard).
+ * Every rank of comm must call it with the same options.
+ *
+ * Returns 0 when the run completed (individual items may have failed: see
+ * summary), CKR_EINTR when a signal stopped it (partial outputs and the
+ * journal are written), CKR_EARG for bad options, a bad method list or a
+ * journal of another run, or another negative code when the input could not
+ * be read or an output not written (err says why). The summary, the return
+ * code and err's message are the same on all ranks. Only rank 0 prints:
+ * progress and the resume notice (opts->progress), the metrics table
+ * (opts->print_table), and notices of a stop signal or a failing journal.
+ *
+ * The run communicates over its own duplicate of comm (so it never matches
+ * the caller's messages), with MPI errors returned, not fatal. Signal
+ * handlers for SIGTERM, SIGINT and SIGUSR1 are installed for the duration of
+ * the call and restored afterwards.
+ *
+ * Two cases end the processes of comm with MPI_Abort instead of returning,
+ * because no return could be agreed on every rank:
+ *   - an MPI call failed (exit status 1; the rank that saw it prints why):
+ *     its peers may be blocked for good;
+ *   - after a stop signal, the grace period ran out with items still being
+ *     computed (exit status CKPTRANK_EXIT_INTERRUPTED): their workers are
+ *     inside a method's computation, which cannot be cancelled; rank 0 has
+ *     written the partial outputs and the journal first.
+ * Memory and input failures are always returned. */
 int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *opts,
                  ckptrank_run_summary *summary, ckr_err *err);
 

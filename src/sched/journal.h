@@ -43,22 +43,32 @@ typedef struct ckr_journal {
     double last_sync, interval;
 } ckr_journal;
 
-/* Open path for appending. If the file exists and `resume` is set, its
- * header must match id (else CKR_EARG naming the difference), its records
- * are passed to cb (in file order), and a torn tail is truncated
- * (*dropped_bytes says how much). If the file exists and resume is not set,
- * it is replaced. */
+/* Called once per record found by ckr_journal_open, in file order. */
 typedef void (*ckr_journal_cb)(void *ctx, const ckr_journal_rec *rec);
+
+/* Open path for appending. If the file exists and `resume` is set, its
+ * header must match id (else CKR_EARG naming the difference; CKR_EFORMAT
+ * when the file is not a journal or its header is cut short), its intact
+ * records are passed to cb (in file order; cb may be NULL) and counted in
+ * *n_records, and everything from the first record that is cut short, fails
+ * its CRC or does not decode is truncated away (*dropped_bytes says how
+ * much). Otherwise (no file, or resume not set) a new journal with id's
+ * header is created, replacing any file. Returns 0, or a CKR_E* code with
+ * err naming the file (j is then closed). */
 int ckr_journal_open(ckr_journal *j, const char *path, const ckr_journal_id *id, int resume,
                      ckr_journal_cb cb, void *ctx, size_t *n_records, size_t *dropped_bytes,
                      ckr_err *err);
-/* Append one record (synced in batches). */
+/* Append one record: handed to the OS at once, fsync'd every j->batch
+ * records or j->interval seconds. Returns 0 or CKR_EIO (err set). */
 int ckr_journal_append(ckr_journal *j, const ckr_journal_rec *rec, ckr_err *err);
-/* Flush and fsync now. */
+/* Flush and fsync now (a closed journal: nothing to do). Returns 0 or
+ * CKR_EIO (err set). */
 int ckr_journal_sync(ckr_journal *j, ckr_err *err);
-/* Sync and close. */
+/* Sync and close; closing a closed journal does nothing. Returns 0 or
+ * CKR_EIO (err set, may be NULL); the journal is closed either way. */
 int ckr_journal_close(ckr_journal *j, ckr_err *err);
 
+/* CRC-32 (IEEE 802.3, the zlib one) of len bytes of data. */
 uint32_t ckr_crc32(const void *data, size_t len);
 
 #endif

@@ -11,6 +11,8 @@ typedef struct ckr_progress {
     double t0, last, interval;
 } ckr_progress;
 
+/* Start counting towards `total` items from now; prints nothing unless
+ * enabled. */
 void ckr_progress_start(ckr_progress *p, size_t total, int enabled);
 /* Report `done` items finished, `failed` of them not ok; force: print now. */
 void ckr_progress_update(ckr_progress *p, size_t done, size_t failed, int force);

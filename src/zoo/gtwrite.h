@@ -24,6 +24,11 @@ typedef struct ckr_gt_update {
     char source[16];
 } ckr_gt_update;
 
+/* Write the n updates u and the root attributes (sweep, protocol) to the
+ * zoo at path, as described above. Returns 0, CKR_EARG (ground truth
+ * present and not force), CKR_EFORMAT (a pair group missing) or CKR_EIO,
+ * with err naming the file and object; on an error nothing is written
+ * unless the failure happened while writing. */
 int ckr_zoo_write_ground_truth(const char *path, const ckr_gt_update *u, size_t n,
                                const char *sweep, const char *protocol, int force, ckr_err *err);
 

@@ -1,7 +1,8 @@
 /* h5util.h -- internal to src/zoo (not part of the public contract in zoo.h).
  *
- * Three groups of helpers shared by zoo.c (open/scan/read), validate.c
- * (schema checks) and synth.c (writer):
+ * Three groups of helpers shared by zoo.c (open/scan/read), the schema
+ * checks (validate.c, validate_task.c, validate_pair.c) and the synthetic
+ * zoo writer (synth.c):
  *   - a problem reporter: every schema problem becomes one message
  *     "<file>: <object path>: <problem>" that is either collected (validate)
  *     or kept as the first error (read);
@@ -9,8 +10,9 @@
  *     shapes, row blocks converted to double; the attribute readers of any
  *     numeric type or fixed/variable-length strings are util/h5attr.h's,
  *     included here);
- *   - the schema checks of a task group and of a (checkpoint, task) pair
- *     group, defined in validate.c and used by ckr_zoo_scan/read_pair too. */
+ *   - the schema checks of the root, of a task group and of a (checkpoint,
+ *     task) pair group, defined in validate.c, validate_task.c and
+ *     validate_pair.c and used by ckr_zoo_scan/read_pair too. */
 #ifndef CKR_ZOO_H5UTIL_H
 #define CKR_ZOO_H5UTIL_H
 
@@ -37,6 +39,8 @@ typedef struct ckr_zrep {
     char first_msg[1024];
 } ckr_zrep;
 
+/* A reporter for problems of `file` (borrowed), passing each message to cb
+ * (with ctx) when cb is non-NULL; stop_at_first: read mode. */
 void ckr_zrep_init(ckr_zrep *r, const char *file, ckr_problem_cb cb, void *ctx,
                    int stop_at_first);
 /* Record the problem "<file>: <obj>: <text>" (obj NULL: "<file>: <text>");
@@ -68,13 +72,16 @@ typedef enum {
     CKR_H5_OTHER,         /* named datatype or similar */
     CKR_H5_BROKEN         /* the link exists but cannot be opened (dangling) */
 } ckr_h5_kind;
+/* What the link `name` of loc is (never prints an HDF5 error). */
 ckr_h5_kind ckr_h5_child_kind(hid_t loc, const char *name);
+/* The kind as words for messages, e.g. "a dataset". */
 const char *ckr_h5_kind_name(ckr_h5_kind k);
 
 /* Names of the links in group, sorted by strcmp (H5Literate, name index).
  * *names is a malloc'd array of malloc'd strings; free with ckr_h5_free_names.
  * Returns 0, CKR_EIO or CKR_ENOMEM. */
 int ckr_h5_list_names(hid_t group, char ***names, size_t *n);
+/* Free a list from ckr_h5_list_names (NULL allowed). */
 void ckr_h5_free_names(char **names, size_t n);
 
 /* ---- attributes ------------------------------------------------------- */
@@ -96,6 +103,7 @@ typedef struct ckr_h5_dinfo {
 
 /* Shape and type class of an open dataset. Returns 0 or CKR_EIO. */
 int ckr_h5_dset_info(hid_t dset, ckr_h5_dinfo *di);
+/* A type class as a word for messages ("string", "integer", ...). */
 const char *ckr_h5_class_word(H5T_class_t cls);
 /* Read rows [row0, row0 + nrows) of a numeric rank-1 or rank-2 dataset as
  * double (H5Dread converts), row-major into out (nrows * cols values).
@@ -103,7 +111,7 @@ const char *ckr_h5_class_word(H5T_class_t cls);
 int ckr_h5_read_rows(hid_t dset, const ckr_h5_dinfo *di, hsize_t row0, hsize_t nrows,
                      double *out);
 
-/* ---- schema checks (validate.c) -------------------------------------- */
+/* ---- schema checks (validate*.c) ------------------------------------- */
 
 /* What the checks learned about one task. Counts are 0 when unknown. */
 typedef struct ckr_zoo_taskdata {
@@ -129,6 +137,7 @@ int ckr_zoo_check_root(hid_t file, int *minor, ckr_zrep *r);
  * Returns the number of problems found. */
 int ckr_zoo_check_task(hid_t tasks, const char *task, int read_data, int keep_labels,
                        ckr_zoo_taskdata *td, ckr_zrep *r);
+/* Free the labels kept in td (NULL allowed); the counts stay. */
 void ckr_zoo_taskdata_free(ckr_zoo_taskdata *td);
 
 /* Check the pair group /checkpoints/<ckpt>/<task> against the task (td from

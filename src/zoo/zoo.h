@@ -45,20 +45,33 @@ typedef struct ckr_pair_info {
     size_t n_test;          /* rows of test_features (schema 1.1); 0 when absent */
 } ckr_pair_info;
 
-/* Open path read-only with the MPI-IO driver on comm, check the root
- * attributes. Does not scan the contents. */
+/* Open path read-only with the MPI-IO driver on comm (every rank of comm
+ * calls it), check the root attributes. Does not scan the contents. Returns
+ * 0 with *out the open zoo (close with ckr_zoo_close), or CKR_EARG (empty
+ * name), CKR_EIO (missing, unreadable, truncated), CKR_EFORMAT (not HDF5,
+ * not a ckptrank zoo, another format_version), CKR_EMPI (MPI not
+ * initialized) or CKR_ENOMEM, with *out NULL and err naming the file. */
 int ckr_zoo_open(const char *path, MPI_Comm comm, ckr_zoo **out, ckr_err *err);
+/* Close the file and free everything of zoo (pointers into its lists and
+ * names become invalid). NULL is allowed. */
 void ckr_zoo_close(ckr_zoo *zoo);
+/* The path the zoo was opened with (owned by the zoo); NULL for NULL. */
 const char *ckr_zoo_path(const ckr_zoo *zoo);
 
 /* List tasks, checkpoints and existing pairs with their shapes (metadata
  * only, no feature data read). Problems with a single task or pair do not
  * fail the scan: they are kept in the task's `problem` and surface when the
- * pair is read. Lists are sorted by name. */
+ * pair is read. Lists are sorted by name; pairs checkpoint-major, then task.
+ * Returns 0, or CKR_EFORMAT / CKR_EIO (no /tasks or /checkpoints group, a
+ * group that cannot be listed) or CKR_ENOMEM, with the lists then empty.
+ * Scanning again replaces the lists. */
 int ckr_zoo_scan(ckr_zoo *zoo, ckr_err *err);
+/* Numbers of tasks, checkpoints and pairs found by the last scan (0 before). */
 size_t ckr_zoo_num_tasks(const ckr_zoo *zoo);
 size_t ckr_zoo_num_ckpts(const ckr_zoo *zoo);
 size_t ckr_zoo_num_pairs(const ckr_zoo *zoo);
+/* Entry i of the scanned lists (owned by the zoo, valid until the next scan
+ * or close); NULL when i is out of range. */
 const ckr_task_info *ckr_zoo_task(const ckr_zoo *zoo, size_t i);
 const ckr_ckpt_info *ckr_zoo_ckpt(const ckr_zoo *zoo, size_t i);
 const ckr_pair_info *ckr_zoo_pair(const ckr_zoo *zoo, size_t i);
@@ -79,8 +92,8 @@ int ckr_zoo_read_pair(ckr_zoo *zoo, const char *ckpt, const char *task,
 typedef void (*ckr_problem_cb)(void *ctx, const char *msg);
 int ckr_zoo_validate(const char *path, MPI_Comm comm, ckr_problem_cb cb, void *ctx);
 
-/* synth.c: write a synthetic zoo with known transferability (see
- * `ckptrank synth --help`). */
+/* synth.c: a synthetic zoo with known transferability (the model is in
+ * zoo/synth_data.h; see also `ckptrank synth --help`). */
 typedef struct ckr_synth_opts {
     int n_ckpts, n_tasks, n_classes;
     size_t n_train, n_val, dim;
@@ -90,7 +103,12 @@ typedef struct ckr_synth_opts {
     unsigned long seed;
     size_t n_test;         /* held-out test samples per task (schema 1.1); 0 = none */
 } ckr_synth_opts;
+/* Fill o with the defaults: 8 checkpoints, 3 tasks, 5 classes, n 400,
+ * val 100, dim 32, logits with 10 source classes, seed 1, no test split. */
 void ckr_synth_defaults(ckr_synth_opts *o);
+/* Write the zoo of o to path (replacing it). The same options give the same
+ * bytes. Returns 0, CKR_EARG (an option out of range, err says which),
+ * CKR_ENOMEM or CKR_EIO (err names the file and object). */
 int ckr_synth_write(const char *path, const ckr_synth_opts *o, ckr_err *err);
 
 #endif

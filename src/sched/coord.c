@@ -1,0 +1,160 @@
+/* coord.c -- rank 0's bookkeeping: journal identity, resume, recording. */
+#include "sched/coord.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/rng.h"
+
+/* ---- resume: the journalled items ----------------------------------------------------- */
+
+typedef struct item_key {
+    const char *ckpt, *task, *method;
+    size_t index;
+} item_key;
+
+static int cmp_key(const void *a, const void *b)
+{
+    const item_key *x = a, *y = b;
+    int c = strcmp(x->ckpt, y->ckpt);
+    if (!c)
+        c = strcmp(x->task, y->task);
+    if (!c)
+        c = strcmp(x->method, y->method);
+    return c;
+}
+
+typedef struct resume_ctx {
+    ckr_coord *c;
+    item_key *keys;
+    size_t unknown;
+} resume_ctx;
+
+static void take_journal_record(void *p, const ckr_journal_rec *rec)
+{
+    resume_ctx *rc = p;
+    item_key k = { rec->ckpt, rec->task, rec->method, 0 };
+    item_key *hit = bsearch(&k, rc->keys, rc->c->list.n, sizeof k, cmp_key);
+    if (!hit) {
+        rc->unknown++;
+        return;
+    }
+    ckr_item *it = &rc->c->list.items[hit->index];
+    if (!it->done)
+        rc->c->n_resumed++;
+    it->res = rec->res;
+    it->done = CKR_ITEM_RESUMED;
+}
+
+void ckr_coord_journal_id(const ckr_coord *c, const ckptrank_run_opts *o, ckr_journal_id *id)
+{
+    const ckr_zoo *zoo = c->list.zoo;
+    uint64_t h = CKR_FNV_OFFSET;
+    char buf[128];
+    for (size_t i = 0; i < ckr_zoo_num_pairs(zoo); i++) {
+        const ckr_pair_info *p = ckr_zoo_pair(zoo, i);
+        h = ckr_hash_str(h, ckr_zoo_ckpt(zoo, p->ckpt)->name);
+        h = ckr_hash_str(h, ckr_zoo_task(zoo, p->task)->name);
+        snprintf(buf, sizeof buf, "%zu %zu %zu %zu %d", p->shape.n, p->shape.d, p->shape.z,
+                 p->shape.n_val, p->shape.num_classes);
+        h = ckr_hash_str(h, buf);
+    }
+    memset(id, 0, sizeof *id);
+    snprintf(id->zoo, sizeof id->zoo, "%zu pairs, listing %016llx", ckr_zoo_num_pairs(zoo),
+             (unsigned long long)h);
+    snprintf(id->methods, sizeof id->methods, "%s", o->methods);
+    snprintf(id->seed, sizeof id->seed, "%llu", (unsigned long long)o->seed);
+    if (o->shard_count > 0)
+        snprintf(id->shard, sizeof id->shard, "%d/%d", o->shard_index, o->shard_count);
+    else
+        snprintf(id->shard, sizeof id->shard, "all");
+}
+
+const char *ckr_coord_journal_path(const ckptrank_run_opts *o, char *buf, size_t len)
+{
+    if (o->journal_path)
+        return o->journal_path[0] ? o->journal_path : NULL;
+    const char *base = o->out_h5 ? o->out_h5 : o->csv_path;
+    if (!base)
+        return NULL;
+    snprintf(buf, len, "%s.journal", base);
+    return buf;
+}
+
+int ckr_coord_open_journal(ckr_coord *c, const ckptrank_run_opts *o, ckr_err *err)
+{
+    char buf[4200];
+    const char *path = ckr_coord_journal_path(o, buf, sizeof buf);
+    if (!path) {
+        if (o->resume)
+            return ckr_err_set(err, CKR_EARG, "--resume needs a journal: give -o, --csv or --journal");
+        return 0;
+    }
+    ckr_journal_id id;
+    ckr_coord_journal_id(c, o, &id);
+    const ckr_item_list *l = &c->list;
+    item_key *keys = calloc(l->n, sizeof *keys);
+    if (!keys)
+        return ckr_err_set(err, CKR_ENOMEM, "out of memory for the journal index");
+    for (size_t i = 0; i < l->n; i++) {
+        ckr_item_names(l, &l->items[i], &keys[i].ckpt, &keys[i].task);
+        keys[i].method = l->specs[l->items[i].spec].text;
+        keys[i].index = i;
+    }
+    qsort(keys, l->n, sizeof *keys, cmp_key);
+    resume_ctx rctx = { c, keys, 0 };
+    size_t n_rec = 0, dropped = 0;
+    int rc = ckr_journal_open(&c->journal, path, &id, o->resume, take_journal_record, &rctx, &n_rec,
+                              &dropped, err);
+    free(keys);
+    if (rc)
+        return rc;
+    c->has_journal = 1;
+    if (o->resume && o->progress)
+        fprintf(stderr, "ckptrank: resuming from %s: %zu of %zu items done%s\n", path, c->n_resumed,
+                l->n, dropped ? " (a torn last record was dropped)" : "");
+    return 0;
+}
+
+/* ---- recording finished items ----------------------------------------------------------- */
+
+void ckr_coord_record(ckr_coord *c, ckr_item *it)
+{
+    it->done = CKR_ITEM_COMPUTED;
+    c->n_computed++;
+    if (strcmp(it->res.status, "ok") != 0)
+        c->n_failed++;
+    if (c->has_journal && !c->journal_error) {
+        ckr_journal_rec rec;
+        memset(&rec, 0, sizeof rec);
+        const char *ckpt, *task;
+        ckr_item_names(&c->list, it, &ckpt, &task);
+        snprintf(rec.ckpt, sizeof rec.ckpt, "%s", ckpt);
+        snprintf(rec.task, sizeof rec.task, "%s", task);
+        snprintf(rec.method, sizeof rec.method, "%s", c->list.specs[it->spec].text);
+        rec.res = it->res;
+        if (ckr_journal_append(&c->journal, &rec, &c->jerr) != 0) {
+            c->journal_error = 1;
+            fprintf(stderr, "ckptrank: %s (continuing without the journal)\n", c->jerr.msg);
+        }
+    }
+    if (getenv("CKPTRANK_TRACE"))
+        fprintf(stderr, "ckptrank-trace: done %zu\n", ckr_item_index(&c->list, it));
+    ckr_progress_update(&c->pg, c->n_computed, c->n_failed, c->n_computed == c->list.n_todo);
+}
+
+int ckr_coord_close_journal(ckr_coord *c, int outputs_ok, ckr_err *err)
+{
+    if (!c->has_journal)
+        return 0;
+    c->has_journal = 0;
+    ckr_err jerr = { 0, "" };
+    if (ckr_journal_close(&c->journal, &jerr) != 0)
+        return ckr_err_set(err, jerr.code, "%s", jerr.msg);
+    /* complete and written: the outputs hold everything, the journal is spent */
+    if (outputs_ok && c->n_resumed + c->n_computed == c->list.n)
+        remove(c->journal.path);
+    return 0;
+}

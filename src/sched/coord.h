@@ -1,0 +1,58 @@
+/* coord.h -- rank 0's bookkeeping of a run: the items, the journal, the
+ * counts and the progress line.
+ *
+ * Rank 0 lists the items (sched/items.h), opens the journal (on --resume the
+ * items already in it are marked done with their journalled results), and
+ * records every item as it finishes: counts, one journal record (flushed to
+ * the OS at once, fsync'd in batches), progress. It does no MPI. */
+#ifndef CKR_SCHED_COORD_H
+#define CKR_SCHED_COORD_H
+
+#include <stddef.h>
+
+#include "ckptrank/ckptrank.h"
+#include "sched/items.h"
+#include "sched/journal.h"
+#include "sched/progress.h"
+#include "util/err.h"
+
+typedef struct ckr_coord {
+    ckr_item_list list;
+    size_t n_resumed;      /* items taken from the journal */
+    size_t n_computed;     /* items finished by this run */
+    size_t n_failed;       /* of n_computed, not ok */
+    ckr_journal journal;
+    int has_journal;       /* journal is open */
+    int journal_error;     /* an append failed: the run goes on without the journal */
+    ckr_err jerr;          /* why */
+    ckr_progress pg;
+} ckr_coord;
+
+/* The journal path of a run: o->journal_path ("" = none), else OUT.h5.journal
+ * or CSV.journal; NULL when there is none. May format into buf. */
+const char *ckr_coord_journal_path(const ckptrank_run_opts *o, char *buf, size_t len);
+
+/* What a run's journal belongs to: a fingerprint of the zoo's listing (names
+ * and shapes of its pairs), the method list, the seed and the shard. */
+void ckr_coord_journal_id(const ckr_coord *c, const ckptrank_run_opts *o, ckr_journal_id *id);
+
+/* Open the run's journal (none: nothing to do, unless o->resume, which is
+ * then CKR_EARG). With o->resume, the records of the existing journal whose
+ * (checkpoint, task, method) is one of the listed items mark it
+ * CKR_ITEM_RESUMED with the journalled result (counted in n_resumed); records
+ * of other items are ignored; a torn tail is dropped. A journal of another
+ * run is refused (CKR_EARG naming what differs). Call after ckr_items_list
+ * and before ckr_items_order. Returns 0 or a CKR_E* code with err set. */
+int ckr_coord_open_journal(ckr_coord *c, const ckptrank_run_opts *o, ckr_err *err);
+
+/* Record that `it` (its res filled) was computed: counts, a journal record
+ * (a failing append is reported on stderr once and the run goes on without
+ * the journal), progress. */
+void ckr_coord_record(ckr_coord *c, ckr_item *it);
+
+/* Close the journal (synced); when the run is complete (every item resumed
+ * or computed) and outputs_ok, remove it: the outputs hold everything.
+ * Returns 0 or CKR_EIO with err set (when closing failed). */
+int ckr_coord_close_journal(ckr_coord *c, int outputs_ok, ckr_err *err);
+
+#endif

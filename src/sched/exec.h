@@ -1,0 +1,44 @@
+/* exec.h -- execute one (checkpoint, task, method) item on any rank.
+ *
+ * An executor reads the item's pair from the zoo (keeping the last pair, so
+ * consecutive items on the same pair read it once), seeds the item's random
+ * stream from (seed, checkpoint, task, method spec), runs the method and
+ * measures its time and FLOPs. It knows nothing of MPI, the queue or the
+ * outputs. */
+#ifndef CKR_SCHED_EXEC_H
+#define CKR_SCHED_EXEC_H
+
+#include <stdint.h>
+
+#include "core/pair.h"
+#include "methods/method.h"
+#include "util/err.h"
+#include "zoo/zoo.h"
+
+typedef struct ckr_executor {
+    ckr_zoo *zoo;           /* borrowed; NULL: every item fails with open_rc/open_err */
+    const ckr_spec *specs;  /* borrowed; items name a spec by index */
+    uint64_t seed;
+    int open_rc;            /* why zoo is NULL (a worker that could not open the file) */
+    ckr_err open_err;
+    /* one-pair cache */
+    char ckpt[CKR_NAME_MAX], task[CKR_NAME_MAX];
+    int cached, read_rc;
+    ckr_pair pair;
+    ckr_err read_err;
+} ckr_executor;
+
+/* An executor of specs on zoo (either may be set later). Owns nothing yet. */
+void ckr_executor_init(ckr_executor *ex, ckr_zoo *zoo, const ckr_spec *specs, uint64_t seed);
+
+/* Run spec specs[spec_idx] on the pair (ckpt, task) into res. Never fails:
+ * a pair that cannot be read and a method that fails become res's status
+ * and message; res->seconds and res->gflops are measured. */
+void ckr_executor_run(ckr_executor *ex, const char *ckpt, const char *task, int spec_idx,
+                      ckr_result *res);
+
+/* Free the cached pair (the zoo and specs stay with their owners). The
+ * executor can be used again afterwards. */
+void ckr_executor_release(ckr_executor *ex);
+
+#endif

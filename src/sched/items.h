@@ -1,0 +1,58 @@
+/* items.h -- the (checkpoint, task, method) items of a run, on rank 0.
+ *
+ * The items of a run are every (pair, spec) of the zoo's pairs and the
+ * method specs, in canonical order: pair-major (the zoo's pair order), then
+ * spec. A shard I/N keeps the items whose canonical index i has i % N == I.
+ * Each item carries the method's cost estimate for its pair's shape; the
+ * items still to compute are ordered largest cost first (ties: canonical
+ * order), which is the order the queue hands them out in. */
+#ifndef CKR_SCHED_ITEMS_H
+#define CKR_SCHED_ITEMS_H
+
+#include <stddef.h>
+
+#include "methods/method.h"
+#include "util/err.h"
+#include "zoo/zoo.h"
+
+/* What an item's `done` says. */
+enum { CKR_ITEM_TODO = 0, CKR_ITEM_COMPUTED = 1, CKR_ITEM_RESUMED = 2 };
+
+typedef struct ckr_item {
+    size_t pair, spec;      /* index into the zoo's pairs and into the specs */
+    double cost;            /* the method's estimate for the pair */
+    int done;               /* CKR_ITEM_TODO, _COMPUTED (by this run), _RESUMED (journal) */
+    ckr_result res;         /* valid when done */
+} ckr_item;
+
+typedef struct ckr_item_list {
+    ckr_zoo *zoo;           /* borrowed, scanned */
+    const ckr_spec *specs;  /* borrowed */
+    ckr_item *items;        /* the shard's items in canonical order */
+    ckr_item **order;       /* after ckr_items_order: the items still to do, by cost */
+    size_t n, n_todo;
+} ckr_item_list;
+
+/* List the items of shard shard_index/shard_count (shard_count 0: every
+ * item) of the scanned zoo and n_specs specs into l (zeroed first), each
+ * with its cost and a NaN score. Returns 0; CKR_EDATA when the zoo has no
+ * pair, CKR_EARG when the shard has no item, CKR_ENOMEM; err says why.
+ * Free with ckr_items_free also on failure. */
+int ckr_items_list(ckr_item_list *l, ckr_zoo *zoo, const ckr_spec *specs, size_t n_specs,
+                   int shard_index, int shard_count, ckr_err *err);
+
+/* Fill l->order with the items not done, largest cost first (ties in
+ * canonical order), and set l->n_todo. */
+void ckr_items_order(ckr_item_list *l);
+
+/* The checkpoint and task names of an item (owned by the zoo). */
+void ckr_item_names(const ckr_item_list *l, const ckr_item *it, const char **ckpt,
+                    const char **task);
+
+/* The item's canonical index within the list. */
+size_t ckr_item_index(const ckr_item_list *l, const ckr_item *it);
+
+/* Free the lists (not the zoo or the specs) and zero l. */
+void ckr_items_free(ckr_item_list *l);
+
+#endif
