@@ -7,7 +7,8 @@
 
 #include <mpi.h>
 
-#include "report/results.h"
+#include "report/results_csv.h"
+#include "report/results_h5.h"
 #include "testutil.h"
 
 static void fill_rows(ckr_results *r)

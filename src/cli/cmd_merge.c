@@ -9,6 +9,8 @@
 #include "cli/options.h"
 #include "report/json.h"
 #include "report/merge.h"
+#include "report/results_csv.h"
+#include "report/results_h5.h"
 
 typedef struct merge_args {
     const char *out, *csv, *metrics_csv, *json;
