@@ -41,52 +41,30 @@ static void skip_ws(jparser *js)
 
 static int hex4(const char *p, unsigned *out)
 {
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (unsigned)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *out = v;
+    char buf[5];
+    if (strspn(p, "0123456789abcdefABCDEF") < 4)
+        return -1;
+    memcpy(buf, p, 4);
+    buf[4] = '\0';
+    *out = (unsigned)strtoul(buf, NULL, 16);
     return 0;
 }
 
 static size_t put_utf8(char *o, unsigned cp)
 {
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
+    size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    static const unsigned char lead[5] = { 0, 0, 0xC0, 0xE0, 0xF0 };
+    for (size_t i = n - 1; i > 0; i--, cp >>= 6)
+        o[i] = (char)(0x80 | (cp & 0x3F));
+    o[0] = (char)(lead[n] | cp);
+    return n;
 }
 
 /* A string at js->p (on the opening quote); raw control characters refused. */
 static char *parse_string(jparser *js)
 {
     const char *p = js->p + 1;
-    char *out = malloc(strlen(p) * 4 + 1), *o = out;
+    char *out = malloc(strlen(p) + 1), *o = out;   /* decoding never grows it */
     while (*p && *p != '"') {
         unsigned char c = (unsigned char)*p;
         if (c < 0x20) {
@@ -98,39 +76,29 @@ static char *parse_string(jparser *js)
             continue;
         }
         p++;
-        unsigned cp;
-        switch (*p) {
-        case '"': *o++ = '"'; p++; break;
-        case '\\': *o++ = '\\'; p++; break;
-        case '/': *o++ = '/'; p++; break;
-        case 'b': *o++ = '\b'; p++; break;
-        case 'f': *o++ = '\f'; p++; break;
-        case 'n': *o++ = '\n'; p++; break;
-        case 'r': *o++ = '\r'; p++; break;
-        case 't': *o++ = '\t'; p++; break;
-        case 'u':
-            if (hex4(p + 1, &cp) != 0) {
+        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+        const char *e = *p ? strchr(from, *p) : NULL;
+        unsigned cp, lo;
+        if (e) {
+            *o++ = to[e - from];
+            p++;
+            continue;
+        }
+        if (*p != 'u' || hex4(p + 1, &cp) != 0) {
+            js->bad = 1;
+            break;
+        }
+        p += 5;
+        if (cp >= 0xD800 && cp < 0xDC00) {   /* a surrogate pair */
+            if (p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) != 0 || lo < 0xDC00 ||
+                lo > 0xDFFF) {
                 js->bad = 1;
                 break;
             }
-            p += 5;
-            if (cp >= 0xD800 && cp < 0xDC00) {
-                unsigned lo;
-                if (p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) != 0 || lo < 0xDC00 ||
-                    lo > 0xDFFF) {
-                    js->bad = 1;
-                    break;
-                }
-                p += 6;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            }
-            o += put_utf8(o, cp);
-            break;
-        default:
-            js->bad = 1;
+            p += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         }
-        if (js->bad)
-            break;
+        o += put_utf8(o, cp);
     }
     if (*p != '"')
         js->bad = 1;
@@ -142,34 +110,24 @@ static char *parse_string(jparser *js)
 /* A number per the RFC 8259 grammar. */
 static void parse_number(jparser *js, jval *v)
 {
-    const char *s = js->p, *p = s;
-    if (*p == '-')
-        p++;
-    if (*p == '0')
-        p++;
-    else if (*p >= '1' && *p <= '9')
-        while (*p >= '0' && *p <= '9')
-            p++;
-    else
-        js->bad = 1;
+    static const char digits[] = "0123456789";
+    const char *s = js->p, *p = s + (*s == '-');
+    size_t d = strspn(p, digits);
+    int bad = d == 0 || (p[0] == '0' && d > 1);
+    p += d;
     if (*p == '.') {
-        p++;
-        if (!(*p >= '0' && *p <= '9'))
-            js->bad = 1;
-        while (*p >= '0' && *p <= '9')
-            p++;
+        d = strspn(++p, digits);
+        bad |= d == 0;
+        p += d;
     }
     if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!(*p >= '0' && *p <= '9'))
-            js->bad = 1;
-        while (*p >= '0' && *p <= '9')
-            p++;
+        p += 1 + (p[1] == '+' || p[1] == '-');
+        d = strspn(p, digits);
+        bad |= d == 0;
+        p += d;
     }
     size_t len = (size_t)(p - s);
-    if (len == 0 || len >= sizeof v->text)
+    if (bad || len >= sizeof v->text)
         js->bad = 1;
     else
         memcpy(v->text, s, len);
@@ -202,14 +160,11 @@ static void parse_container(jparser *js, jval *v, int obj)
         memset(it, 0, sizeof *it);
         v->key[v->n++] = NULL;
         skip_ws(js);
-        if (obj) {
-            if (*js->p != '"') {
-                js->bad = 1;
-                return;
-            }
-            v->key[v->n - 1] = parse_string(js);
+        if (obj) {   /* "key" : */
+            if (*js->p == '"')
+                v->key[v->n - 1] = parse_string(js);
             skip_ws(js);
-            if (*js->p != ':') {
+            if (!v->key[v->n - 1] || *js->p != ':') {
                 js->bad = 1;
                 return;
             }
@@ -219,16 +174,13 @@ static void parse_container(jparser *js, jval *v, int obj)
         if (js->bad)
             return;
         skip_ws(js);
-        if (*js->p == ',') {
+        char c = *js->p;
+        if (c == ',' || c == close)
             js->p++;
-            continue;
-        }
-        if (*js->p == close) {
-            js->p++;
+        else
+            js->bad = 1;
+        if (c != ',')
             return;
-        }
-        js->bad = 1;
-        return;
     }
 }
 
