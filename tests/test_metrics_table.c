@@ -329,6 +329,25 @@ static void test_errors(void **state)
     free(rows);
 }
 
+/* ckr_score_row_is_ok: status exactly "ok" and a finite score. */
+static void test_score_row_is_ok(void **state)
+{
+    (void)state;
+    ckr_score_row rows[8];
+    size_t n = 0;
+    add_score(rows, &n, "a", "t", "m", 0.5, "ok", 0, 0, 0);
+    add_score(rows, &n, "a", "t", "m", -1e300, "ok", 0, 0, 0);
+    add_score(rows, &n, "a", "t", "m", NAN, "ok", 0, 0, 0);
+    add_score(rows, &n, "a", "t", "m", INFINITY, "ok", 0, 0, 0);
+    add_score(rows, &n, "a", "t", "m", 0.5, "okay", 0, 0, 0);
+    add_score(rows, &n, "a", "t", "m", 0.5, "", 0, 0, 0);
+    add_score(rows, &n, "a", "t", "m", 0.5, "timeout", 0, 0, 0);
+    add_score(rows, &n, "a", "t", "m", -INFINITY, "ok", 0, 0, 0);
+    static const int want[8] = { 1, 1, 0, 0, 0, 0, 0, 0 };
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(ckr_score_row_is_ok(&rows[i]), want[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_no_seconds_gives_nan),
         cmocka_unit_test(test_empty_input),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_score_row_is_ok),
     };
     return cmocka_run_group_tests(tests, NULL, ckr_test_remove_tmpdir);
 }

@@ -8,6 +8,8 @@
 #include "cli/cmdutil.h"
 #include "report/json.h"
 #include "report/results.h"
+#include "report/results_csv.h"
+#include "report/results_h5.h"
 
 typedef struct eval_args {
     const char *scores, *gt, *csv, *json;

@@ -11,7 +11,7 @@
 #include "cli/cli.h"
 #include "cli/cmdutil.h"
 #include "methods/method.h"
-#include "report/results.h"
+#include "report/results_h5.h"
 #include "zoo/gtwrite.h"
 #include "zoo/zoo.h"
 

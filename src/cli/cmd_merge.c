@@ -10,6 +10,8 @@
 #include "methods/method.h"
 #include "report/json.h"
 #include "report/merge.h"
+#include "report/results_csv.h"
+#include "report/results_h5.h"
 
 typedef struct merge_args {
     const char *out, *csv, *metrics_csv, *json;

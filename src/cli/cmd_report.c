@@ -9,6 +9,8 @@
 #include "report/html.h"
 #include "report/json.h"
 #include "report/results.h"
+#include "report/results_csv.h"
+#include "report/results_h5.h"
 
 typedef struct report_args {
     const char *csv, *scores_csv, *json, *html;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "report/results_csv.h"
 
 void cli_cmd_init(cli_cmd *c, int argc, char **argv, MPI_Comm comm)
 {

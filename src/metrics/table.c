@@ -180,6 +180,11 @@ static double lookup_gt(const gt_ref *ref, size_t n, const ckr_score_row *row)
 
 /* ---- one row -------------------------------------------------------------- */
 
+int ckr_score_row_is_ok(const ckr_score_row *s)
+{
+    return strncmp(s->status, "ok", sizeof s->status) == 0 && isfinite(s->score);
+}
+
 /* Running mean that skips NaN. */
 typedef struct nanmean {
     double sum;
@@ -197,11 +202,6 @@ static void nm_add(nanmean *a, double v)
 static double nm_get(const nanmean *a)
 {
     return a->n ? a->sum / (double)a->n : NAN;
-}
-
-static int is_ok(const ckr_score_row *r)
-{
-    return strncmp(r->status, "ok", sizeof r->status) == 0 && isfinite(r->score);
 }
 
 static void init_row(ckr_metric_row *row, const char *task, const char *method, const int *k,
@@ -236,7 +236,7 @@ static void task_row(const entry *e, size_t n, const gt_ref *gt, size_t n_gt, co
         }
         if (!chosen)
             chosen = e[cb].r;
-        if (!is_ok(chosen)) {
+        if (!ckr_score_row_is_ok(chosen)) {
             row->n_excluded++;
             continue;
         }

@@ -25,6 +25,10 @@ typedef struct ckr_score_row {
     int best;                /* 1: the best grid point of its sweep, and the sweep's summary row */
 } ckr_score_row;
 
+/* 1 if the row counts as scored: status "ok" and a finite score (the rows the
+ * metrics rank, given a ground truth, and the page plots); 0 otherwise. */
+int ckr_score_row_is_ok(const ckr_score_row *s);
+
 typedef struct ckr_gt_row {
     char ckpt[256], task[256];
     double accuracy;

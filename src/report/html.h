@@ -35,13 +35,16 @@
  * the top score per method highlighted).
  *
  * The page depends only on r (no clock), so the same results give the same
- * bytes. */
+ * bytes. It is drawn by html.c from the index of report/html_model.h (what
+ * ranks, the chosen rows, winners, failures); the charts are html_charts.c. */
 #ifndef CKR_HTML_H
 #define CKR_HTML_H
 
 #include "report/results.h"
 
-/* Write the report of r (r->metrics already computed) to path. */
+/* Write the report of r (r->metrics already computed) to path, replacing it.
+ * Returns 0; CKR_EIO if path cannot be created or written; CKR_ENOMEM (the
+ * page may then be cut short). */
 int ckr_report_write_html(const char *path, const ckr_results *r, ckr_err *err);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "report/columns.h"
 #include "report/svg.h"
 
 static void j_str(FILE *f, const char *s)
@@ -43,81 +44,84 @@ static void j_key(FILE *f, const char *key)
     fputs(": ", f);
 }
 
-static void j_kstr(FILE *f, const char *key, const char *val, int last)
+/* The value of cell c of row (a row of table t); null when it is unknown
+ * (an ok-only value of a failed row; a run-only value from CSV files). */
+static void j_cell(FILE *f, const ckr_table_desc *t, const ckr_cell *cell, const void *row,
+                   unsigned flags)
 {
-    j_key(f, key);
-    j_str(f, val);
-    fputs(last ? "" : ", ", f);
-}
-
-static void j_knum(FILE *f, const char *key, double val, int last)
-{
-    j_key(f, key);
-    j_num(f, val);
-    fputs(last ? "" : ", ", f);
-}
-
-static void write_provenance(FILE *f, const ckr_results_meta *m, unsigned flags)
-{
-    fputs("\"provenance\": {", f);
-    if (flags & CKR_JSON_FROM_CSV) {
-        j_key(f, "command_line");
-        if (m->command_line[0])
-            j_str(f, m->command_line);
-        else
-            fputs("null", f);
-        fputs(", \"version\": null, \"zoo\": null, \"methods\": null, \"seed\": null, "
-              "\"n_ranks\": null, \"start_time\": null, \"end_time\": null, \"seconds\": null},\n",
-              f);
+    const ckr_column *c = cell->col;
+    if (!ckr_col_known(t, c, row) ||
+        ((flags & CKR_JSON_FROM_CSV) && (c->flags & CKR_COL_RUN_ONLY))) {
+        fputs("null", f);
         return;
     }
-    j_kstr(f, "command_line", m->command_line, 0);
-    j_kstr(f, "version", m->version, 0);
-    j_kstr(f, "zoo", m->zoo, 0);
-    j_kstr(f, "methods", m->methods, 0);
-    fprintf(f, "\"seed\": %llu, \"n_ranks\": %d, ", m->seed, m->n_ranks);
-    j_kstr(f, "start_time", m->start_time, 0);
-    j_kstr(f, "end_time", m->end_time, 0);
-    j_knum(f, "seconds", m->seconds, 1);
+    switch (c->type) {
+    case CKR_COL_STR:
+        j_str(f, ckr_col_str(c, row));
+        break;
+    case CKR_COL_F64:
+        j_num(f, ckr_col_f64(c, row));
+        break;
+    case CKR_COL_F64_K:
+        j_num(f, ckr_col_f64_k(c, row, cell->j));
+        break;
+    case CKR_COL_I32:
+        fprintf(f, "%d", ckr_col_int(c, row));
+        break;
+    case CKR_COL_BOOL:
+        fputs(ckr_col_int(c, row) ? "true" : "false", f);
+        break;
+    case CKR_COL_U64:
+        fprintf(f, "%llu", ckr_col_u64(c, row));
+        break;
+    }
+}
+
+/* One row of table t as an object {"key": value, ...}, nk cut-offs k. */
+static void write_row(FILE *f, const ckr_table_desc *t, const void *row, int nk, const int *k,
+                      unsigned flags)
+{
+    ckr_cell cells[CKR_MAX_CELLS];
+    size_t nc = ckr_table_cells(t, CKR_COL_JSON, nk, cells);
+    fputc('{', f);
+    for (size_t j = 0; j < nc; j++) {
+        char key[128];
+        ckr_cell_name(&cells[j], k, key, sizeof key);
+        if (j)
+            fputs(", ", f);
+        j_key(f, key);
+        j_cell(f, t, &cells[j], row, flags);
+    }
+    fputc('}', f);
+}
+
+/* The provenance object; from CSV files (no run) an empty string is null too. */
+static void write_provenance(FILE *f, const ckr_results_meta *m, unsigned flags)
+{
+    const ckr_table_desc *t = &ckr_meta_table;
+    fputs("\"provenance\": {", f);
+    for (size_t i = 0, n = 0; i < t->n_col; i++) {
+        const ckr_column *c = &t->col[i];
+        if (!(c->flags & CKR_COL_JSON))
+            continue;
+        fputs(n++ ? ", " : "", f);
+        j_key(f, c->name);
+        if ((flags & CKR_JSON_FROM_CSV) && c->type == CKR_COL_STR && !ckr_col_str(c, m)[0])
+            fputs("null", f);
+        else
+            j_cell(f, t, &(ckr_cell){ c, -1 }, m, flags);
+    }
     fputs("},\n", f);
 }
 
-static void write_score(FILE *f, const ckr_score_row *s, unsigned flags)
+/* The rows[0..n) of table t, one per line, with the cut-offs k[0..nk). */
+static void write_rows(FILE *f, const ckr_table_desc *t, const void *rows, size_t n, int nk,
+                       const int *k, unsigned flags)
 {
-    fputc('{', f);
-    j_kstr(f, "checkpoint", s->ckpt, 0);
-    j_kstr(f, "task", s->task, 0);
-    j_kstr(f, "method", s->method, 0);
-    j_knum(f, "score", strcmp(s->status, "ok") == 0 ? s->score : NAN, 0);
-    j_kstr(f, "status", s->status, 0);
-    j_kstr(f, "message", s->message, 0);
-    j_kstr(f, "info", s->info, 0);
-    j_knum(f, "seconds", s->seconds, 0);
-    j_knum(f, "gflops", s->gflops, 0);
-    j_knum(f, "heldout", (flags & CKR_JSON_FROM_CSV) ? NAN : s->heldout, 0);
-    j_kstr(f, "sweep", s->sweep, 0);
-    fprintf(f, "\"best\": %s}", s->best ? "true" : "false");
-}
-
-static void write_metric(FILE *f, const ckr_metric_row *m)
-{
-    fputc('{', f);
-    j_kstr(f, "task", m->task, 0);
-    j_kstr(f, "method", m->method, 0);
-    fprintf(f, "\"n_checkpoints\": %d, \"n_excluded\": %d, ", m->n_checkpoints, m->n_excluded);
-    for (int j = 0; j < m->nk && j < CKR_MAX_K; j++) {
-        char key[32];
-        snprintf(key, sizeof key, "recall@%d", m->k[j]);
-        j_knum(f, key, m->recall[j], 0);
-        snprintf(key, sizeof key, "rel@%d", m->k[j]);
-        j_knum(f, key, m->rel[j], 0);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",\n" : "\n", f);
+        write_row(f, t, (const char *)rows + i * t->row_size, nk, k, flags);
     }
-    j_knum(f, "pearson", m->pearson, 0);
-    j_knum(f, "kendall", m->kendall, 0);
-    j_knum(f, "weighted_kendall", m->weighted_kendall, 0);
-    j_knum(f, "mean_seconds", m->mean_seconds, 0);
-    j_knum(f, "mean_gflops", m->mean_gflops, 1);
-    fputc('}', f);
 }
 
 int ckr_results_write_json(const char *path, const ckr_results *r, unsigned flags, ckr_err *err)
@@ -127,28 +131,19 @@ int ckr_results_write_json(const char *path, const ckr_results *r, unsigned flag
         return ckr_err_set(err, CKR_EIO, "%s: cannot create", path);
     fputs("{\"format\": \"ckptrank-results-json\", \"format_version\": 1,\n", f);
     write_provenance(f, &r->meta, flags);
+    /* the cut-offs of the metrics (every row has the same) */
+    int nk = r->n_metrics > 0 ? r->metrics[0].nk : 0;
+    const int *k = r->n_metrics > 0 ? r->metrics[0].k : NULL;
+    nk = nk < CKR_MAX_K ? nk : CKR_MAX_K;
     fputs("\"k\": [", f);
-    if (r->n_metrics > 0)
-        for (int j = 0; j < r->metrics[0].nk && j < CKR_MAX_K; j++)
-            fprintf(f, "%s%d", j ? ", " : "", r->metrics[0].k[j]);
+    for (int j = 0; j < nk; j++)
+        fprintf(f, "%s%d", j ? ", " : "", k[j]);
     fputs("],\n\"scores\": [", f);
-    for (size_t i = 0; i < r->n_scores; i++) {
-        fputs(i ? ",\n" : "\n", f);
-        write_score(f, &r->scores[i], flags);
-    }
+    write_rows(f, &ckr_score_table, r->scores, r->n_scores, 0, NULL, flags);
     fputs("],\n\"metrics\": [", f);
-    for (size_t i = 0; i < r->n_metrics; i++) {
-        fputs(i ? ",\n" : "\n", f);
-        write_metric(f, &r->metrics[i]);
-    }
+    write_rows(f, &ckr_metric_table, r->metrics, r->n_metrics, nk, k, flags);
     fputs("],\n\"ground_truth\": [", f);
-    for (size_t i = 0; i < r->n_gt; i++) {
-        fputs(i ? ",\n{" : "\n{", f);
-        j_kstr(f, "checkpoint", r->gt[i].ckpt, 0);
-        j_kstr(f, "task", r->gt[i].task, 0);
-        j_knum(f, "accuracy", r->gt[i].accuracy, 1);
-        fputc('}', f);
-    }
+    write_rows(f, &ckr_gt_table, r->gt, r->n_gt, 0, NULL, flags);
     fputs("]}\n", f);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad)

@@ -16,6 +16,10 @@
  *                 "mean_gflops"}, ...],
  *    "ground_truth": [{"checkpoint", "task", "accuracy"}, ...]}
  *
+ * The keys of the score, metric and ground-truth objects and of the
+ * provenance are the columns of report/columns.h flagged CKR_COL_JSON, in
+ * table order; every metrics object has recall@K and rel@K for each K of
+ * "k" (the cut-offs of the first metrics row, which all rows share).
  * Rows are in the order of the ckr_results arrays (the CSVs' order). Numbers
  * are printed with %.17g (they read back exactly); NaN and infinities are
  * null; "score" is null unless status is "ok" (as the CSV's empty field);
@@ -32,7 +36,8 @@
 
 enum { CKR_JSON_FROM_CSV = 1 };
 
-/* Write r (metrics already computed) to path, replacing it. */
+/* Write r (metrics already computed) to path, replacing it; flags: 0 or
+ * CKR_JSON_FROM_CSV. Returns 0, or CKR_EIO with err set. */
 int ckr_results_write_json(const char *path, const ckr_results *r, unsigned flags, ckr_err *err);
 
 #endif

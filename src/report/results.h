@@ -1,11 +1,10 @@
-/* results.h -- the results of a run and their files.
+/* results.h -- the results of a run in memory.
  *
  * A ckr_results holds the provenance, one score row per item, the ground
- * truth known for the zoo's pairs, and the metrics table. It is written by
- * rank 0 (results.h5 schema: hdf5-schemas/results-v1.md) and read back by
- * `ckptrank report`.  CSV files follow RFC 4180 (fields quoted when they
- * contain a comma, quote or newline); numbers are printed with %.17g so they
- * read back exactly. */
+ * truth known for the zoo's pairs, and the metrics table. Its files:
+ * results.h5 (report/results_h5.h), the CSV files (report/results_csv.h),
+ * the JSON document (report/json.h) and the HTML page (report/html.h); the
+ * columns of each table are declared once, in report/columns.h. */
 #ifndef CKR_RESULTS_H
 #define CKR_RESULTS_H
 
@@ -35,25 +34,21 @@ typedef struct ckr_results {
     size_t n_metrics;
 } ckr_results;
 
+/* Free the rows of r (malloc'd arrays) and set them to NULL and their counts
+ * to 0; the provenance is left as is. Safe on a zeroed or freed r. */
 void ckr_results_free(ckr_results *r);
-/* Recompute r->metrics from scores and gt with cut-offs k[0..nk). */
+
+/* Recompute r->metrics from scores and gt with cut-offs k[0..nk), as
+ * ckr_metrics_table (metrics/table.h) does; the old metrics are freed first.
+ * Returns 0 or the error of ckr_metrics_table (r->metrics then NULL). */
 int ckr_results_compute_metrics(ckr_results *r, const int *k, int nk, ckr_err *err);
 
-/* results.h5 (written to path; replaces an existing file). */
-int ckr_results_write_h5(const char *path, const ckr_results *r, ckr_err *err);
-int ckr_results_read_h5(const char *path, ckr_results *r, ckr_err *err);
-
-/* CSV: scores `checkpoint,task,method,score,status,seconds,gflops`. */
-int ckr_scores_write_csv(const char *path, const ckr_score_row *rows, size_t n, ckr_err *err);
-/* CSV: metrics `task,method,n_checkpoints,recall@k,rel@k...,pearson,kendall,weighted_kendall`. */
-int ckr_metrics_write_csv(const char *path, const ckr_metric_row *rows, size_t n, ckr_err *err);
-/* Fixed-width table of the metrics (with mean seconds and GFLOPs). */
+/* Print the metrics rows[0..n) to f as a fixed-width table: a header line
+ * (task, method, ckpts, excl, recall@K and rel@K for the cut-offs of
+ * rows[0], pearson, kendall, w-kendall, mean_s, gflops), then one line per
+ * row, with a blank line after each method's `mean` row but the last. Task
+ * and method names are cut to 24 and 32 characters; a missing metric is
+ * "-". With n == 0 it prints "(no metrics)". */
 void ckr_metrics_print(FILE *f, const ckr_metric_row *rows, size_t n);
-
-/* Read scores from a CSV with at least checkpoint,task,method,score (a
- * `status` column is honoured; an empty score means not ok). */
-int ckr_scores_read_csv(const char *path, ckr_score_row **rows, size_t *n, ckr_err *err);
-/* Read ground truth from a CSV with checkpoint,task,accuracy. */
-int ckr_gt_read_csv(const char *path, ckr_gt_row **rows, size_t *n, ckr_err *err);
 
 #endif

@@ -98,6 +98,24 @@ void ckr_xml_puts_max(FILE *f, const char *s, size_t max)
     fputs("\xE2\x80\xA6", f); /* U+2026 */
 }
 
+/* ---- numbers as text ---------------------------------------------------------- */
+
+void ckr_fmt_fixed(char *buf, size_t len, double x, int prec)
+{
+    if (isfinite(x))
+        snprintf(buf, len, "%.*f", prec, x);
+    else
+        snprintf(buf, len, CKR_TEXT_DASH);
+}
+
+void ckr_fmt_g(char *buf, size_t len, double x)
+{
+    if (isfinite(x))
+        snprintf(buf, len, "%.3g", x);
+    else
+        snprintf(buf, len, CKR_TEXT_DASH);
+}
+
 /* ---- axes ------------------------------------------------------------------- */
 
 /* 1, 2 or 5 x 10^k, the nearest to x > 0. */

@@ -13,6 +13,9 @@
  * non-characters U+FFFE/U+FFFF) are written as U+FFFD, so any byte string
  * gives well-formed output.
  *
+ * Numbers are written as text by ckr_fmt_fixed and ckr_fmt_g, with a dash
+ * for a missing value.
+ *
  * Axes: an axis maps a data interval [lo, hi] to a pixel interval [p0, p1]
  * (p1 < p0 for a y axis, whose pixels grow downwards). ckr_axis_fit picks
  * the interval from data: linear axes pad the data range by 5% and round it
@@ -57,6 +60,16 @@ double ckr_axis_px(const ckr_axis *a, double v);
 int ckr_axis_ticks(const ckr_axis *a, double *t, int max);
 /* Tick label of v on axis a into buf ("0.25", "1e-05", "100"). */
 void ckr_axis_label(const ckr_axis *a, double v, char *buf, size_t len);
+
+/* Text of values on the report page: an en dash (U+2013) stands for a
+ * missing value, a middle dot (U+00B7) separates items. */
+#define CKR_TEXT_DASH "\xE2\x80\x93"
+#define CKR_TEXT_MIDDOT "\xC2\xB7"
+/* x with prec decimals ("%.*f") into buf, or CKR_TEXT_DASH if x is not finite. */
+void ckr_fmt_fixed(char *buf, size_t len, double x, int prec);
+/* x with 3 significant digits ("%.3g") into buf, or CKR_TEXT_DASH if x is not
+ * finite. */
+void ckr_fmt_g(char *buf, size_t len, double x);
 
 /* <svg> root: xmlns, width, height, viewBox, class (may be NULL), and a
  * <title> child with label (may be NULL). */

@@ -30,7 +30,7 @@ static ckr_score_row summarize(ckr_score_row *g, size_t n)
             s.seconds += g[i].seconds;
         if (isfinite(g[i].gflops))
             s.gflops += g[i].gflops;
-        if (strcmp(g[i].status, "ok") != 0 || !isfinite(g[i].score))
+        if (!ckr_score_row_is_ok(&g[i]))
             continue;
         n_ok++;
         if (best < 0 || g[i].score > g[best].score)

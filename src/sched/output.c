@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "report/json.h"
+#include "report/results_csv.h"
+#include "report/results_h5.h"
 #include "report/sweep.h"
 
 void ckr_output_utc_now(char *buf, size_t len)

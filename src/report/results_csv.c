@@ -1,0 +1,359 @@
+/* results_csv.c -- the CSV files (see results_csv.h); the columns come from
+ * report/columns.h. */
+#include "report/results_csv.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/columns.h"
+
+/* ---- writing ------------------------------------------------------------------ */
+
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_number(FILE *f, double x)
+{
+    if (isnan(x))
+        return; /* empty field */
+    fprintf(f, "%.17g", x);
+}
+
+static void csv_cell(FILE *f, const ckr_table_desc *t, const ckr_cell *cell, const void *row)
+{
+    const ckr_column *c = cell->col;
+    if (!ckr_col_known(t, c, row))
+        return; /* empty field */
+    switch (c->type) {
+    case CKR_COL_STR:
+        csv_field(f, ckr_col_str(c, row));
+        break;
+    case CKR_COL_F64:
+        csv_number(f, ckr_col_f64(c, row));
+        break;
+    case CKR_COL_F64_K:
+        csv_number(f, ckr_col_f64_k(c, row, cell->j));
+        break;
+    case CKR_COL_I32:
+    case CKR_COL_BOOL:
+        fprintf(f, "%d", ckr_col_int(c, row));
+        break;
+    case CKR_COL_U64:
+        fprintf(f, "%llu", ckr_col_u64(c, row));
+        break;
+    }
+}
+
+/* Write rows[0..n) of table t: its CSV columns, nk cut-offs k. */
+static int write_csv(const char *path, const ckr_table_desc *t, const void *rows, size_t n,
+                     const int *k, int nk, ckr_err *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return ckr_err_set(err, CKR_EIO, "%s: cannot create", path);
+    ckr_cell cells[CKR_MAX_CELLS];
+    size_t nc = ckr_table_cells(t, CKR_COL_CSV, nk, cells);
+    for (size_t j = 0; j < nc; j++) {
+        char name[128];
+        ckr_cell_name(&cells[j], k, name, sizeof name);
+        if (j)
+            fputc(',', f);
+        csv_field(f, name);
+    }
+    fputc('\n', f);
+    for (size_t i = 0; i < n; i++) {
+        const void *row = (const char *)rows + i * t->row_size;
+        for (size_t j = 0; j < nc; j++) {
+            if (j)
+                fputc(',', f);
+            csv_cell(f, t, &cells[j], row);
+        }
+        fputc('\n', f);
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return ckr_err_set(err, CKR_EIO, "%s: write failed", path);
+    return 0;
+}
+
+int ckr_scores_write_csv(const char *path, const ckr_score_row *rows, size_t n, ckr_err *err)
+{
+    return write_csv(path, &ckr_score_table, rows, n, NULL, 0, err);
+}
+
+int ckr_metrics_write_csv(const char *path, const ckr_metric_row *rows, size_t n, ckr_err *err)
+{
+    return write_csv(path, &ckr_metric_table, rows, n, n ? rows[0].k : NULL, n ? rows[0].nk : 0,
+                     err);
+}
+
+/* ---- reading ------------------------------------------------------------------- */
+
+/* Split one CSV record (RFC 4180, no embedded newlines) into fields in place.
+ * Returns the number of fields (at most max). */
+static int csv_split(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line;
+    line[strcspn(line, "\r\n")] = '\0';
+    while (n < max) {
+        char *out = p;
+        fields[n++] = out;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (*p == '\0')
+                    break;
+                if (*p == '"' && p[1] == '"') {
+                    *out++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *out++ = *p++;
+                }
+            }
+            while (*p && *p != ',')
+                p++;
+        } else {
+            while (*p && *p != ',')
+                *out++ = *p++;
+        }
+        int more = *p == ',';
+        if (*p)
+            p++;
+        *out = '\0';
+        if (!more)
+            break;
+    }
+    return n;
+}
+
+static int find_col(char **hdr, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(hdr[i], name) == 0)
+            return i;
+    return -1;
+}
+
+typedef struct grow {
+    void *v;
+    size_t n, cap, esz;
+} grow;
+
+static void *grow_push(grow *g)
+{
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 64;
+        void *v = realloc(g->v, cap * g->esz);
+        if (!v)
+            return NULL;
+        g->v = v;
+        g->cap = cap;
+    }
+    void *e = (char *)g->v + g->n++ * g->esz;
+    memset(e, 0, g->esz);
+    return e;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    if (!*s)
+        return -1;
+    *out = strtod(s, &end);
+    while (*end == ' ')
+        end++;
+    return *end ? -1 : 0;
+}
+
+static int parse_integer(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    if (!*s)
+        return -1;
+    errno = 0;
+    *out = strtoll(s, &end, 10);
+    while (*end == ' ')
+        end++;
+    return *end || errno || *out < lo || *out > hi ? -1 : 0;
+}
+
+/* Store text s into the field of column c (not CKR_COL_OK_ONLY) of row. An
+ * unparsable number is an error for a needed column and leaves the field 0
+ * otherwise. */
+static int store_field(const ckr_column *c, void *row, const char *s, size_t lineno,
+                       const char *path, ckr_err *err)
+{
+    void *dst = ckr_col_field(c, row);
+    int needed = (c->flags & CKR_COL_CSV_NEEDED) != 0;
+    double x;
+    long long v;
+    switch (c->type) {
+    case CKR_COL_STR:
+        snprintf(dst, c->size, "%s", s);
+        return 0;
+    case CKR_COL_F64:
+        if (parse_double(s, &x) == 0 && (!needed || isfinite(x))) {
+            memcpy(dst, &x, sizeof x);
+            return 0;
+        }
+        break;
+    case CKR_COL_I32:
+    case CKR_COL_BOOL:
+        if (parse_integer(s, c->type == CKR_COL_BOOL ? 0 : INT_MIN,
+                          c->type == CKR_COL_BOOL ? 1 : INT_MAX, &v) == 0) {
+            int i = (int)v;
+            memcpy(dst, &i, sizeof i);
+            return 0;
+        }
+        break;
+    case CKR_COL_U64:
+        if (parse_integer(s, 0, LLONG_MAX, &v) == 0) {
+            unsigned long long u = (unsigned long long)v;
+            memcpy(dst, &u, sizeof u);
+            return 0;
+        }
+        break;
+    case CKR_COL_F64_K:
+        break;
+    }
+    if (!needed)
+        return 0;
+    return ckr_err_set(err, CKR_EFORMAT, "%s: line %zu: %s '%s' is not a finite number", path,
+                       lineno, c->name, s);
+}
+
+/* The status rule of a table with a status and an ok-only column (the
+ * score): a status other than "ok" stands and the value is NaN; an empty
+ * value means "bad-data" (the row said ok) or "no-score" (it said nothing);
+ * else the value must be a finite number and the status becomes "ok". */
+static int apply_status(const ckr_table_desc *t, const ckr_column *c, void *row, const char *s,
+                        size_t lineno, const char *path, ckr_err *err)
+{
+    const ckr_column *sc = ckr_table_status(t);
+    char *status = ckr_col_field(sc, row);
+    size_t cap = sc->size;
+    double x = NAN;
+    if (status[0] && strcmp(status, "ok") != 0) {
+        /* a failed row: keep its status */
+    } else if (!s[0]) {
+        snprintf(status, cap, "%s", status[0] ? "bad-data" : "no-score");
+    } else if (parse_double(s, &x) != 0 || !isfinite(x)) {
+        return ckr_err_set(err, CKR_EFORMAT, "%s: line %zu: %s '%s' is not a finite number", path,
+                           lineno, c->name, s);
+    } else {
+        snprintf(status, cap, "ok");
+    }
+    memcpy(ckr_col_field(c, row), &x, sizeof x);
+    return 0;
+}
+
+/* Read a CSV of table t: its header must contain the table's needed CSV
+ * columns (others are ignored); one row per non-blank line. */
+static int read_csv(const char *path, const ckr_table_desc *t, void **rows, size_t *n_rows,
+                    ckr_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ckr_err_set(err, CKR_EIO, "%s: cannot open", path);
+    grow g = { NULL, 0, 0, t->row_size };
+    char line[8192], header[8192];
+    char *fields[64], *hdr[64];
+    int cols[CKR_MAX_CELLS], rc = 0;
+    if (!fgets(header, sizeof header, f)) {
+        rc = ckr_err_set(err, CKR_EFORMAT, "%s: empty file (expected a CSV header)", path);
+        goto cleanup;
+    }
+    int nh = csv_split(header, hdr, 64);
+    for (size_t j = 0; j < t->n_col && j < CKR_MAX_CELLS; j++) {
+        const ckr_column *c = &t->col[j];
+        cols[j] = (c->flags & CKR_COL_CSV) && c->type != CKR_COL_F64_K ? find_col(hdr, nh, c->name)
+                                                                         : -1;
+        if (cols[j] < 0 && (c->flags & CKR_COL_CSV_NEEDED)) {
+            rc = ckr_err_set(err, CKR_EFORMAT, "%s: line 1: the header has no column '%s'", path,
+                             c->name);
+            goto cleanup;
+        }
+    }
+    size_t lineno = 1;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        int nf = csv_split(line, fields, 64);
+        for (size_t j = 0; j < t->n_col; j++)
+            if ((t->col[j].flags & CKR_COL_CSV_NEEDED) && cols[j] >= nf) {
+                rc = ckr_err_set(err, CKR_EFORMAT, "%s: line %zu: %d fields, expected at least %d",
+                                 path, lineno, nf, cols[j] + 1);
+                goto cleanup;
+            }
+        void *row = grow_push(&g);
+        if (!row) {
+            rc = ckr_err_set(err, CKR_ENOMEM, "out of memory reading %s", path);
+            goto cleanup;
+        }
+        const ckr_column *ok_only = NULL;
+        const char *ok_only_text = "";
+        for (size_t j = 0; j < t->n_col && !rc; j++) {
+            const ckr_column *c = &t->col[j];
+            if (cols[j] < 0 || cols[j] >= nf)
+                continue;
+            if ((c->flags & CKR_COL_OK_ONLY) && ckr_table_status(t)) {
+                ok_only = c;
+                ok_only_text = fields[cols[j]];
+                continue;
+            }
+            rc = store_field(c, row, fields[cols[j]], lineno, path, err);
+        }
+        if (!rc && ok_only)
+            rc = apply_status(t, ok_only, row, ok_only_text, lineno, path, err);
+        if (rc)
+            goto cleanup;
+    }
+cleanup:
+    fclose(f);
+    if (rc) {
+        free(g.v);
+        return rc;
+    }
+    *rows = g.v;
+    *n_rows = g.n;
+    return 0;
+}
+
+int ckr_scores_read_csv(const char *path, ckr_score_row **rows, size_t *n, ckr_err *err)
+{
+    void *v = NULL;
+    int rc = read_csv(path, &ckr_score_table, &v, n, err);
+    if (!rc)
+        *rows = v;
+    return rc;
+}
+
+int ckr_gt_read_csv(const char *path, ckr_gt_row **rows, size_t *n, ckr_err *err)
+{
+    void *v = NULL;
+    int rc = read_csv(path, &ckr_gt_table, &v, n, err);
+    if (!rc)
+        *rows = v;
+    return rc;
+}
