@@ -11,6 +11,7 @@
 #include "report/html_charts.h"
 #include "report/html_model.h"
 #include "report/svg.h"
+#include "util/fsout.h"
 
 #define MAX_STATUS_ROWS 2000
 #define DASH CKR_TEXT_DASH
@@ -425,11 +426,13 @@ int ckr_report_write_html(const char *path, const ckr_results *r, ckr_err *err)
     if (rc)
         return ckr_err_set(err, rc, "%s: out of memory building the report (%zu rows)", path,
                            r->n_scores);
-    FILE *f = fopen(path, "w");
-    if (!f) {
+    ckr_fsout o;
+    rc = ckr_fsout_open(&o, path, err);
+    if (rc) {
         ckr_html_model_free(&md);
-        return ckr_err_set(err, CKR_EIO, "%s: cannot create", path);
+        return rc;
     }
+    FILE *f = o.f;
     int has_gt = md.n_ranked > 0;
     fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
           "<meta charset=\"utf-8\"/>\n"
@@ -467,12 +470,11 @@ int ckr_report_write_html(const char *path, const ckr_results *r, ckr_err *err)
         status_section(f, &md);
     fprintf(f, "<footer>ckptrank %s " MIDDOT " self-contained report: inline CSS and SVG, no "
                "script</footer>\n</body>\n</html>\n", CKPTRANK_VERSION);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        if (!rc)
-            rc = ckr_err_set(err, CKR_EIO, "%s: write failed", path);
-    } else if (rc) {
+    if (rc) {
+        ckr_fsout_abort(&o);
         ckr_err_set(err, rc, "%s: out of memory writing the report", path);
+    } else {
+        rc = ckr_fsout_commit(&o, err);
     }
     ckr_html_model_free(&md);
     return rc;

@@ -7,6 +7,7 @@
 
 #include "report/columns.h"
 #include "report/svg.h"
+#include "util/fsout.h"
 
 static void j_str(FILE *f, const char *s)
 {
@@ -126,9 +127,11 @@ static void write_rows(FILE *f, const ckr_table_desc *t, const void *rows, size_
 
 int ckr_results_write_json(const char *path, const ckr_results *r, unsigned flags, ckr_err *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return ckr_err_set(err, CKR_EIO, "%s: cannot create", path);
+    ckr_fsout o;
+    int rc = ckr_fsout_open(&o, path, err);
+    if (rc)
+        return rc;
+    FILE *f = o.f;
     fputs("{\"format\": \"ckptrank-results-json\", \"format_version\": 1,\n", f);
     write_provenance(f, &r->meta, flags);
     /* the cut-offs of the metrics (every row has the same) */
@@ -145,8 +148,5 @@ int ckr_results_write_json(const char *path, const ckr_results *r, unsigned flag
     fputs("],\n\"ground_truth\": [", f);
     write_rows(f, &ckr_gt_table, r->gt, r->n_gt, 0, NULL, flags);
     fputs("]}\n", f);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return ckr_err_set(err, CKR_EIO, "%s: write failed", path);
-    return 0;
+    return ckr_fsout_commit(&o, err);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report/columns.h"
+#include "util/fsout.h"
 
 /* ---- writing ------------------------------------------------------------------ */
 
@@ -64,9 +65,11 @@ static void csv_cell(FILE *f, const ckr_table_desc *t, const ckr_cell *cell, con
 static int write_csv(const char *path, const ckr_table_desc *t, const void *rows, size_t n,
                      const int *k, int nk, ckr_err *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return ckr_err_set(err, CKR_EIO, "%s: cannot create", path);
+    ckr_fsout o;
+    int rc = ckr_fsout_open(&o, path, err);
+    if (rc)
+        return rc;
+    FILE *f = o.f;
     ckr_cell cells[CKR_MAX_CELLS];
     size_t nc = ckr_table_cells(t, CKR_COL_CSV, nk, cells);
     for (size_t j = 0; j < nc; j++) {
@@ -86,10 +89,7 @@ static int write_csv(const char *path, const ckr_table_desc *t, const void *rows
         }
         fputc('\n', f);
     }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return ckr_err_set(err, CKR_EIO, "%s: write failed", path);
-    return 0;
+    return ckr_fsout_commit(&o, err);
 }
 
 int ckr_scores_write_csv(const char *path, const ckr_score_row *rows, size_t n, ckr_err *err)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "report/columns.h"
+#include "util/fsout.h"
 #include "util/h5attr.h"
 
 #define RESULTS_FORMAT "ckptrank-results"
@@ -152,14 +153,29 @@ static int write_meta(hid_t f, const ckr_results_meta *m)
     return bad;
 }
 
+/* The whole file is built in memory (HDF5's core driver, no backing store)
+ * and written through util/fsout: HDF5 never writes to the disk itself, so a
+ * full disk cannot leave a half-closed HDF5 file registered in the library
+ * (a failed H5Fclose keeps it open until H5close, which then crashed in
+ * MPI_Finalize), and the final name only ever holds a complete file. */
 int ckr_results_write_h5(const char *path, const ckr_results *r, ckr_err *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (!path || !path[0])
+        return ckr_err_set(err, CKR_EARG, "empty output file name");
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 ||
+        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        return ckr_err_set(err, CKR_EIO, "%s: cannot set up the HDF5 in-memory file", path);
+    }
+    char mem_name[4200]; /* the in-memory file's name: only its identity in the library */
+    snprintf(mem_name, sizeof mem_name, "%s.tmp.%ld.mem", path, (long)getpid());
+    hid_t f = H5Fcreate(mem_name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
     if (f < 0)
-        return ckr_err_set(err, CKR_EIO, "%s: cannot create the results file", tmp);
+        return ckr_err_set(err, CKR_EIO, "%s: cannot create the results file in memory", path);
     int nk = r->n_metrics ? r->metrics[0].nk : 0;
     const int *k = r->n_metrics ? r->metrics[0].k : &nk;
     int bad = write_meta(f, &r->meta);
@@ -167,17 +183,20 @@ int ckr_results_write_h5(const char *path, const ckr_results *r, ckr_err *err)
     bad |= write_table(f, &ckr_gt_table, r->gt, r->n_gt, NULL, 0, 0);
     bad |= write_table(f, &ckr_metric_table, r->metrics, r->n_metrics, k, nk,
                        r->n_metrics ? (hsize_t)nk : 0);
+    void *image = NULL;
+    ssize_t size = -1;
+    if (!bad && H5Fflush(f, H5F_SCOPE_LOCAL) >= 0)
+        size = H5Fget_file_image(f, NULL, 0);
+    if (size > 0)
+        image = malloc((size_t)size);
+    if (!image || H5Fget_file_image(f, image, (size_t)size) != size)
+        bad = 1;
     if (H5Fclose(f) < 0)
         bad = 1;
-    if (bad) {
-        unlink(tmp);
-        return ckr_err_set(err, CKR_EIO, "%s: writing the results failed", path);
-    }
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        return ckr_err_set(err, CKR_EIO, "%s: cannot rename %s into place", path, tmp);
-    }
-    return 0;
+    int rc = bad ? ckr_err_set(err, CKR_EIO, "%s: building the results file failed (HDF5)", path)
+                 : ckr_fsout_write_file(path, image, (size_t)size, err);
+    free(image);
+    return rc;
 }
 
 /* ---- reading ------------------------------------------------------------------- */
