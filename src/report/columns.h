@@ -48,8 +48,12 @@ enum {
     CKR_COL_CSV_NEEDED = 1u << 3, /* reading CSV: the header must have this column */
     CKR_COL_OK_ONLY = 1u << 4,    /* missing (empty CSV field, JSON null) unless the row's
                                      status is "ok"; at most one per table */
-    CKR_COL_RUN_ONLY = 1u << 5    /* known only from a run: JSON null when the rows came
+    CKR_COL_RUN_ONLY = 1u << 5,   /* known only from a run: JSON null when the rows came
                                      from CSV files (CKR_JSON_FROM_CSV) */
+    CKR_COL_FIT = 1u << 6         /* free text (a message): a value read from a file that is
+                                     longer than the field is shortened by ckr_msg_fit
+                                     (util/msg.h); a longer value of any other string
+                                     column is refused */
 };
 
 typedef struct ckr_column {

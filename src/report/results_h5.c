@@ -2,7 +2,9 @@
  * report/columns.h. */
 #include "report/results_h5.h"
 
+#include <errno.h>
 #include <hdf5.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "report/columns.h"
 #include "util/fsout.h"
 #include "util/h5attr.h"
+#include "util/msg.h"
 
 #define RESULTS_FORMAT "ckptrank-results"
 #define RESULTS_VERSION 1
@@ -201,41 +204,103 @@ int ckr_results_write_h5(const char *path, const ckr_results *r, ckr_err *err)
 
 /* ---- reading ------------------------------------------------------------------- */
 
-static long column_length(hid_t g, const char *name)
+#define MAX_STR_WIDTH (1u << 20) /* widest fixed-length string column read */
+
+/* Open column `name` of group g (named `group` in messages) and check it is
+ * a 1-D dataset of `len` rows (len < 0: any length, then *len_out is set)
+ * of the class the column's type needs. Returns the dataset, or -1 with err
+ * set naming the object and what is wrong. */
+static hid_t open_column(hid_t g, const char *group, const ckr_column *c, long len,
+                         long *len_out, const char *path, ckr_err *err)
 {
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    if (d < 0)
+    hid_t d = H5Dopen2(g, c->name, H5P_DEFAULT);
+    if (d < 0) {
+        ckr_err_set(err, CKR_EFORMAT, "%s: /%s/%s: missing or unreadable", path, group, c->name);
         return -1;
-    hid_t sp = H5Dget_space(d);
-    hsize_t dims[2] = { 0, 0 };
-    H5Sget_simple_extent_dims(sp, dims, NULL);
-    H5Sclose(sp);
-    H5Dclose(d);
-    return (long)dims[0];
+    }
+    hid_t sp = H5Dget_space(d), ft = H5Dget_type(d);
+    int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    hsize_t dims[H5S_MAX_RANK];
+    if (rank >= 0 && rank <= H5S_MAX_RANK)
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+    H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
+    size_t width = ft >= 0 ? H5Tget_size(ft) : 0;
+    int vlen = ft >= 0 && cls == H5T_STRING ? H5Tis_variable_str(ft) > 0 : 0;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ft >= 0)
+        H5Tclose(ft);
+    const char *bad = NULL;
+    char shape[96] = "";
+    if (rank != 1) {
+        bad = "is not a 1-D column";
+        if (rank >= 2)
+            snprintf(shape, sizeof shape, " (it has %d dimensions, %llu x %llu%s)", rank,
+                     (unsigned long long)dims[0], (unsigned long long)dims[1],
+                     rank > 2 ? " x ..." : "");
+        else if (rank == 0)
+            snprintf(shape, sizeof shape, " (it is a scalar)");
+    } else if (dims[0] > (hsize_t)(LONG_MAX / 2)) {
+        bad = "declares too many rows";
+    } else if (len >= 0 && dims[0] != (hsize_t)len) {
+        bad = "has a different number of rows than the group's first column";
+        snprintf(shape, sizeof shape, " (%llu, expected %ld)", (unsigned long long)dims[0], len);
+    } else if (c->type == CKR_COL_STR && cls != H5T_STRING) {
+        bad = "is not a string column";
+    } else if (c->type == CKR_COL_STR && !vlen && (width == 0 || width > MAX_STR_WIDTH)) {
+        bad = "has an unreasonable string width";
+    } else if (c->type != CKR_COL_STR && cls != H5T_INTEGER && cls != H5T_FLOAT) {
+        bad = "is not a numeric column";
+    } else if ((c->type == CKR_COL_I32 || c->type == CKR_COL_BOOL) && cls != H5T_INTEGER) {
+        bad = "is not an integer column";
+    }
+    if (bad) {
+        H5Dclose(d);
+        ckr_err_set(err, CKR_EFORMAT, "%s: /%s/%s: %s%s", path, group, c->name, bad, shape);
+        return -1;
+    }
+    if (len_out)
+        *len_out = (long)dims[0];
+    return d;
 }
 
-/* Read a string column (fixed or variable length) into the n fields of cap
- * bytes at base + i*stride, cutting longer strings. */
-static int read_str_col(hid_t g, const char *name, char *base, size_t stride, size_t cap, size_t n)
+/* Store the text s into the string field of column c (cap bytes): free
+ * text (CKR_COL_FIT) is fitted by ckr_msg_fit; a longer name is refused. */
+static int store_str(const ckr_column *c, char *dst, const char *s, size_t row, const char *group,
+                     const char *path, ckr_err *err)
 {
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    if (d < 0)
-        return -1;
+    if (strlen(s) < c->size) {
+        memcpy(dst, s, strlen(s) + 1);
+        return 0;
+    }
+    if (c->flags & CKR_COL_FIT) {
+        ckr_msg_fit(dst, c->size, s);
+        return 0;
+    }
+    return ckr_err_set(err, CKR_EFORMAT, "%s: /%s/%s: row %zu is longer than %zu bytes", path,
+                       group, c->name, row, c->size - 1);
+}
+
+/* Read a checked string column (fixed or variable length) d of n rows into
+ * the fields at base + i*stride. */
+static int read_str_col(hid_t d, const ckr_column *c, char *base, size_t stride, size_t n,
+                        const char *group, const char *path, ckr_err *err)
+{
+    if (n == 0)
+        return 0;
     hid_t ft = H5Dget_type(d);
-    int rc = -1;
-    if (n == 0) {
-        rc = 0;
-    } else if (H5Tis_variable_str(ft) > 0) {
+    int rc = ckr_err_set(err, CKR_EFORMAT, "%s: /%s/%s: unreadable", path, group, c->name);
+    if (H5Tis_variable_str(ft) > 0) {
         char **v = calloc(n, sizeof *v);
         hid_t mt = H5Tcopy(H5T_C_S1);
         H5Tset_size(mt, H5T_VARIABLE);
         if (v && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) {
-            for (size_t i = 0; i < n; i++)
-                snprintf(base + i * stride, cap, "%s", v[i] ? v[i] : "");
+            rc = 0;
+            for (size_t i = 0; i < n && !rc; i++)
+                rc = store_str(c, base + i * stride, v[i] ? v[i] : "", i, group, path, err);
             hid_t sp = H5Dget_space(d);
             H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, v);
             H5Sclose(sp);
-            rc = 0;
         }
         H5Tclose(mt);
         free(v);
@@ -245,79 +310,105 @@ static int read_str_col(hid_t g, const char *name, char *base, size_t stride, si
         hid_t mt = H5Tcopy(H5T_C_S1);
         H5Tset_size(mt, w + 1);
         H5Tset_strpad(mt, H5T_STR_NULLTERM);
-        if (buf && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) {
-            for (size_t i = 0; i < n; i++)
-                snprintf(base + i * stride, cap, "%s", buf + i * (w + 1));
+        if (!buf) {
+            rc = ckr_err_set(err, CKR_ENOMEM, "%s: /%s/%s: out of memory", path, group, c->name);
+        } else if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) {
             rc = 0;
+            for (size_t i = 0; i < n && !rc; i++)
+                rc = store_str(c, base + i * stride, buf + i * (w + 1), i, group, path, err);
         }
         H5Tclose(mt);
         free(buf);
     }
     H5Tclose(ft);
-    H5Dclose(d);
     return rc;
 }
 
-/* Read a numeric column (converted by HDF5 to double or int) into the n
- * fields at base + i*stride. */
-static int read_num_col(hid_t g, const char *name, char *base, size_t stride, size_t n, int is_int)
+/* Read a checked numeric column d of n rows (converted by HDF5 to double or
+ * int) into the fields at base + i*stride. */
+static int read_num_col(hid_t d, const ckr_column *c, char *base, size_t stride, size_t n,
+                        int is_int, const char *group, const char *path, ckr_err *err)
 {
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    if (d < 0)
-        return -1;
+    if (n == 0)
+        return 0;
     size_t esz = is_int ? sizeof(int) : sizeof(double);
-    char *buf = malloc((n ? n : 1) * esz);
-    herr_t st = buf ? (n ? H5Dread(d, is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, H5S_ALL,
-                                   H5S_ALL, H5P_DEFAULT, buf) : 0) : -1;
+    char *buf = malloc(n * esz);
+    if (!buf)
+        return ckr_err_set(err, CKR_ENOMEM, "%s: /%s/%s: out of memory", path, group, c->name);
+    herr_t st = H5Dread(d, is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                        H5P_DEFAULT, buf);
     if (st >= 0)
         for (size_t i = 0; i < n; i++)
             memcpy(base + i * stride, buf + i * esz, esz);
     free(buf);
-    H5Dclose(d);
-    return st < 0 ? -1 : 0;
+    return st < 0 ? ckr_err_set(err, CKR_EFORMAT, "%s: /%s/%s: unreadable (values out of range?)",
+                                path, group, c->name)
+                  : 0;
 }
 
 /* Read the group of table t: *rows (calloc'd, one spare row) and *n. The
- * length is that of the first column; every column flagged CKR_COL_H5 must
- * be there (per-cut-off columns are not read). */
-static int read_table(hid_t f, const ckr_table_desc *t, void **rows, size_t *n)
+ * length is that of the first column; every column flagged CKR_COL_H5
+ * (per-cut-off columns are not read) must be a 1-D dataset of that length
+ * and of a fitting type. On failure *rows is NULL, *n 0 and err names the
+ * object. */
+static int read_table(hid_t f, const ckr_table_desc *t, void **rows, size_t *n, const char *path,
+                      ckr_err *err)
 {
-    hid_t g = H5Gopen2(f, t->h5_group, H5P_DEFAULT);
+    *rows = NULL;
+    *n = 0;
+    const char *group = t->h5_group;
+    hid_t g = H5Gopen2(f, group, H5P_DEFAULT);
     if (g < 0)
-        return -1;
-    long len = column_length(g, t->col[0].name);
-    int bad = len < 0;
+        return ckr_err_set(err, CKR_EFORMAT, "%s: /%s: missing or unreadable", path, group);
+    long len = -1;
+    int rc = 0;
     char *v = NULL;
-    if (!bad) {
-        v = calloc((size_t)len + 1, t->row_size);
-        bad = !v;
-    }
-    for (size_t i = 0; i < t->n_col && !bad; i++) {
+    for (size_t i = 0; i < t->n_col && !rc; i++) {
         const ckr_column *c = &t->col[i];
-        char *base = v + c->offset;
-        if (!(c->flags & CKR_COL_H5))
+        if (!(c->flags & CKR_COL_H5) || c->type == CKR_COL_F64_K)
             continue;
+        hid_t d = open_column(g, group, c, len, &len, path, err);
+        if (d < 0) {
+            rc = err ? err->code : CKR_EFORMAT;
+            break;
+        }
+        if (!v) {
+            v = calloc((size_t)len + 1, t->row_size);
+            if (!v) {
+                H5Dclose(d);
+                rc = ckr_err_set(err, CKR_ENOMEM, "%s: /%s: out of memory for %ld rows", path,
+                                 group, len);
+                break;
+            }
+        }
+        char *base = v + c->offset;
         switch (c->type) {
         case CKR_COL_STR:
-            bad |= read_str_col(g, c->name, base, t->row_size, c->size, (size_t)len);
+            rc = read_str_col(d, c, base, t->row_size, (size_t)len, group, path, err);
             break;
         case CKR_COL_F64:
-            bad |= read_num_col(g, c->name, base, t->row_size, (size_t)len, 0);
+            rc = read_num_col(d, c, base, t->row_size, (size_t)len, 0, group, path, err);
             break;
         case CKR_COL_I32:
         case CKR_COL_BOOL:
-            bad |= read_num_col(g, c->name, base, t->row_size, (size_t)len, 1);
+            rc = read_num_col(d, c, base, t->row_size, (size_t)len, 1, group, path, err);
             break;
         case CKR_COL_U64:
         case CKR_COL_F64_K:
-            bad = 1;
+            rc = ckr_err_set(err, CKR_EFORMAT, "%s: /%s/%s: unsupported column type", path, group,
+                             c->name);
             break;
         }
+        H5Dclose(d);
     }
     H5Gclose(g);
+    if (rc) {
+        free(v);
+        return rc;
+    }
     *rows = v;
     *n = v ? (size_t)len : 0;
-    return bad ? -1 : 0;
+    return 0;
 }
 
 static void read_meta(hid_t f, ckr_results_meta *m)
@@ -353,7 +444,7 @@ int ckr_results_read_h5(const char *path, ckr_results *r, ckr_err *err)
     memset(r, 0, sizeof *r);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (access(path, R_OK) != 0)
-        return ckr_err_set(err, CKR_EIO, "%s: cannot read the file", path);
+        return ckr_err_set(err, CKR_EIO, "%s: cannot read the file: %s", path, strerror(errno));
     if (H5Fis_hdf5(path) <= 0)
         return ckr_err_set(err, CKR_EFORMAT, "%s: not an HDF5 file (or truncated)", path);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -362,7 +453,6 @@ int ckr_results_read_h5(const char *path, ckr_results *r, ckr_err *err)
     char fmt[64];
     int rc = 0;
     void *scores = NULL, *gt = NULL;
-    const char *bad = NULL;
     if (ckr_h5_attr_string(f, "format", fmt, sizeof fmt) != CKR_ATTR_OK ||
         strcmp(fmt, RESULTS_FORMAT) != 0) {
         rc = ckr_err_set(err, CKR_EFORMAT, "%s: /: attribute format is not \"%s\" (not a ckptrank results file)",
@@ -370,14 +460,11 @@ int ckr_results_read_h5(const char *path, ckr_results *r, ckr_err *err)
         goto cleanup;
     }
     read_meta(f, &r->meta);
-    if (read_table(f, &ckr_score_table, &scores, &r->n_scores) != 0)
-        bad = ckr_score_table.h5_group;
-    else if (read_table(f, &ckr_gt_table, &gt, &r->n_gt) != 0)
-        bad = ckr_gt_table.h5_group;
+    rc = read_table(f, &ckr_score_table, &scores, &r->n_scores, path, err);
+    if (!rc)
+        rc = read_table(f, &ckr_gt_table, &gt, &r->n_gt, path, err);
     r->scores = scores;
     r->gt = gt;
-    if (bad)
-        rc = ckr_err_set(err, CKR_EFORMAT, "%s: /%s: missing or unreadable", path, bad);
 cleanup:
     H5Fclose(f);
     if (rc)
