@@ -19,6 +19,8 @@
  *  - The `mean` row: each metric is the mean over the method's task rows,
  *    NaN skipped (NaN if all are NaN); n_checkpoints and n_excluded are the
  *    sums over those task rows.
+ *  - A score row of the task CKR_MEAN_TASK ("mean") is refused (CKR_EDATA):
+ *    the name belongs to the mean rows.
  *  - Ground-truth rows repeated for a (ckpt, task) must agree (else
  *    CKR_EDATA); k values must be >= 1 and nk in [0, CKR_MAX_K] (else
  *    CKR_EARG). No score rows: *out = NULL, *n_out = 0. */
@@ -265,7 +267,7 @@ static void task_row(const entry *e, size_t n, const gt_ref *gt, size_t n_gt, co
 static void mean_row(const ckr_metric_row *t, size_t nt, const entry *e, size_t n,
                      const int *k, int nk, ckr_metric_row *row)
 {
-    init_row(row, "mean", e[0].r->method, k, nk);
+    init_row(row, CKR_MEAN_TASK, e[0].r->method, k, nk);
     nanmean rec[CKR_MAX_K] = {{0, 0}}, rel[CKR_MAX_K] = {{0, 0}};
     nanmean p = {0, 0}, kt = {0, 0}, wt = {0, 0}, sec = {0, 0}, gfl = {0, 0};
     for (size_t j = 0; j < nt; j++) {
@@ -313,6 +315,12 @@ static int check_args(const ckr_score_row *scores, size_t n_scores, const ckr_gt
         if (k[i] < 1)
             return ckr_err_set(err, CKR_EARG, "metrics table: cut-off k = %d (must be >= 1)",
                                k[i]);
+    for (size_t i = 0; i < n_scores; i++)
+        if (name_cmp(scores[i].task, CKR_MEAN_TASK) == 0)
+            return ckr_err_set(err, CKR_EDATA,
+                               "metrics table: task name '%s' (checkpoint %s, method %s) is "
+                               "reserved for the mean-over-tasks rows (rename the task)",
+                               CKR_MEAN_TASK, scores[i].ckpt, scores[i].method);
     return 0;
 }
 

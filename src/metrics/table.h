@@ -15,6 +15,11 @@
 
 #define CKR_MAX_K 8
 
+/* The task name of the mean-over-tasks rows. It is reserved: score rows of a
+ * task of this name are refused (CKR_EDATA), so a metrics row whose task is
+ * CKR_MEAN_TASK is always a mean row, in every output format. */
+#define CKR_MEAN_TASK "mean"
+
 typedef struct ckr_score_row {
     char ckpt[256], task[256], method[256];
     char sweep[256];         /* the sweep spec this row is a grid point of, or "" */
@@ -35,7 +40,7 @@ typedef struct ckr_gt_row {
 } ckr_gt_row;
 
 typedef struct ckr_metric_row {
-    char task[256];          /* task name or "mean" */
+    char task[256];          /* task name or CKR_MEAN_TASK */
     char method[256];
     int n_checkpoints;       /* ranked (ok score and ground truth) */
     int n_excluded;          /* non-ok rows left out */
@@ -49,7 +54,8 @@ typedef struct ckr_metric_row {
 /* Compute the table. Rows are ordered by method (first appearance in
  * scores), then task (sorted by name), then the method's `mean` row.
  * Tasks with fewer than 2 ranked checkpoints still get a row (metrics NaN).
- * *out is malloc'd. */
+ * A score row whose task is CKR_MEAN_TASK is refused (CKR_EDATA, naming
+ * it). *out is malloc'd. */
 int ckr_metrics_table(const ckr_score_row *scores, size_t n_scores,
                       const ckr_gt_row *gt, size_t n_gt, const int *k, int nk,
                       ckr_metric_row **out, size_t *n_out, ckr_err *err);

@@ -185,7 +185,7 @@ static void place_metrics(ckr_html_model *md)
         long m = ckr_nameset_find(&md->methods, q->method);
         if (m < 0)
             continue;
-        if (strcmp(q->task, "mean") == 0) {
+        if (strcmp(q->task, CKR_MEAN_TASK) == 0) {
             md->mean[m] = q;
             continue;
         }

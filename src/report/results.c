@@ -70,7 +70,7 @@ void ckr_metrics_print(FILE *f, const ckr_metric_row *rows, size_t n)
         print_num(f, m->kendall, 8, 3);
         print_num(f, m->weighted_kendall, 8, 3);
         fprintf(f, " %10.4g %10.4g\n", m->mean_seconds, m->mean_gflops);
-        if (strcmp(m->task, "mean") == 0 && i + 1 < n)
+        if (strcmp(m->task, CKR_MEAN_TASK) == 0 && i + 1 < n)
             fputc('\n', f);
     }
 }

@@ -5,12 +5,15 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report/columns.h"
+#include "report/csvread.h"
 #include "util/fsout.h"
+#include "util/msg.h"
 
 /* ---- writing ------------------------------------------------------------------ */
 
@@ -105,47 +108,6 @@ int ckr_metrics_write_csv(const char *path, const ckr_metric_row *rows, size_t n
 
 /* ---- reading ------------------------------------------------------------------- */
 
-/* Split one CSV record (RFC 4180, no embedded newlines) into fields in place.
- * Returns the number of fields (at most max). */
-static int csv_split(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-    line[strcspn(line, "\r\n")] = '\0';
-    while (n < max) {
-        char *out = p;
-        fields[n++] = out;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (*p == '\0')
-                    break;
-                if (*p == '"' && p[1] == '"') {
-                    *out++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *out++ = *p++;
-                }
-            }
-            while (*p && *p != ',')
-                p++;
-        } else {
-            while (*p && *p != ',')
-                *out++ = *p++;
-        }
-        int more = *p == ',';
-        if (*p)
-            p++;
-        *out = '\0';
-        if (!more)
-            break;
-    }
-    return n;
-}
-
 static int find_col(char **hdr, int n, const char *name)
 {
     for (int i = 0; i < n; i++)
@@ -157,7 +119,23 @@ static int find_col(char **hdr, int n, const char *name)
 typedef struct grow {
     void *v;
     size_t n, cap, esz;
+    size_t *line;        /* the line each row starts on (cap entries) */
+    size_t line_cap;
 } grow;
+
+/* Record that the last row pushed starts on line `lineno`. */
+static int grow_line(grow *g, size_t lineno)
+{
+    if (g->line_cap < g->cap) {
+        size_t *l = realloc(g->line, g->cap * sizeof *l);
+        if (!l)
+            return -1;
+        g->line = l;
+        g->line_cap = g->cap;
+    }
+    g->line[g->n - 1] = lineno;
+    return 0;
+}
 
 static void *grow_push(grow *g)
 {
@@ -209,8 +187,16 @@ static int store_field(const ckr_column *c, void *row, const char *s, size_t lin
     long long v;
     switch (c->type) {
     case CKR_COL_STR:
-        snprintf(dst, c->size, "%s", s);
-        return 0;
+        if (strlen(s) < c->size) {
+            memcpy(dst, s, strlen(s) + 1);
+            return 0;
+        }
+        if (c->flags & CKR_COL_FIT) {
+            ckr_msg_fit(dst, c->size, s);
+            return 0;
+        }
+        return ckr_err_set(err, CKR_EFORMAT, "%s: line %zu: %s is %zu bytes long (at most %zu)",
+                           path, lineno, c->name, strlen(s), c->size - 1);
     case CKR_COL_F64:
         if (parse_double(s, &x) == 0 && (!needed || isfinite(x))) {
             memcpy(dst, &x, sizeof x);
@@ -267,43 +253,170 @@ static int apply_status(const ckr_table_desc *t, const ckr_column *c, void *row,
     return 0;
 }
 
+/* ---- duplicate rows -------------------------------------------------------------- */
+
+typedef struct dup_ctx {
+    const ckr_table_desc *t;
+    const char *rows;
+} dup_ctx;
+
+static dup_ctx g_dup; /* qsort has no context argument; reading is single-threaded */
+
+/* The row's key: its needed string columns (checkpoint, task[, method]). */
+static int key_cmp(const ckr_table_desc *t, const void *a, const void *b)
+{
+    for (size_t j = 0; j < t->n_col; j++) {
+        const ckr_column *c = &t->col[j];
+        if (c->type != CKR_COL_STR || !(c->flags & CKR_COL_CSV_NEEDED))
+            continue;
+        int d = strcmp(ckr_col_str(c, a), ckr_col_str(c, b));
+        if (d)
+            return d;
+    }
+    return 0;
+}
+
+static int cmp_idx(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    int d = key_cmp(g_dup.t, g_dup.rows + a * g_dup.t->row_size, g_dup.rows + b * g_dup.t->row_size);
+    return d ? d : (a > b) - (a < b);
+}
+
+/* 1 if rows a and b say the same: the same status (if the table has one) and
+ * the same bits in every needed number column (NaN equal to NaN). */
+static int same_value(const ckr_table_desc *t, const void *a, const void *b)
+{
+    const ckr_column *sc = ckr_table_status(t);
+    if (sc && strcmp(ckr_col_str(sc, a), ckr_col_str(sc, b)) != 0)
+        return 0;
+    for (size_t j = 0; j < t->n_col; j++) {
+        const ckr_column *c = &t->col[j];
+        if (c->type != CKR_COL_F64 || !(c->flags & CKR_COL_CSV_NEEDED))
+            continue;
+        double x = ckr_col_f64(c, a), y = ckr_col_f64(c, b);
+        if (memcmp(&x, &y, sizeof x) != 0 && !(isnan(x) && isnan(y)))
+            return 0;
+    }
+    return 1;
+}
+
+/* The key of row as "checkpoint / task[ / method]" into buf. */
+static void key_text(const ckr_table_desc *t, const void *row, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t j = 0; j < t->n_col && at < len; j++) {
+        const ckr_column *c = &t->col[j];
+        if (c->type == CKR_COL_STR && (c->flags & CKR_COL_CSV_NEEDED))
+            at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? " / " : "",
+                                   ckr_col_str(c, row));
+    }
+}
+
+/* After reading: the task name "mean" is refused (it is the name of the
+ * mean-over-tasks rows of the metrics); rows repeating an earlier row's key
+ * are dropped when they say the same (status and value) and refused when
+ * they disagree, naming both lines. */
+static int check_rows(const ckr_table_desc *t, grow *g, const char *path, ckr_err *err)
+{
+    for (size_t j = 0; j < t->n_col; j++)
+        if (strcmp(t->col[j].name, "task") == 0)
+            for (size_t i = 0; i < g->n; i++)
+                if (strcmp(ckr_col_str(&t->col[j], (char *)g->v + i * t->row_size),
+                           CKR_MEAN_TASK) == 0)
+                    return ckr_err_set(err, CKR_EFORMAT,
+                                       "%s: line %zu: task name '%s' is reserved for the "
+                                       "mean-over-tasks rows of the metrics (rename the task)",
+                                       path, g->line[i], CKR_MEAN_TASK);
+    if (g->n < 2)
+        return 0;
+    size_t *idx = malloc(g->n * sizeof *idx);
+    char *drop = calloc(g->n, 1);
+    int rc = 0;
+    if (!idx || !drop) {
+        rc = ckr_err_set(err, CKR_ENOMEM, "out of memory reading %s", path);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < g->n; i++)
+        idx[i] = i;
+    g_dup = (dup_ctx){ t, g->v };
+    qsort(idx, g->n, sizeof *idx, cmp_idx);
+    for (size_t i = 1, first = 0; i < g->n; i++) {
+        const char *a = (char *)g->v + idx[first] * t->row_size;
+        const char *b = (char *)g->v + idx[i] * t->row_size;
+        if (key_cmp(t, a, b) != 0) {
+            first = i;
+            continue;
+        }
+        if (!same_value(t, a, b)) {
+            char key[800];
+            key_text(t, a, key, sizeof key);
+            rc = ckr_err_set(err, CKR_EDATA,
+                             "%s: lines %zu and %zu: two different rows for %s (a duplicate "
+                             "that disagrees: remove one)",
+                             path, g->line[idx[first]], g->line[idx[i]], key);
+            goto cleanup;
+        }
+        drop[idx[i]] = 1;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < g->n; i++)
+        if (!drop[i]) {
+            if (m != i)
+                memcpy((char *)g->v + m * t->row_size, (char *)g->v + i * t->row_size,
+                       t->row_size);
+            g->line[m++] = g->line[i];
+        }
+    g->n = m;
+cleanup:
+    free(idx);
+    free(drop);
+    return rc;
+}
+
 /* Read a CSV of table t: its header must contain the table's needed CSV
- * columns (others are ignored); one row per non-blank line. */
+ * columns (others are ignored); one row per non-blank record. */
 static int read_csv(const char *path, const ckr_table_desc *t, void **rows, size_t *n_rows,
                     ckr_err *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return ckr_err_set(err, CKR_EIO, "%s: cannot open", path);
-    grow g = { NULL, 0, 0, t->row_size };
-    char line[8192], header[8192];
-    char *fields[64], *hdr[64];
-    int cols[CKR_MAX_CELLS], rc = 0;
-    if (!fgets(header, sizeof header, f)) {
-        rc = ckr_err_set(err, CKR_EFORMAT, "%s: empty file (expected a CSV header)", path);
+    ckr_csv in;
+    int rc = ckr_csv_open(&in, path, err);
+    if (rc)
+        return rc;
+    grow g = { NULL, 0, 0, t->row_size, NULL, 0 };
+    char *fields[CKR_CSV_MAX_FIELDS], *hdr[CKR_CSV_MAX_FIELDS];
+    int cols[CKR_MAX_CELLS], nh = 0, blank = 1;
+    size_t lineno = 0;
+    while (blank && (rc = ckr_csv_next(&in, hdr, &nh, &lineno, &blank, err)) == 1)
+        ;
+    if (rc <= 0) {
+        if (rc == 0)
+            rc = ckr_err_set(err, CKR_EFORMAT, "%s: empty file (expected a CSV header)", path);
         goto cleanup;
     }
-    int nh = csv_split(header, hdr, 64);
+    rc = 0;
     for (size_t j = 0; j < t->n_col && j < CKR_MAX_CELLS; j++) {
         const ckr_column *c = &t->col[j];
         cols[j] = (c->flags & CKR_COL_CSV) && c->type != CKR_COL_F64_K ? find_col(hdr, nh, c->name)
                                                                          : -1;
         if (cols[j] < 0 && (c->flags & CKR_COL_CSV_NEEDED)) {
-            rc = ckr_err_set(err, CKR_EFORMAT, "%s: line 1: the header has no column '%s'", path,
-                             c->name);
+            rc = ckr_err_set(err, CKR_EFORMAT, "%s: line %zu: the header has no column '%s'",
+                             path, lineno, c->name);
             goto cleanup;
         }
     }
-    size_t lineno = 1;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        if (line[strspn(line, " \t\r\n")] == '\0')
+    int nf;
+    while ((rc = ckr_csv_next(&in, fields, &nf, &lineno, &blank, err)) == 1) {
+        rc = 0;
+        if (blank)
             continue;
-        int nf = csv_split(line, fields, 64);
         for (size_t j = 0; j < t->n_col; j++)
             if ((t->col[j].flags & CKR_COL_CSV_NEEDED) && cols[j] >= nf) {
-                rc = ckr_err_set(err, CKR_EFORMAT, "%s: line %zu: %d fields, expected at least %d",
-                                 path, lineno, nf, cols[j] + 1);
+                rc = ckr_err_set(err, CKR_EFORMAT,
+                                 "%s: line %zu: %d fields, expected at least %d (too few fields "
+                                 "for column '%s')",
+                                 path, lineno, nf, cols[j] + 1, t->col[j].name);
                 goto cleanup;
             }
         void *row = grow_push(&g);
@@ -328,9 +441,16 @@ static int read_csv(const char *path, const ckr_table_desc *t, void **rows, size
             rc = apply_status(t, ok_only, row, ok_only_text, lineno, path, err);
         if (rc)
             goto cleanup;
+        if (grow_line(&g, lineno) != 0) {
+            rc = ckr_err_set(err, CKR_ENOMEM, "out of memory reading %s", path);
+            goto cleanup;
+        }
     }
+    if (rc == 0)
+        rc = check_rows(t, &g, path, err);
 cleanup:
-    fclose(f);
+    ckr_csv_close(&in);
+    free(g.line);
     if (rc) {
         free(g.v);
         return rc;
