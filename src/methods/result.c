@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "methods/method.h"
+#include "util/msg.h"
 
 int ckr_result_fail(ckr_result *res, int code, const char *word, const char *fmt, ...)
 {
@@ -11,7 +12,7 @@ int ckr_result_fail(ckr_result *res, int code, const char *word, const char *fmt
     res->score = NAN;
     snprintf(res->status, sizeof res->status, "%s", word ? word : ckr_err_word(code));
     va_start(ap, fmt);
-    vsnprintf(res->message, sizeof res->message, fmt, ap);
+    ckr_msg_vfitf(res->message, sizeof res->message, fmt, ap); /* problem kept, UTF-8 whole */
     va_end(ap);
     return code ? code : CKR_ENUM;
 }
