@@ -99,6 +99,7 @@ typedef struct ckr_gmm_stats {
     double sec_approx;      /* wall time inside the approximation GEMMs */
     int full_passes;        /* E-steps that approximated every pair (the others
                                re-evaluated only pairs the bounds could not rule out) */
+    int dense_passes;       /* E-steps that evaluated every pair in one GEMM per row block */
 } ckr_gmm_stats;
 
 /* Allocate a k-component model in d dimensions with covariance type cov and

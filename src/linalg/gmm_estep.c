@@ -24,7 +24,7 @@
 /* When a full pass keeps more than this fraction of all pairs, the next
  * DENSE_PASSES full passes evaluate every pair exactly, skipping the GEMM
  * (nearly collapsed components, e.g. 2 points per component). */
-#define DENSE_FRACTION 0.5
+#define DENSE_FRACTION 0.3
 #define DENSE_PASSES 7
 
 /* A lower bound v >= 0 stored as a float <= v: v (1 - 2^-22) rounds to a
@@ -390,6 +390,16 @@ int ckr_gmm_engine_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r, 
 {
     ckr_gmm_engine_coefficients(e, g);
     int rc = 1;
+    if (e->dense_left > 0 && e->cov == CKR_COV_FULL) {
+        /* most pairs matter: every pair exactly, in one GEMM per row block */
+        e->dense_left--;
+        rc = ckr_gmm_dense_e_step(e, g, r);
+        if (rc != 0)
+            return rc;
+        e->nhist = 0; /* the next tracked E-step is a full pass */
+        e->dense_passes++;
+        goto normalise;
+    }
     if (e->ins && e->pause > 0)
         e->pause--;
     else if (e->ins)
@@ -402,6 +412,7 @@ int ckr_gmm_engine_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r, 
             return rc;
         engine_exact(e, g, r);
     }
+normalise:
     *lb = engine_normalise(r);
     e->cand_sum += (double)r->nnz / (double)r->n;
     e->esteps++;
