@@ -12,8 +12,8 @@
  *     b), z, 1] of the standardised rows z = (x - shift) / scale, R_b the
  *     responsibilities: counts, first and second moments of every component;
  *     the scatter is the second moment minus n_k mu mu^T, and a component
- *     whose diagonal loses more than CANCEL_DIGITS decimal digits to that
- *     subtraction is recomputed from its centred rows.
+ *     whose diagonal loses more than LOST_DIGITS (6) of its ~16 decimal
+ *     digits to that subtraction is recomputed from its centred rows.
  * Both run in double precision (results at the rounding level of the
  * sparse path and of scikit-learn). */
 #include <float.h>
@@ -28,9 +28,10 @@
 /* Rows per block: the E-step product is block x K d doubles. */
 #define DENSE_E_BYTES ((size_t)4 << 20)
 #define DENSE_M_BYTES ((size_t)8 << 20)
-/* Recompute a component's scatter from centred rows when the moment form
- * keeps fewer than 16 - CANCEL_DIGITS digits of a diagonal entry. */
-#define CANCEL_DIGITS 5.0
+/* Recompute a component's scatter from centred rows when the subtraction of
+ * n_k mean^2 cancels more than LOST_DIGITS decimal digits of a diagonal
+ * entry of the second moment (the result then keeps >= ~10 digits). */
+#define LOST_DIGITS 6.0
 
 /* sum_a v_a^2 with four partial sums. */
 static double sum_sq(const double *v, size_t d)
@@ -177,7 +178,7 @@ int ckr_gmm_dense_component(const ckr_gmm_engine *e, const double *T, size_t j, 
             /* sum_i r (z_a - mean_a)(z_c - mean_c) = m2 - 2 cnt ma mc + n_k ma mc... with
              * the sums of r exactly cnt: m2 - cnt ma mc (up to 10 eps) */
             double s = m2 - mean[a] * T[(m - 1 - d + c) * k + j];
-            if (a == c && !(s > m2 * pow(10.0, CANCEL_DIGITS - 16.0)))
+            if (a == c && !(s > m2 * pow(10.0, -LOST_DIGITS)))
                 ok = 0;
             scatter[a * d + c] = s * e->scale[a] * e->scale[c];
             scatter[c * d + a] = scatter[a * d + c];
