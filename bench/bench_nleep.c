@@ -12,7 +12,10 @@
  *
  * Environment: CKR_BENCH_QUICK=1 runs the first configuration only;
  * CKR_BENCH_REPS (default 5) ckptrank repetitions (the minimum is reported);
- * CKR_SRC_DIR (default ".") locates bench/ref_nleep_sklearn.py. */
+ * CKR_SRC_DIR (default ".") locates bench/ref_nleep_sklearn.py;
+ * CKR_BENCH_CONFIG=i runs configuration i only (0: N=5000 D=512 K=100,
+ * 1: N=20000 D=256 K=50); CKR_BENCH_NO_SKLEARN=1 skips the reference (for
+ * profiling; the run then reports the reference as failed). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,8 +383,7 @@ int main(void)
     printf("bench_nleep: NLEEP, ckptrank vs scikit-learn, one core (OpenBLAS core %s, "
            "OPENBLAS_NUM_THREADS=%s)\n",
            openblas_get_corename(), thr ? thr : "(unset)");
-    /* the second configuration caps EM at 10 iterations on both sides: its
-     * sklearn run would otherwise take minutes (~50 iterations) */
+    /* the two sizes: N=5000 D=512 K=100 and N=20000 D=256 K=50 */
     bench_cfg cfgs[] = { { 5000, 512, 20, 100, 1 }, { 20000, 256, 10, 100, 0 } };
     size_t ncfg = quick && atoi(quick) ? 1 : sizeof cfgs / sizeof cfgs[0];
     const char *only = getenv("CKR_BENCH_CONFIG");
