@@ -257,6 +257,9 @@ static void test_vs_sklearn_full(void **state)
     check_against_sklearn(&s, "full", "full", 7);
     dataset t = make_data(400, 40, 6, 2, 0.8, 2); /* weaker structure, more overlap */
     check_against_sklearn(&t, "full2", "full", 8);
+    ckr_gmm_set_dense_fraction(0.0); /* the dense E-step and M-step after every full pass */
+    check_against_sklearn(&t, "full2d", "full", 8);
+    ckr_gmm_set_dense_fraction(CKR_GMM_DENSE_DEFAULT);
     dataset_free(&s);
     dataset_free(&t);
 }

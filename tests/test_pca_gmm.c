@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "linalg/gmm.h"
+#include "linalg/gmm_internal.h"
 #include "linalg/pca.h"
 #include "testutil.h"
 #include "util/rng.h"
@@ -364,6 +365,98 @@ static void test_e_step_matches_textbook_diag(void **state)
     check_e_step_exact(CKR_COV_DIAG, 30.0, 0);
 }
 
+/* ---- the dense (one GEMM over all components) E-step and M-step --------- */
+
+/* The dense E-step's log-densities, normalised, against the textbook E-step;
+ * then the dense-moment M-step from the textbook responsibilities against
+ * the sparse M-step (checked by hand above) from the same ones. */
+static void check_dense_steps(const ckr_gmm *g0, const double *X, size_t n)
+{
+    size_t k = g0->k, d = g0->d;
+    double *ref = malloc(sizeof(double) * n * k);
+    double lb_ref = textbook_e_step(g0, X, n, ref);
+    ckr_gmm_engine e;
+    ckr_gmm_resp r = { 0 };
+    assert_int_equal(ckr_gmm_engine_init(&e, X, n, d, k, CKR_COV_FULL), 0);
+    ckr_gmm_engine_coefficients(&e, g0);
+    assert_int_equal(ckr_gmm_dense_e_step(&e, g0, &r), 0);
+    assert_int_equal(r.nnz, n * k);
+    double total = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double *v = r.val + i * k;
+        double mx = -INFINITY, s = 0.0;
+        for (size_t j = 0; j < k; j++)
+            mx = fmax(mx, v[j]);
+        for (size_t j = 0; j < k; j++)
+            s += exp(v[j] - mx);
+        total += mx + log(s);
+        for (size_t j = 0; j < k; j++)
+            assert_close(exp(v[j] - mx - log(s)), ref[i * k + j], 1e-10);
+    }
+    assert_close(total / (double)n, lb_ref, 1e-11);
+    ckr_gmm ga, gb;
+    ckr_err err;
+    memcpy(r.val, ref, sizeof(double) * n * k);
+    assert_int_equal(ckr_gmm_init(&ga, k, d, CKR_COV_FULL, 1e-6, &err), 0);
+    assert_int_equal(ckr_gmm_init(&gb, k, d, CKR_COV_FULL, 1e-6, &err), 0);
+    assert_int_equal(ckr_gmm_m_step(&ga, X, n, ref, &err), 0);
+    assert_int_equal(ckr_gmm_m_step_engine(&gb, &e, &r, 0, &err), 0);
+    for (size_t j = 0; j < k; j++) {
+        assert_close(gb.weights[j], ga.weights[j], 1e-12);
+        for (size_t a = 0; a < d; a++)
+            assert_close(gb.means[j * d + a], ga.means[j * d + a], 1e-10);
+        double scale = 0.0; /* covariance entries relative to the diagonal */
+        for (size_t a = 0; a < d; a++)
+            scale = fmax(scale, ga.covs[j * d * d + a * d + a]);
+        for (size_t t = 0; t < d * d; t++)
+            assert_true(fabs(gb.covs[j * d * d + t] - ga.covs[j * d * d + t]) <= 1e-10 * scale);
+    }
+    ckr_gmm_free(&ga);
+    ckr_gmm_free(&gb);
+    ckr_gmm_resp_free(&r);
+    ckr_gmm_engine_free(&e);
+    free(ref);
+}
+
+static void test_dense_steps_match_textbook(void **state)
+{
+    (void)state;
+    ckr_rng r;
+    size_t n = 400, d = 6, k = 7;
+    const double spreads[] = { 1.0, 30.0 };
+    for (int v = 0; v < 2; v++) {
+        ckr_rng_seed(&r, 77 + (uint64_t)v);
+        ckr_gmm g;
+        random_model(&g, k, d, CKR_COV_FULL, spreads[v], &r);
+        double *X = malloc(sizeof(double) * n * d);
+        for (size_t i = 0; i < n; i++)
+            for (size_t a = 0; a < d; a++)
+                X[i * d + a] = g.means[(i % k) * d + a] + (i % 3 == 0 ? 4.0 : 1.0) * ckr_rng_normal(&r);
+        check_dense_steps(&g, X, n);
+        free(X);
+        ckr_gmm_free(&g);
+    }
+    /* a tight component far from the data's mean: its second moment about
+     * the origin of the standardised data cancels almost entirely, so its
+     * scatter must come from the centred rows */
+    n = 300;
+    d = 2;
+    double *X = malloc(sizeof(double) * n * d);
+    ckr_rng_seed(&r, 5);
+    for (size_t i = 0; i < n; i++)
+        for (size_t a = 0; a < d; a++)
+            X[i * d + a] = i < 150 ? ckr_rng_normal(&r) : 1000.0 + 1e-4 * ckr_rng_normal(&r);
+    const double w[] = { 0.5, 0.5 }, mu[] = { 0, 0, 1000, 1000 };
+    const double C[] = { 1, 0, 0, 1, 1e-8, 0, 0, 1e-8 };
+    ckr_gmm g;
+    ckr_err err;
+    assert_int_equal(ckr_gmm_init(&g, 2, d, CKR_COV_FULL, 1e-12, &err), 0);
+    assert_int_equal(ckr_gmm_set_params(&g, w, mu, C, &err), 0);
+    check_dense_steps(&g, X, n);
+    ckr_gmm_free(&g);
+    free(X);
+}
+
 /* Whole fits with bound tracking (the default), without it, and without the
  * feature cache: the same EM, up to rounding. */
 static void check_fit_tracking_equivalent(ckr_cov_type cov)
@@ -378,13 +471,15 @@ static void check_fit_tracking_equivalent(ckr_cov_type cov)
     int *lab = malloc(sizeof(int) * n);
     for (size_t i = 0; i < n; i++)
         lab[i] = (int)((i * 7) % k);
-    double *post[3];
-    double lb[3];
-    int iters[3], full[3];
-    const size_t limits[3][2] = { { CKR_GMM_QCACHE_DEFAULT, CKR_GMM_TRACK_DEFAULT },
+    double *post[4];
+    double lb[4];
+    int iters[4], full[4], dense = 0;
+    /* the fourth: the dense E-step and M-step after every full pass */
+    const size_t limits[4][2] = { { CKR_GMM_QCACHE_DEFAULT, CKR_GMM_TRACK_DEFAULT },
                                   { CKR_GMM_QCACHE_DEFAULT, 0 },
-                                  { 0, CKR_GMM_TRACK_DEFAULT } };
-    for (int v = 0; v < 3; v++) {
+                                  { 0, CKR_GMM_TRACK_DEFAULT },
+                                  { CKR_GMM_QCACHE_DEFAULT, CKR_GMM_TRACK_DEFAULT } };
+    for (int v = 0; v < 4; v++) {
         ckr_gmm g;
         ckr_err err;
         ckr_gmm_stats st;
@@ -392,25 +487,31 @@ static void check_fit_tracking_equivalent(ckr_cov_type cov)
         o.tol = 1e-6;
         post[v] = malloc(sizeof(double) * n * k);
         ckr_gmm_set_limits(limits[v][0], limits[v][1]);
+        ckr_gmm_set_dense_fraction(v == 3 ? 0.0 : CKR_GMM_DENSE_DEFAULT);
         assert_int_equal(ckr_gmm_init(&g, k, d, cov, 1e-6, &err), 0);
         assert_int_equal(ckr_gmm_fit_from_labels(&g, X, n, lab, &o, post[v], &st, &err), 0);
+        if (v == 3)
+            dense = st.dense_passes;
         lb[v] = st.lower_bound;
         iters[v] = st.iters;
         full[v] = st.full_passes;
         ckr_gmm_free(&g);
     }
     ckr_gmm_set_limits(CKR_GMM_QCACHE_DEFAULT, CKR_GMM_TRACK_DEFAULT);
+    ckr_gmm_set_dense_fraction(CKR_GMM_DENSE_DEFAULT);
+    if (cov == CKR_COV_FULL)
+        assert_true(dense > iters[3] / 2);
     print_message("tracking: %d iterations, %d full passes (%d, %d)\n", iters[0], full[0], full[1], full[2]);
     assert_true(iters[0] > 20);
     assert_true(full[0] < iters[0]);      /* tracking skipped full passes */
     assert_int_equal(full[1], iters[1] + 1); /* without it: every E-step */
-    for (int v = 1; v < 3; v++) {
+    for (int v = 1; v < 4; v++) {
         assert_int_equal(iters[v], iters[0]);
         assert_close(lb[v], lb[0], 1e-12);
         for (size_t t = 0; t < n * k; t++)
             assert_close(post[v][t], post[0][t], 1e-9);
     }
-    for (int v = 0; v < 3; v++)
+    for (int v = 0; v < 4; v++)
         free(post[v]);
     free(X);
     free(lab);
@@ -524,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_em_step_by_hand_diag),
         cmocka_unit_test(test_e_step_matches_textbook_full),
         cmocka_unit_test(test_e_step_matches_textbook_diag),
+        cmocka_unit_test(test_dense_steps_match_textbook),
         cmocka_unit_test(test_fit_tracking_equivalent),
         cmocka_unit_test(test_gmm_blobs_recover_means),
         cmocka_unit_test(test_gmm_cholesky_retry),

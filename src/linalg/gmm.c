@@ -189,7 +189,7 @@ int ckr_gmm_fit_from_labels(ckr_gmm *g, const double *X, size_t n, const int *la
             ckr_err_set(err, rc, "GMM: non-finite log-likelihood at EM iteration %d", it);
             break;
         }
-        rc = ckr_gmm_m_step_sparse(g, X, &r, 0, e.gbuf, err);
+        rc = ckr_gmm_m_step_engine(g, &e, &r, 0, err);
         st->iters = it;
         st->lower_bound = lb;
         if (rc == 0 && fabs(lb - prev) < o->tol) {
@@ -207,6 +207,7 @@ int ckr_gmm_fit_from_labels(ckr_gmm *g, const double *X, size_t n, const int *la
     }
     st->cand_per_point = e.esteps ? e.cand_sum / e.esteps : 0.0;
     st->full_passes = e.full_passes;
+    st->dense_passes = e.dense_passes;
     st->sec_approx = e.sec_approx;
 cleanup:
     st->sec_em = ckr_now() - t0;

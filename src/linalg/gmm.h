@@ -41,6 +41,15 @@
  *     after consecutive failures);
  *   - the M-step visits only those non-zero responsibilities (one weighted
  *     syrk per component of its own points);
+ *   - when most pairs are near the cut anyway (many overlapping components),
+ *     skipping saves less than gathering costs: the E-step is then one GEMM
+ *     per row block, [x - shift, 1] against the precision factors of all
+ *     components side by side ((d+1) x K d), followed by the squared norms
+ *     of the d-blocks, and the M-step takes the counts, first and second
+ *     moments of all components from one GEMM per row block of the
+ *     quadratic features q(z) against the responsibilities (a component whose
+ *     scatter loses more than 6 digits to the n_k mu mu^T subtraction is
+ *     recomputed from its centred rows); all in double precision;
  *   - diag covariance: the same scheme with a double-precision approximation.
  *
  * Common to all functions: X is n x d row-major and is not modified; the
@@ -99,6 +108,7 @@ typedef struct ckr_gmm_stats {
     double sec_approx;      /* wall time inside the approximation GEMMs */
     int full_passes;        /* E-steps that approximated every pair (the others
                                re-evaluated only pairs the bounds could not rule out) */
+    int dense_passes;       /* E-steps that evaluated every pair in one GEMM per row block */
 } ckr_gmm_stats;
 
 /* Allocate a k-component model in d dimensions with covariance type cov and
@@ -156,5 +166,16 @@ int ckr_gmm_fit(ckr_gmm *g, const double *X, size_t n, const ckr_gmm_opts *o, ck
 #define CKR_GMM_QCACHE_DEFAULT ((size_t)512 << 20)
 #define CKR_GMM_TRACK_DEFAULT ((size_t)256 << 20)
 void ckr_gmm_set_limits(size_t qcache_bytes, size_t track_bytes);
+
+/* When a full pass finds more than this fraction of all (point, component)
+ * pairs near enough to be evaluated exactly (default 0.3), the next 7
+ * E-steps evaluate every pair in one GEMM per row block over all
+ * components' precision factors, and the M-steps after them take every
+ * component's moments from one GEMM per row block (full covariance; diag
+ * evaluates every pair exactly the sparse way). 0 makes that happen after
+ * every full pass, > 1 never. Process-wide tuning/testing knob: the results
+ * equal either way up to rounding. */
+#define CKR_GMM_DENSE_DEFAULT 0.3
+void ckr_gmm_set_dense_fraction(double fraction);
 
 #endif

@@ -21,11 +21,17 @@
 /* A tracked E-step whose bounds fail for more than this fraction of all pairs
  * does a full approximation pass instead. */
 #define TRACK_MAX_FRACTION 0.25
-/* When a full pass keeps more than this fraction of all pairs, the next
- * DENSE_PASSES full passes evaluate every pair exactly, skipping the GEMM
- * (nearly collapsed components, e.g. 2 points per component). */
-#define DENSE_FRACTION 0.5
+/* When a full pass keeps more than this fraction of all pairs (heavily
+ * overlapping or nearly collapsed components), the next DENSE_PASSES E-steps
+ * evaluate every pair exactly, skipping the approximation (full covariance:
+ * ckr_gmm_dense_e_step; diag: the gathered exact evaluation). */
+static double g_dense_fraction = CKR_GMM_DENSE_DEFAULT;
 #define DENSE_PASSES 7
+
+void ckr_gmm_set_dense_fraction(double fraction)
+{
+    g_dense_fraction = fraction;
+}
 
 /* A lower bound v >= 0 stored as a float <= v: v (1 - 2^-22) rounds to a
  * float below v; NaN and negatives become 0, huge values 1e38. */
@@ -225,7 +231,7 @@ static int engine_full_pass(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r
             ckr_gmm_engine_approx_block(e, i0, b);
             rc = engine_select_block(e, i0, b, r);
         }
-        if ((double)r->nnz > DENSE_FRACTION * (double)e->n * (double)e->k)
+        if ((double)r->nnz > g_dense_fraction * (double)e->n * (double)e->k)
             e->dense_left = DENSE_PASSES;
     }
     if (rc != 0)
@@ -390,6 +396,16 @@ int ckr_gmm_engine_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r, 
 {
     ckr_gmm_engine_coefficients(e, g);
     int rc = 1;
+    if (e->dense_left > 0 && e->cov == CKR_COV_FULL) {
+        /* most pairs matter: every pair exactly, in one GEMM per row block */
+        e->dense_left--;
+        rc = ckr_gmm_dense_e_step(e, g, r);
+        if (rc != 0)
+            return rc;
+        e->nhist = 0; /* the next tracked E-step is a full pass */
+        e->dense_passes++;
+        goto normalise;
+    }
     if (e->ins && e->pause > 0)
         e->pause--;
     else if (e->ins)
@@ -402,6 +418,7 @@ int ckr_gmm_engine_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r, 
             return rc;
         engine_exact(e, g, r);
     }
+normalise:
     *lb = engine_normalise(r);
     e->cand_sum += (double)r->nnz / (double)r->n;
     e->esteps++;

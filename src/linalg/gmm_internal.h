@@ -114,6 +114,7 @@ typedef struct ckr_gmm_engine {
     double sec_approx;
     double cand_sum;        /* sum over E-steps of nnz / n */
     int esteps, full_passes;
+    int dense_passes;       /* E-steps done by ckr_gmm_dense_e_step */
 } ckr_gmm_engine;
 
 /* Set up the engine for X (n x d) and a k-component model of covariance type
@@ -149,5 +150,36 @@ int ckr_gmm_engine_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r, 
  * with a message in err. */
 int ckr_gmm_m_step_sparse(ckr_gmm *g, const double *X, const ckr_gmm_resp *r, int init,
                           double *gbuf, ckr_err *err);
+
+/* The same from the engine's data, choosing the statistics: when r holds
+ * every pair (nnz = n k, as after ckr_gmm_dense_e_step) and the covariance is
+ * full, the moments of all components come from ckr_gmm_dense_moments (each
+ * component falling back to its centred rows when the moment form loses
+ * digits), else from the sparse entries. Same returns. */
+int ckr_gmm_m_step_engine(ckr_gmm *g, const ckr_gmm_engine *e, const ckr_gmm_resp *r, int init,
+                          ckr_err *err);
+
+/* ---- the dense E-step and M-step statistics (gmm_dense.c) --------------- */
+
+/* E-step log-densities of every pair (full covariance only): r is
+ * reallocated to hold all n k entries (point-major, components increasing,
+ * so r->val is the dense n x k matrix), each the exact log-density
+ * log pi_j + log N_j(x_i), with transpose; needs the constants e->cst of
+ * ckr_gmm_engine_coefficients. One GEMM per row block of [X_b - shift, 1]
+ * against the precision factors side by side. Returns 0, CKR_EARG (diag
+ * covariance) or CKR_ENOMEM. */
+int ckr_gmm_dense_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r);
+/* Moments of every component from dense responsibilities (r->nnz = n k,
+ * full covariance): T (m x k, row-major) = sum_i q(z_i) r_i^T with q the
+ * engine's quadratic features [z_a z_b (a <= b), z, 1], z the standardised
+ * rows. Returns 0, CKR_EARG or CKR_ENOMEM. */
+int ckr_gmm_dense_moments(const ckr_gmm_engine *e, const ckr_gmm_resp *r, double *T);
+/* Component j's statistics from T: *nk = sum_i r_ij + 10 DBL_EPSILON, mean
+ * (d) and scatter (d x d, both triangles) sum_i r_ij (x_i - mean)(x_i -
+ * mean)^T in x coordinates. Returns 1, or 0 when the subtraction of n_k
+ * mean mean^T left too few digits on a diagonal entry (the outputs are then
+ * to be recomputed from the centred rows). */
+int ckr_gmm_dense_component(const ckr_gmm_engine *e, const double *T, size_t j, double *mean,
+                            double *scatter, double *nk);
 
 #endif

@@ -89,9 +89,11 @@ static int component_covariance(ckr_gmm *g, size_t j, const double *scatter, dou
     return CKR_ENUM;
 }
 
-/* sklearn's _m_step (init: weights n_k / n instead of n_k / sum n_k). */
-int ckr_gmm_m_step_sparse(ckr_gmm *g, const double *X, const ckr_gmm_resp *r, int init,
-                          double *gbuf, ckr_err *err)
+/* sklearn's _m_step (init: weights n_k / n instead of n_k / sum n_k); with
+ * T (the dense moments of ckr_gmm_dense_moments) the components take their
+ * statistics from T unless that loses too many digits. */
+static int m_step(ckr_gmm *g, const double *X, const ckr_gmm_resp *r, int init, double *gbuf,
+                  const ckr_gmm_engine *e, const double *T, ckr_err *err)
 {
     size_t d = g->d, k = g->k;
     size_t sl = g->cov == CKR_COV_FULL ? d * d : d;
@@ -105,7 +107,8 @@ int ckr_gmm_m_step_sparse(ckr_gmm *g, const double *X, const ckr_gmm_resp *r, in
     int rc = 0;
     double sum = 0.0;
     for (size_t j = 0; j < k; j++) {
-        nks[j] = component_stats(g, X, r, j, g->means + j * d, scatter, gbuf);
+        if (!T || !ckr_gmm_dense_component(e, T, j, g->means + j * d, scatter, &nks[j]))
+            nks[j] = component_stats(g, X, r, j, g->means + j * d, scatter, gbuf);
         sum += nks[j];
         if (component_covariance(g, j, scatter, nks[j]) != 0) {
             rc = ckr_err_set(err, CKR_ENUM,
@@ -120,5 +123,27 @@ int ckr_gmm_m_step_sparse(ckr_gmm *g, const double *X, const ckr_gmm_resp *r, in
         g->weights[j] = nks[j] / (init ? (double)r->n : sum);
     free(scatter);
     free(nks);
+    return rc;
+}
+
+int ckr_gmm_m_step_sparse(ckr_gmm *g, const double *X, const ckr_gmm_resp *r, int init,
+                          double *gbuf, ckr_err *err)
+{
+    return m_step(g, X, r, init, gbuf, NULL, NULL, err);
+}
+
+int ckr_gmm_m_step_engine(ckr_gmm *g, const ckr_gmm_engine *e, const ckr_gmm_resp *r, int init,
+                          ckr_err *err)
+{
+    double *T = NULL;
+    if (e->cov == CKR_COV_FULL && r->nnz == r->n * r->k && r->n * r->k > 0) {
+        T = malloc(sizeof(double) * e->m * e->k);
+        if (T && ckr_gmm_dense_moments(e, r, T) != 0) {
+            free(T);
+            T = NULL; /* the sparse statistics then */
+        }
+    }
+    int rc = m_step(g, e->X, r, init, e->gbuf, e, T, err);
+    free(T);
     return rc;
 }
