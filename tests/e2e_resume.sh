@@ -101,4 +101,24 @@ step "merging rows that disagree is refused"
 [ $rc -eq 1 ] || fail "disagreeing merge exited $rc"
 grep -q "disagree" "$T/bad.txt" || fail "message: $(cat "$T/bad.txt")"
 [ -f "$T/bad.h5" ] && fail "a refused merge wrote output"
+step "a stop signal during start-up (before the run's handlers exist) stops the run, not the process"
+for how in "0.05" "0.3" "mpirun 0.3"; do
+  rm -f "$T/early.h5" "$T/early.csv" "$T/early.h5.journal"
+  d=${how##* }
+  case "$how" in
+    mpirun*) mpirun -n 2 "$B" run "$T/zoo.h5" --methods "$M" -o "$T/early.h5" --csv "$T/early.csv" \
+               -q --no-progress --grace 30 2> "$T/early.err" & ;;
+    *) "$B" run "$T/zoo.h5" --methods "$M" -o "$T/early.h5" --csv "$T/early.csv" -q --no-progress \
+         --grace 30 2> "$T/early.err" & ;;
+  esac
+  pid=$!
+  sleep "$d"
+  kill -USR1 $pid
+  wait $pid; rc=$?
+  [ $rc -eq 75 ] || { cat "$T/early.err"; fail "signal after ${d}s ($how): exit $rc, expected 75"; }
+  "$B" run "$T/zoo.h5" --methods "$M" -o "$T/early.h5" --csv "$T/early.csv" -q --no-progress --resume \
+    || fail "resume after an early signal ($how)"
+  same_scores "$T/ref.csv" "$T/early.csv"
+done
+
 echo "resume ok"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ckptrank/ckptrank.h"
+#include "sched/signals.h"
 #include "util/blascfg.h"
 
 typedef struct subcommand {
@@ -72,5 +73,12 @@ static int dispatch(int argc, char **argv, MPI_Comm comm)
 
 int ckr_cli_main(int argc, char **argv, MPI_Comm comm)
 {
-    return agree_status(dispatch(argc, argv, comm), comm);
+    /* main deferred the stop signals over MPI_Init; `run` and `groundtruth`
+     * take them over in ckptrank_run (a pending one stops the run at once),
+     * every other command gets the default handling back now */
+    if (argc < 2 || (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "groundtruth") != 0))
+        ckr_stop_signals_release();
+    int status = dispatch(argc, argv, comm);
+    ckr_stop_signals_release();
+    return agree_status(status, comm);
 }

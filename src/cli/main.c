@@ -5,10 +5,14 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "sched/signals.h"
 #include "util/blascfg.h"
 
 int main(int argc, char **argv)
 {
+    /* a stop signal during start-up (the exec below, MPI_Init) waits for the
+     * run instead of killing the process; the blocked mask survives execv */
+    ckr_stop_signals_defer();
     const char *core = ckr_blas_better_coretype();
     if (core && !getenv("CKPTRANK_NO_BLAS_FIX")) {
         /* OpenBLAS reads OPENBLAS_CORETYPE when it loads: start again with it */

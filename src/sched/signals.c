@@ -1,6 +1,7 @@
 /* signals.c -- record stop signals for the coordinator to poll. */
 #include "sched/signals.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static volatile sig_atomic_t g_stop_signal;
@@ -18,6 +19,29 @@ void ckr_stop_signals_install(ckr_saved_handlers *old)
     sigaction(SIGTERM, &sa, &old->term);
     sigaction(SIGINT, &sa, &old->intr);
     sigaction(SIGUSR1, &sa, &old->usr1);
+    ckr_stop_signals_release();
+}
+
+static void stop_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGUSR1);
+}
+
+void ckr_stop_signals_defer(void)
+{
+    sigset_t set;
+    stop_set(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+void ckr_stop_signals_release(void)
+{
+    sigset_t set;
+    stop_set(&set);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 void ckr_stop_signals_restore(const ckr_saved_handlers *old)
