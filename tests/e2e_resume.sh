@@ -102,15 +102,12 @@ step "merging rows that disagree is refused"
 grep -q "disagree" "$T/bad.txt" || fail "message: $(cat "$T/bad.txt")"
 [ -f "$T/bad.h5" ] && fail "a refused merge wrote output"
 step "a stop signal during start-up (before the run's handlers exist) stops the run, not the process"
-for how in "0.05" "0.3" "mpirun 0.3"; do
+# (to the ckptrank process itself: mpirun's own start-up is not ours to guard)
+for how in "0.05" "0.3"; do
   rm -f "$T/early.h5" "$T/early.csv" "$T/early.h5.journal"
   d=${how##* }
-  case "$how" in
-    mpirun*) mpirun -n 2 "$B" run "$T/zoo.h5" --methods "$M" -o "$T/early.h5" --csv "$T/early.csv" \
-               -q --no-progress --grace 30 2> "$T/early.err" & ;;
-    *) "$B" run "$T/zoo.h5" --methods "$M" -o "$T/early.h5" --csv "$T/early.csv" -q --no-progress \
-         --grace 30 2> "$T/early.err" & ;;
-  esac
+  "$B" run "$T/zoo.h5" --methods "$M" -o "$T/early.h5" --csv "$T/early.csv" -q --no-progress \
+    --grace 30 2> "$T/early.err" &
   pid=$!
   sleep "$d"
   kill -USR1 $pid
