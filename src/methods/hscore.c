@@ -261,12 +261,32 @@ cleanup:
     return rc;
 }
 
+static int hscore_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res);
+static int hscore_shrink_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng,
+                               ckr_result *res);
+
+/* A pair with N <= D on a team: its rows are no larger than the D x D Gram
+ * of the team path, so every rank gathers them and runs the single-rank
+ * kernel path (the same bits as `score`). */
+static int small_pair_on_team(const ckr_pair *local, const ckr_team *team, size_t N, size_t D,
+                              const ckr_params *p, int shrink, ckr_result *res)
+{
+    ckr_pair whole;
+    int rc = ckr_team_gather_pair(local, team, N, D, &whole, res);
+    if (rc)
+        return rc;
+    rc = (shrink ? hscore_shrink_score : hscore_score)(&whole, p, NULL, res);
+    ckr_team_gathered_free(&whole);
+    ckr_team_info_suffix(team, res);
+    return rc;
+}
+
 /* The team path: global mean and largest |value| (exact max) first, then
  * the scaled centred D x D Gram, sum ||z||^4 and the target sums, each a
  * local pass summed over the team in one ckr_dist_sum; ckr_dist_syevd for
- * the spectrum and the eigenvectors the target sums are projected on. The
- * Gram path serves N <= D too (same non-zero spectrum; the cut-off drops
- * the rest). */
+ * the spectrum and the eigenvectors the target sums are projected on. (The
+ * Gram path is also correct for N <= D, same non-zero spectrum, the cut-off
+ * dropping the rest; such pairs take small_pair_on_team, cheaper and exact.) */
 static int hscore_core_team(const ckr_pair *local, const ckr_team *team, const ckr_params *p,
                             ckr_result *res, int shrink)
 {
@@ -275,6 +295,8 @@ static int hscore_core_team(const ckr_pair *local, const ckr_team *team, const c
     int rc = ckr_pair_check_features_team(local, team->comm, &N, &D, &err);
     if (rc)
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    if (N <= D) /* the single-rank kernel path on the gathered rows (no more than D x D) */
+        return small_pair_on_team(local, team, N, D, p, shrink, res);
     double rcond = ((const ckr_hscore_cfg *)ckr_params_config(p))->rcond;
     const double *F = local->train_features.data;
     size_t nl = local->train_features.rows;

@@ -277,10 +277,28 @@ cleanup:
     return rc;
 }
 
+/* A pair with N <= D on a team: its rows are no larger than the D x D Gram
+ * of the team path, so every rank gathers them and runs the single-rank
+ * kernel path (the same bits as `score`). */
+static int small_pair_on_team(const ckr_pair *local, const ckr_team *team, size_t N, size_t D,
+                              const ckr_params *p, int unused, ckr_result *res)
+{
+    (void)unused;
+    ckr_pair whole;
+    int rc = ckr_team_gather_pair(local, team, N, D, &whole, res);
+    if (rc)
+        return rc;
+    rc = logme_score(&whole, p, NULL, res);
+    ckr_team_gathered_free(&whole);
+    ckr_team_info_suffix(team, res);
+    return rc;
+}
+
 /* The team path: the D x D Gram and the target sums F^T y summed over the
  * team (local dsyrk, ckr_dist_sum), the eigenvectors from ckr_dist_syevd
- * (ScaLAPACK) and F^T y projected on them. N <= D: the top N eigenvalues
- * of the Gram are those of the kernel the single-rank path uses (k = N). */
+ * (ScaLAPACK) and F^T y projected on them. (Also correct for N <= D, where
+ * the top N eigenvalues of the Gram are those of the kernel, k = N; such
+ * pairs take small_pair_on_team, which is cheaper and exact.) */
 static int logme_score_team(const ckr_pair *local, const ckr_team *team, const ckr_params *p,
                             ckr_rng *rng, ckr_result *res)
 {
@@ -291,6 +309,8 @@ static int logme_score_team(const ckr_pair *local, const ckr_team *team, const c
     int rc = ckr_pair_check_features_team(local, team->comm, &N, &D, &err);
     if (rc)
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    if (N <= D) /* the single-rank kernel path on the gathered rows (no more than D x D) */
+        return small_pair_on_team(local, team, N, D, p, 0, res);
     const ckr_logme_cfg *o = ckr_params_config(p);
     ckr_targets tg;
     if ((rc = ckr_targets_init_team(team->comm, local->kind, &local->train, team->row0,

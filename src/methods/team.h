@@ -21,6 +21,18 @@ int ckr_team_agree_result(const ckr_team *t, int rc, ckr_result *res);
  * failed with a message naming what was summed. */
 int ckr_team_sum(const ckr_team *t, double *buf, size_t n, const char *what, ckr_result *res);
 
+/* Gather the training rows of the team's pair (features and train labels;
+ * N rows of D columns in all, the totals of ckr_pair_check_features_team)
+ * onto every rank: *whole is *local with train_features and train the
+ * whole pair's, in buffers it owns (free with ckr_team_gathered_free).
+ * For small pairs, N <= D, whose N x D rows are no larger than the D x D
+ * Gram every rank holds on the team path. Collective; agreed code, res
+ * failed on error (CKR_ENOMEM, CKR_EARG when N x D does not fit an MPI
+ * count, CKR_EMPI). */
+int ckr_team_gather_pair(const ckr_pair *local, const ckr_team *t, size_t N, size_t D,
+                         ckr_pair *whole, ckr_result *res);
+void ckr_team_gathered_free(ckr_pair *whole);
+
 /* Append " team=P" to res->info (the team size; the rest of the info is
  * the single-rank format). */
 void ckr_team_info_suffix(const ckr_team *t, ckr_result *res);
