@@ -165,12 +165,11 @@ static int hs_finish(const double *w, const double *B, size_t n, size_t N, size_
     return ckr_result_ok(res, total);
 }
 
-/* "bad-data" unless N >= 2 / the targets suffice; 0 when fine. */
-static int hs_enough(size_t N, int ml, const ckr_targets *tg, ckr_result *res)
+/* "bad-data" unless the targets suffice; 0 when they do. */
+static int hs_enough(int ml, const ckr_targets *tg, ckr_result *res)
 {
     if (tg->t >= (ml ? 1 : 2))
         return 0;
-    (void)N;
     return ckr_result_fail(res, CKR_EDATA, "bad-data",
                            ml ? "no label with both positive and negative samples"
                               : "fewer than 2 classes present (%d)",
@@ -196,7 +195,7 @@ static int hscore_core(const ckr_pair *pair, const ckr_params *p, ckr_result *re
     int gram = N > D;
     size_t n = gram ? D : N;
     double *mu = NULL, *A = NULL, *B = NULL, *w = NULL;
-    if ((rc = hs_enough(N, ml, &tg, res)))
+    if ((rc = hs_enough(ml, &tg, res)))
         goto cleanup;
     mu = malloc(D * sizeof *mu);
     A = malloc(n * n * sizeof *A);
@@ -309,7 +308,7 @@ static int hscore_core_team(const ckr_pair *local, const ckr_team *team, const c
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     size_t T = (size_t)tg.t;
     double *mu = NULL, *AB = NULL, *w = NULL, *V = NULL, *Bp = NULL;
-    if ((rc = hs_enough(N, ml, &tg, res)))
+    if ((rc = hs_enough(ml, &tg, res)))
         goto cleanup;
     mu = calloc(D, sizeof *mu);
     AB = malloc((D * D + T * D + 1) * sizeof *AB); /* Gram, target sums, sum4: one sum */

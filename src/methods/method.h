@@ -157,7 +157,11 @@ typedef struct ckr_method {
      * status, message and info (a failure seen by one rank, e.g. NaN in its
      * rows, becomes the team's failure; no rank is left waiting). The score
      * equals `score` on the whole pair to 1e-10 relative, at any team size;
-     * a team of one gives the bits of `score`. FLOPs are counted per rank. */
+     * a team of one gives the bits of `score`. FLOPs are counted per rank.
+     * Memory per rank beyond its rows (closed-form scores): about 3 D^2 + 2
+     * C D doubles (Gram, eigenvectors, class sums; GBC's PCA 3 D^2 + 1024 D);
+     * a pair with N <= D is gathered whole (N D <= D^2) and scored by
+     * `score` on every rank. */
     int (*score_team)(const ckr_pair *local, const ckr_team *team, const ckr_params *p,
                       ckr_rng *rng, ckr_result *res);
 } ckr_method;
