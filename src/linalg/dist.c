@@ -90,6 +90,27 @@ cleanup:
     return worst;
 }
 
+int ckr_dist_agree(MPI_Comm comm, int rc, ckr_err *err)
+{
+    int P = 1, me = 0;
+    if (MPI_Comm_size(comm, &P) != MPI_SUCCESS || MPI_Comm_rank(comm, &me) != MPI_SUCCESS)
+        return CKR_EMPI;
+    int cand = rc ? me : P, root = P;
+    if (MPI_Allreduce(&cand, &root, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
+        return CKR_EMPI;
+    if (root == P)
+        return 0;
+    ckr_err tmp = { rc, "" };
+    if (me == root && err)
+        tmp = *err;
+    tmp.code = rc;
+    if (MPI_Bcast(&tmp, (int)sizeof tmp, MPI_BYTE, root, comm) != MPI_SUCCESS)
+        return CKR_EMPI;
+    if (err)
+        *err = tmp;
+    return tmp.code;
+}
+
 /* ---- eigen-decomposition ------------------------------------------------ */
 
 void ckr_dist_grid_shape(int P, int *rows, int *cols)

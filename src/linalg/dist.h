@@ -22,6 +22,8 @@
 #include <mpi.h>
 #include <stddef.h>
 
+#include "util/err.h"
+
 /* Replace buf[0..n) on every rank by the sum over the ranks of comm, added
  * in rank order. Segment k of the buffer is summed by rank k (an
  * all-to-all), then the segments are gathered everywhere. CKR_ENOMEM, or
@@ -37,6 +39,12 @@ int ckr_dist_sum(MPI_Comm comm, double *buf, size_t n);
  * One rank: LAPACK dsyevd. More: ScaLAPACK pdsyevr on a BLACS process
  * grid of all the ranks of comm (see ckr_dist_grid_shape). CKR_ENUM if A is not finite or the solver fails, CKR_ENOMEM. */
 int ckr_dist_syevd(MPI_Comm comm, size_t n, const double *A, double *w, double *V);
+
+/* Agree on a failure: rc is this rank's code (0 = fine) and err (may be
+ * NULL) its message. Returns, on every rank, the code of the lowest rank
+ * whose rc is not 0 (0 when none), and copies that rank's message into err
+ * everywhere. CKR_EMPI if MPI fails. */
+int ckr_dist_agree(MPI_Comm comm, int rc, ckr_err *err);
 
 /* The process grid ckr_dist_syevd uses for P ranks: rows x cols = P with
  * rows <= cols, as square as exact factors allow (2: 1x2, 4: 2x2, 6: 2x3). */

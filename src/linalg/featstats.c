@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "linalg/blas.h"
+#include "linalg/dist.h"
 #include "linalg/factor.h"
 #include "util/flops.h"
 
@@ -304,32 +305,93 @@ int ckr_fs_coding_rate(const double *F, size_t D, const size_t *idx, size_t m,
         return CKR_ENOMEM;
     int rc = D <= m ? ckr_fs_gram(F, D, idx, m, mu, 1.0, unit, A, NULL)
                     : ckr_fs_kernel(F, D, idx, m, mu, 1.0, unit, A);
-    if (rc)
-        goto cleanup;
+    if (rc == 0)
+        rc = ckr_fs_rate_of_gram(A, k, c, rate);
+    free(A);
+    return rc;
+}
+
+int ckr_fs_rate_of_gram(double *A, size_t k, double c, double *rate)
+{
+    *rate = 0.0;
     for (size_t i = 0; i < k * k; i++)
         A[i] *= c;
     for (size_t i = 0; i < k; i++)
         A[i * k + i] += 1.0;
     ckr_flops_add((double)k * (double)k + (double)k);
-    if (!ckr_all_finite(k * k, A)) {
-        rc = CKR_ENUM;
-        goto cleanup;
-    }
-    rc = ckr_dpotrf_lower(k, A);
+    if (!ckr_all_finite(k * k, A))
+        return CKR_ENUM;
+    int rc = ckr_dpotrf_lower(k, A);
     if (rc)
-        goto cleanup;
+        return rc;
     double s = 0.0;
     for (size_t i = 0; i < k; i++) {
         double l = A[i * k + i];
-        if (!(l > 0.0)) {
-            rc = CKR_ENUM;
-            goto cleanup;
-        }
+        if (!(l > 0.0))
+            return CKR_ENUM;
         s += log(l);
     }
     ckr_flops_add(2.0 * (double)k);
     *rate = s; /* 0.5 * log det = 0.5 * 2 * sum log L_ii */
-cleanup:
-    free(A);
-    return rc;
+    return 0;
+}
+
+int ckr_targets_init_team(MPI_Comm comm, ckr_task_kind kind, const ckr_labels *labels,
+                          size_t row0, int num_classes, int drop_full, ckr_targets *t,
+                          ckr_err *err)
+{
+    memset(t, 0, sizeof *t);
+    t->kind = kind;
+    t->n = labels->n;
+    t->ncols = num_classes;
+    t->y = labels->y;
+    t->Y = labels->Y;
+    size_t nc = (size_t)(num_classes > 0 ? num_classes : 0);
+    double *cnt = calloc(nc + 1, sizeof *cnt); /* counts, then the rows of the pair */
+    t->map = malloc((nc ? nc : 1) * sizeof *t->map);
+    t->orig = malloc((nc ? nc : 1) * sizeof *t->orig);
+    t->count = malloc((nc ? nc : 1) * sizeof *t->count);
+    int rc = 0;
+    if (!cnt || !t->map || !t->orig || !t->count) {
+        rc = ckr_err_set(err, CKR_ENOMEM, "out of memory for %zu class counts", nc);
+    } else if (t->kind == CKR_MULTILABEL) {
+        for (size_t i = 0; i < t->n; i++)
+            for (size_t c = 0; c < nc; c++)
+                cnt[c] += t->Y[i * nc + c] != 0;
+    } else {
+        for (size_t i = 0; i < t->n && !rc; i++) {
+            int c = t->y[i];
+            if (c < 0 || (size_t)c >= nc)
+                rc = ckr_err_set(err, CKR_EDATA, "label %d of sample %zu not in [0, %zu)", c,
+                                 row0 + i, nc);
+            else
+                cnt[c] += 1.0;
+        }
+    }
+    if (!rc)
+        cnt[nc] = (double)t->n;
+    if ((rc = ckr_dist_agree(comm, rc, err)) == 0 && (rc = ckr_dist_sum(comm, cnt, nc + 1)))
+        ckr_err_set(err, rc, "summing class counts over the team failed");
+    if (rc) {
+        free(cnt);
+        ckr_targets_free(t);
+        return rc;
+    }
+    size_t n_total = (size_t)cnt[nc];
+    for (size_t c = 0; c < nc; c++) {
+        size_t k = (size_t)cnt[c];
+        t->map[c] = -1;
+        if (k == 0) {
+            t->dropped_empty++;
+        } else if (t->kind == CKR_MULTILABEL && drop_full && k == n_total) {
+            t->dropped_full++;
+        } else {
+            t->orig[t->t] = (int)c;
+            t->count[t->t] = k;
+            t->n_inst += k;
+            t->map[c] = t->t++;
+        }
+    }
+    free(cnt);
+    return 0;
 }

@@ -20,6 +20,7 @@
 #ifndef CKR_FEATSTATS_H
 #define CKR_FEATSTATS_H
 
+#include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,17 @@ int ckr_targets_init(ckr_task_kind kind, const ckr_labels *labels, int num_class
                      int drop_full, ckr_targets *t, ckr_err *err);
 void ckr_targets_free(ckr_targets *t);
 
+/* The same on a team (collective over comm, linalg/dist.h): labels holds
+ * this rank's rows [row0, row0 + labels->n) of the pair. t->n, y and Y are
+ * the local rows (so ckr_fs_target_sums / target_rows walk them); count,
+ * n_inst, map, orig, t and the dropped counts are those of the whole pair
+ * (counts summed over the team), identical on every rank. A label out of
+ * range is reported with its pair-wide sample index (the first one in row
+ * order), the same code and message on every rank. */
+int ckr_targets_init_team(MPI_Comm comm, ckr_task_kind kind, const ckr_labels *labels,
+                          size_t row0, int num_classes, int drop_full, ckr_targets *t,
+                          ckr_err *err);
+
 /* Column means of the N x D row-major F. */
 void ckr_fs_colmean(const double *F, size_t N, size_t D, double *mu);
 
@@ -77,5 +89,11 @@ int ckr_fs_kernel(const double *F, size_t D, const size_t *idx, size_t m, const 
  * Cholesky factor (SPD with eigenvalues >= 1 when c >= 0). */
 int ckr_fs_coding_rate(const double *F, size_t D, const size_t *idx, size_t m,
                        const double *mu, int unit, double c, double *rate);
+
+/* *rate = 0.5 * log det(I + c * A) for a k x k Gram or kernel A (both
+ * triangles; overwritten), through a Cholesky factor: the tail of
+ * ckr_fs_coding_rate, for a Gram summed over a team. CKR_ENUM when I + c A
+ * is not finite or not SPD. */
+int ckr_fs_rate_of_gram(double *A, size_t k, double c, double *rate);
 
 #endif

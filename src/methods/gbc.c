@@ -24,9 +24,11 @@
 
 #include "linalg/featstats.h"
 #include "linalg/pca.h"
+#include "linalg/pca_team.h"
 #include "methods/gbc.h"
 #include "methods/method.h"
 #include "methods/pair_check.h"
+#include "methods/team.h"
 #include "util/flops.h"
 
 CKR_CONFIG_FITS(ckr_gbc_cfg);
@@ -62,6 +64,113 @@ static double gbc_cost(const ckr_pair_shape *s, const ckr_params *p)
     return pca + 5.0 * n * d + 4.0 * c * c * d;
 }
 
+/* Add the rows of X (n x d) to their class's row of sums (C x d). */
+static void gbc_class_sums(const double *X, size_t n, size_t d, const ckr_targets *tg,
+                           double *mean)
+{
+    for (size_t i = 0; i < n; i++) {
+        double *m = mean + (size_t)tg->map[tg->y[i]] * d;
+        const double *x = X + i * d;
+        for (size_t j = 0; j < d; j++)
+            m[j] += x[j];
+    }
+}
+
+/* Add the squared deviations of the rows of X from their class mean. */
+static void gbc_class_squares(const double *X, size_t n, size_t d, const ckr_targets *tg,
+                              const double *mean, double *var)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t c = (size_t)tg->map[tg->y[i]];
+        const double *x = X + i * d, *m = mean + c * d;
+        double *v = var + c * d;
+        for (size_t j = 0; j < d; j++) {
+            double e = x[j] - m[j];
+            v[j] += e * e;
+        }
+    }
+}
+
+static void gbc_divide_means(double *mean, size_t C, size_t d, const ckr_targets *tg)
+{
+    for (size_t c = 0; c < C; c++)
+        for (size_t j = 0; j < d; j++)
+            mean[c * d + j] /= (double)tg->count[c];
+}
+
+/* The score from the class means and summed squared deviations (C x d):
+ * floors, covariance model, Bhattacharyya sum; fills res. n_rows only
+ * counts FLOPs. */
+static int gbc_finish(const ckr_gbc_cfg *cfg, const ckr_targets *tg, size_t C, size_t d,
+                      const double *mean, double *var, double *logv, size_t n_rows,
+                      ckr_result *res)
+{
+    int diag = cfg->cov == CKR_GBC_COV_DIAG;
+    int google = cfg->logdet == CKR_GBC_LOGDET_GOOGLE;
+    double vfloor = cfg->floor;
+    for (size_t c = 0; c < C; c++) {
+        double s = 0.0, sl = 0.0;
+        for (size_t j = 0; j < d; j++) {
+            double v = var[c * d + j] / (double)tg->count[c];
+            v = v > vfloor ? v : vfloor;
+            var[c * d + j] = v;
+            s += v;
+            sl += log(v);
+        }
+        if (diag) {
+            logv[c] = sl; /* log |S_c| */
+        } else {
+            var[c * d] = s / (double)d; /* spherical variance in slot 0 */
+            logv[c] = (google ? 1.0 : (double)d) * log(var[c * d]);
+        }
+    }
+    ckr_flops_add(5.0 * (double)n_rows * (double)d + 5.0 * (double)C * (double)d);
+    double sum = 0.0;
+    for (size_t a = 0; a < C; a++) {
+        for (size_t b = a + 1; b < C; b++) {
+            const double *ma = mean + a * d, *mb = mean + b * d;
+            double quad = 0.0, logs = 0.0;
+            if (diag) {
+                const double *va = var + a * d, *vb = var + b * d;
+                for (size_t j = 0; j < d; j++) {
+                    double s = 0.5 * (va[j] + vb[j]), e = ma[j] - mb[j];
+                    quad += e * e / s;
+                    logs += log(s);
+                }
+            } else {
+                double s = 0.5 * (var[a * d] + var[b * d]);
+                for (size_t j = 0; j < d; j++) {
+                    double e = ma[j] - mb[j];
+                    quad += e * e;
+                }
+                quad /= s;
+                logs = (google ? 1.0 : (double)d) * log(s);
+            }
+            double db = quad / 8.0 + 0.5 * (logs - 0.5 * logv[a] - 0.5 * logv[b]);
+            sum += 2.0 * exp(-db);
+        }
+    }
+    ckr_flops_add((double)C * (double)(C - 1) / 2.0 * ((diag ? 6.0 : 3.0) * (double)d + 12.0));
+    snprintf(res->info, sizeof res->info, "%s%s d=%zu%s classes=%zu",
+             diag ? "diag" : "spherical", !diag && google ? "(google)" : "", d,
+             cfg->pca > 0 ? " pca" : " raw", C);
+    return ckr_result_ok(res, -sum);
+}
+
+/* d = min(pca, D, N), or D without PCA */
+static size_t gbc_dims(long pca, size_t N, size_t D)
+{
+    size_t d = D;
+    if (pca > 0) {
+        d = (size_t)pca;
+        if (d > D)
+            d = D;
+        if (d > N)
+            d = N;
+    }
+    return d;
+}
+
 static int gbc_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res)
 {
     (void)rng;
@@ -74,22 +183,12 @@ static int gbc_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ck
                                "GBC needs a partition of the samples into classes");
     const ckr_gbc_cfg *cfg = ckr_params_config(p);
     long pca = cfg->pca;
-    int diag = cfg->cov == CKR_GBC_COV_DIAG;
-    int google = cfg->logdet == CKR_GBC_LOGDET_GOOGLE;
-    double vfloor = cfg->floor;
     const double *F = pair->train_features.data;
     size_t N = pair->train_features.rows, D = pair->train_features.cols;
     ckr_targets tg;
     if ((rc = ckr_targets_init(pair->kind, &pair->train, pair->num_classes, 0, &tg, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
-    size_t d = D;
-    if (pca > 0) {
-        d = (size_t)pca;
-        if (d > D)
-            d = D;
-        if (d > N)
-            d = N;
-    }
+    size_t d = gbc_dims(pca, N, D);
     size_t C = (size_t)tg.t;
     double *mean = NULL, *var = NULL, *logv = NULL, *zeros = NULL;
     ckr_pca_result pr;
@@ -131,77 +230,119 @@ static int gbc_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ck
         }
     }
     /* class means, then population variances (two passes) */
-    for (size_t i = 0; i < N; i++) {
-        double *m = mean + (size_t)tg.map[tg.y[i]] * d;
-        const double *x = X + i * d;
-        for (size_t j = 0; j < d; j++)
-            m[j] += x[j];
-    }
-    for (size_t c = 0; c < C; c++)
-        for (size_t j = 0; j < d; j++)
-            mean[c * d + j] /= (double)tg.count[c];
-    for (size_t i = 0; i < N; i++) {
-        size_t c = (size_t)tg.map[tg.y[i]];
-        const double *x = X + i * d, *m = mean + c * d;
-        double *v = var + c * d;
-        for (size_t j = 0; j < d; j++) {
-            double e = x[j] - m[j];
-            v[j] += e * e;
-        }
-    }
-    for (size_t c = 0; c < C; c++) {
-        double s = 0.0, sl = 0.0;
-        for (size_t j = 0; j < d; j++) {
-            double v = var[c * d + j] / (double)tg.count[c];
-            v = v > vfloor ? v : vfloor;
-            var[c * d + j] = v;
-            s += v;
-            sl += log(v);
-        }
-        if (diag) {
-            logv[c] = sl; /* log |S_c| */
-        } else {
-            var[c * d] = s / (double)d; /* spherical variance in slot 0 */
-            logv[c] = (google ? 1.0 : (double)d) * log(var[c * d]);
-        }
-    }
-    ckr_flops_add(5.0 * (double)N * (double)d + 5.0 * (double)C * (double)d);
-    double sum = 0.0;
-    for (size_t a = 0; a < C; a++) {
-        for (size_t b = a + 1; b < C; b++) {
-            const double *ma = mean + a * d, *mb = mean + b * d;
-            double quad = 0.0, logs = 0.0;
-            if (diag) {
-                const double *va = var + a * d, *vb = var + b * d;
-                for (size_t j = 0; j < d; j++) {
-                    double s = 0.5 * (va[j] + vb[j]), e = ma[j] - mb[j];
-                    quad += e * e / s;
-                    logs += log(s);
-                }
-            } else {
-                double s = 0.5 * (var[a * d] + var[b * d]);
-                for (size_t j = 0; j < d; j++) {
-                    double e = ma[j] - mb[j];
-                    quad += e * e;
-                }
-                quad /= s;
-                logs = (google ? 1.0 : (double)d) * log(s);
-            }
-            double db = quad / 8.0 + 0.5 * (logs - 0.5 * logv[a] - 0.5 * logv[b]);
-            sum += 2.0 * exp(-db);
-        }
-    }
-    ckr_flops_add((double)C * (double)(C - 1) / 2.0 * ((diag ? 6.0 : 3.0) * (double)d + 12.0));
-    snprintf(res->info, sizeof res->info, "%s%s d=%zu%s classes=%zu",
-             diag ? "diag" : "spherical", !diag && google ? "(google)" : "", d,
-             pca > 0 ? " pca" : " raw", C);
-    rc = ckr_result_ok(res, -sum);
+    gbc_class_sums(X, N, d, &tg, mean);
+    gbc_divide_means(mean, C, d, &tg);
+    gbc_class_squares(X, N, d, &tg, mean, var);
+    rc = gbc_finish(cfg, &tg, C, d, mean, var, logv, N, res);
 cleanup:
     ckr_pca_result_free(&pr);
     free(zeros);
     free(mean);
     free(var);
     free(logv);
+    ckr_targets_free(&tg);
+    return rc;
+}
+
+/* 1 on every rank when every row of the pair equals its first row (bytes). */
+static int gbc_team_constant(const ckr_team *team, const double *F, size_t nl, size_t D,
+                             double *row, int *constant)
+{
+    int cand = nl > 0 ? team->rank : team->size, root = team->size, mine = 1;
+    if (MPI_Allreduce(&cand, &root, 1, MPI_INT, MPI_MIN, team->comm) != MPI_SUCCESS)
+        return CKR_EMPI;
+    if (root < team->size) {
+        if (team->rank == root)
+            memcpy(row, F, D * sizeof *row);
+        if (MPI_Bcast(row, (int)D, MPI_DOUBLE, root, team->comm) != MPI_SUCCESS)
+            return CKR_EMPI;
+    }
+    for (size_t i = 0; i < nl && mine; i++)
+        mine = memcmp(row, F + i * D, D * sizeof *F) == 0;
+    if (MPI_Allreduce(&mine, constant, 1, MPI_INT, MPI_LAND, team->comm) != MPI_SUCCESS)
+        return CKR_EMPI;
+    return 0;
+}
+
+/* The team path: PCA over the team (linalg/pca_team.h), each rank projects
+ * its rows; class sums and squared deviations are local passes summed over
+ * the team. The score does not depend on the components' signs. */
+static int gbc_score_team(const ckr_pair *local, const ckr_team *team, const ckr_params *p,
+                          ckr_rng *rng, ckr_result *res)
+{
+    if (team->size == 1)
+        return gbc_score(local, p, rng, res);
+    ckr_err err = { 0, "" };
+    size_t N = 0, D = 0;
+    int rc = ckr_pair_check_features_team(local, team->comm, &N, &D, &err);
+    if (rc)
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    if (local->kind == CKR_MULTILABEL)
+        return ckr_result_fail(res, CKR_EDATA, "unsupported-multilabel",
+                               "GBC needs a partition of the samples into classes");
+    const ckr_gbc_cfg *cfg = ckr_params_config(p);
+    long pca = cfg->pca;
+    const double *F = local->train_features.data;
+    size_t nl = local->train_features.rows;
+    ckr_targets tg;
+    if ((rc = ckr_targets_init_team(team->comm, local->kind, &local->train, team->row0,
+                                    local->num_classes, 0, &tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    size_t d = gbc_dims(pca, N, D);
+    size_t C = (size_t)tg.t;
+    double *mv = NULL, *logv = NULL, *row = NULL, *zeros = NULL;
+    ckr_pca_result pr;
+    memset(&pr, 0, sizeof pr);
+    if (tg.t < 2) {
+        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)", tg.t);
+        goto cleanup;
+    }
+    mv = calloc(2 * C * d, sizeof *mv); /* means, then squared deviations */
+    logv = calloc(C, sizeof *logv);
+    row = malloc(D * sizeof *row);
+    zeros = calloc((nl ? nl : 1) * d, sizeof *zeros);
+    if (!mv || !logv || !row || !zeros)
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (N=%zu d=%zu C=%zu)", N, d, C);
+    if ((rc = ckr_team_agree_result(team, rc, res)))
+        goto cleanup;
+    double *mean = mv, *var = mv + C * d;
+    const double *X = F;
+    if (pca > 0) {
+        int constant = 0;
+        if ((rc = gbc_team_constant(team, F, nl, D, row, &constant))) {
+            rc = ckr_result_fail(res, rc, NULL, "MPI failed on the team");
+            goto cleanup;
+        }
+        if (constant) {
+            X = zeros;
+        } else if ((rc = ckr_pca_team_fit_transform(team->comm, F, nl, N, D, (double)d, &pr,
+                                                    &err))) {
+            rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "numerical-error", "%s",
+                                 err.msg);
+            goto cleanup;
+        } else if (pr.d != d) {
+            rc = ckr_result_fail(res, CKR_ENUM, "numerical-error",
+                                 "PCA returned %zu components, expected %zu", pr.d, d);
+            goto cleanup;
+        } else {
+            X = pr.scores;
+        }
+    }
+    gbc_class_sums(X, nl, d, &tg, mean);
+    if ((rc = ckr_team_sum(team, mean, C * d, "class sums", res)))
+        goto cleanup;
+    gbc_divide_means(mean, C, d, &tg);
+    gbc_class_squares(X, nl, d, &tg, mean, var);
+    if ((rc = ckr_team_sum(team, var, C * d, "class variances", res)))
+        goto cleanup;
+    rc = gbc_finish(cfg, &tg, C, d, mean, var, logv, nl, res);
+    ckr_team_info_suffix(team, res);
+cleanup:
+    ckr_pca_result_free(&pr);
+    free(mv);
+    free(logv);
+    free(row);
+    free(zeros);
     ckr_targets_free(&tg);
     return rc;
 }
@@ -214,4 +355,5 @@ const ckr_method ckr_method_gbc = {
     .check = gbc_check,
     .cost = gbc_cost,
     .score = gbc_score,
+    .score_team = gbc_score_team,
 };

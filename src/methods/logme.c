@@ -33,11 +33,13 @@
 #include <string.h>
 
 #include "linalg/blas.h"
+#include "linalg/dist.h"
 #include "linalg/eigen.h"
 #include "linalg/featstats.h"
 #include "methods/logme.h"
 #include "methods/method.h"
 #include "methods/pair_check.h"
+#include "methods/team.h"
 #include "util/flops.h"
 
 CKR_CONFIG_FITS(ckr_logme_cfg);
@@ -131,6 +133,81 @@ static int evidence_one(const double *sigma, const double *x2, size_t k, double 
     return 0;
 }
 
+/* The evidence of every target from the spectrum w[0..n) (ascending) and
+ * the eigen-coordinates B (T x n) of the target vectors. Eigenvalues
+ * considered: indices [first, n); cut: keep only sqrt|w| > 1e-10 (the Gram
+ * rule); scaled: B holds v_j . (F^T y), divided by sqrt|w_j| (the Gram
+ * path; 0 for w_j = 0), else B holds u_j . y (the kernel path). `form` and
+ * the rest fill the info string. */
+static int logme_finish(const ckr_logme_cfg *o, const ckr_targets *tg, ckr_task_kind kind,
+                        size_t N, size_t D, const double *w, const double *B, size_t n,
+                        size_t first, int cut, int scaled, const char *form, ckr_result *res)
+{
+    size_t T = (size_t)tg->t;
+    double *sigma = malloc(n * sizeof *sigma), *x2 = malloc(n * sizeof *x2);
+    size_t *keep = malloc(n * sizeof *keep);
+    int rc = 0;
+    if (!sigma || !x2 || !keep) {
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (eigenproblem of order %zu)", n);
+        goto cleanup;
+    }
+    /* kept spectrum; the coordinates of column j are scaled by 1/sqrt(sigma) on the Gram path */
+    size_t k = 0;
+    for (size_t j = first; j < n; j++) {
+        double s = fabs(w[j]);
+        if (cut && !(sqrt(s) > 1e-10))
+            continue;
+        keep[k] = j;
+        sigma[k++] = s;
+    }
+    ckr_flops_add(2.0 * (double)n);
+    double total = 0.0;
+    int max_it = 0, capped = 0;
+    for (size_t r = 0; r < T; r++) {
+        const double *b = B + r * n;
+        double sx = 0.0;
+        for (size_t q = 0; q < k; q++) {
+            size_t j = keep[q];
+            double x = !scaled ? b[j] : sigma[q] > 0.0 ? b[j] / sqrt(sigma[q]) : 0.0;
+            x2[q] = x * x;
+            sx += x2[q];
+        }
+        ckr_flops_add(4.0 * (double)k);
+        double r0 = (double)tg->count[r] - sx; /* ||y||^2 - sum x^2 */
+        double ev = 0.0;
+        int used = 0;
+        const char *why = "";
+        if ((rc = evidence_one(sigma, x2, k, r0, (double)N, (double)D, o, &ev, &used, &why))) {
+            rc = ckr_result_fail(res, rc, "numerical-error", "%s %d: %s",
+                                 kind == CKR_MULTILABEL ? "label" : "class", tg->orig[r], why);
+            goto cleanup;
+        }
+        total += ev;
+        if (used > max_it)
+            max_it = used;
+        capped += used >= o->iters;
+    }
+    snprintf(res->info, sizeof res->info, "%s N=%zu D=%zu k=%zu targets=%zu iters<=%d capped=%d%s",
+             form, N, D, k, T, max_it, capped, o->exact_logdet ? " exact_logdet" : "");
+    rc = ckr_result_ok(res, total / (double)T);
+cleanup:
+    free(sigma);
+    free(x2);
+    free(keep);
+    return rc;
+}
+
+/* Status "bad-data" unless the targets suffice; 0 when they do. */
+static int logme_enough_targets(ckr_task_kind kind, const ckr_targets *tg, ckr_result *res)
+{
+    if (tg->t >= (kind == CKR_MULTILABEL ? 1 : 2))
+        return 0;
+    return ckr_result_fail(res, CKR_EDATA, "bad-data",
+                           kind == CKR_MULTILABEL ? "no label has a positive sample"
+                                                  : "fewer than 2 classes present (%d)",
+                           tg->t);
+}
+
 static int logme_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res)
 {
     (void)rng;
@@ -145,22 +222,13 @@ static int logme_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
     const double *F = pair->train_features.data;
     size_t N = pair->train_features.rows, D = pair->train_features.cols, T = (size_t)tg.t;
     size_t n = N > D ? D : N; /* order of the eigenproblem */
-    double *A = NULL, *B = NULL, *w = NULL, *sigma = NULL, *x2 = NULL;
-    size_t *keep = NULL;
-    if (tg.t < (pair->kind == CKR_MULTILABEL ? 1 : 2)) {
-        rc = ckr_result_fail(res, CKR_EDATA, "bad-data",
-                             pair->kind == CKR_MULTILABEL ? "no label has a positive sample"
-                                                          : "fewer than 2 classes present (%d)",
-                             tg.t);
+    double *A = NULL, *B = NULL, *w = NULL;
+    if ((rc = logme_enough_targets(pair->kind, &tg, res)))
         goto cleanup;
-    }
     A = malloc(n * n * sizeof *A);
     B = malloc(T * (N > D ? D : N) * sizeof *B);
     w = malloc(n * sizeof *w);
-    sigma = malloc(n * sizeof *sigma);
-    x2 = malloc(n * sizeof *x2);
-    keep = malloc(n * sizeof *keep);
-    if (!A || !B || !w || !sigma || !x2 || !keep) {
+    if (!A || !B || !w) {
         rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (eigenproblem of order %zu)", n);
         goto cleanup;
     }
@@ -199,53 +267,93 @@ static int logme_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
                              N > D ? "Gram" : "kernel");
         goto cleanup;
     }
-    /* kept spectrum; the coordinates of column j are scaled by 1/sqrt(sigma) on the Gram path */
-    size_t k = 0;
-    for (size_t j = 0; j < n; j++) {
-        double s = fabs(w[j]);
-        if (N > D && !(sqrt(s) > 1e-10))
-            continue;
-        keep[k] = j;
-        sigma[k++] = s;
-    }
-    ckr_flops_add(2.0 * (double)n);
-    double total = 0.0;
-    int max_it = 0, capped = 0;
-    for (size_t r = 0; r < T; r++) {
-        const double *b = B + r * n;
-        double sx = 0.0;
-        for (size_t q = 0; q < k; q++) {
-            size_t j = keep[q];
-            double x = N > D ? b[j] / sqrt(sigma[q]) : b[j];
-            x2[q] = x * x;
-            sx += x2[q];
-        }
-        ckr_flops_add(4.0 * (double)k);
-        double r0 = (double)tg.count[r] - sx; /* ||y||^2 - sum x^2 */
-        double ev = 0.0;
-        int used = 0;
-        const char *why = "";
-        if ((rc = evidence_one(sigma, x2, k, r0, (double)N, (double)D, o, &ev, &used, &why))) {
-            rc = ckr_result_fail(res, rc, "numerical-error", "%s %d: %s",
-                                 pair->kind == CKR_MULTILABEL ? "label" : "class", tg.orig[r], why);
-            goto cleanup;
-        }
-        total += ev;
-        if (used > max_it)
-            max_it = used;
-        capped += used >= o->iters;
-    }
-    snprintf(res->info, sizeof res->info, "%s N=%zu D=%zu k=%zu targets=%zu iters<=%d capped=%d%s",
-             N > D ? "gram" : "kernel", N, D, k, T, max_it, capped,
-             o->exact_logdet ? " exact_logdet" : "");
-    rc = ckr_result_ok(res, total / (double)T);
+    rc = logme_finish(o, &tg, pair->kind, N, D, w, B, n, 0, N > D, N > D,
+                      N > D ? "gram" : "kernel", res);
 cleanup:
     free(A);
     free(B);
     free(w);
-    free(sigma);
-    free(x2);
-    free(keep);
+    ckr_targets_free(&tg);
+    return rc;
+}
+
+/* A pair with N <= D on a team: its rows are no larger than the D x D Gram
+ * of the team path, so every rank gathers them and runs the single-rank
+ * kernel path (the same bits as `score`). */
+static int small_pair_on_team(const ckr_pair *local, const ckr_team *team, size_t N, size_t D,
+                              const ckr_params *p, int unused, ckr_result *res)
+{
+    (void)unused;
+    ckr_pair whole;
+    int rc = ckr_team_gather_pair(local, team, N, D, &whole, res);
+    if (rc)
+        return rc;
+    rc = logme_score(&whole, p, NULL, res);
+    ckr_team_gathered_free(&whole);
+    ckr_team_info_suffix(team, res);
+    return rc;
+}
+
+/* The team path: the D x D Gram and the target sums F^T y summed over the
+ * team (local dsyrk, ckr_dist_sum), the eigenvectors from ckr_dist_syevd
+ * (ScaLAPACK) and F^T y projected on them. (Also correct for N <= D, where
+ * the top N eigenvalues of the Gram are those of the kernel, k = N; such
+ * pairs take small_pair_on_team, which is cheaper and exact.) */
+static int logme_score_team(const ckr_pair *local, const ckr_team *team, const ckr_params *p,
+                            ckr_rng *rng, ckr_result *res)
+{
+    if (team->size == 1)
+        return logme_score(local, p, rng, res);
+    ckr_err err = { 0, "" };
+    size_t N = 0, D = 0;
+    int rc = ckr_pair_check_features_team(local, team->comm, &N, &D, &err);
+    if (rc)
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    if (N <= D) /* the single-rank kernel path on the gathered rows (no more than D x D) */
+        return small_pair_on_team(local, team, N, D, p, 0, res);
+    const ckr_logme_cfg *o = ckr_params_config(p);
+    ckr_targets tg;
+    if ((rc = ckr_targets_init_team(team->comm, local->kind, &local->train, team->row0,
+                                    local->num_classes, 0, &tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    const double *F = local->train_features.data;
+    size_t nl = local->train_features.rows, T = (size_t)tg.t;
+    double *AB = NULL, *w = NULL, *V = NULL, *Bp = NULL;
+    if ((rc = logme_enough_targets(local->kind, &tg, res)))
+        goto cleanup;
+    AB = malloc((D * D + T * D) * sizeof *AB); /* the Gram, then F^T y: one sum */
+    w = malloc(D * sizeof *w);
+    V = malloc(D * D * sizeof *V);
+    Bp = malloc(T * D * sizeof *Bp);
+    if (!AB || !w || !V || !Bp)
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (eigenproblem of order %zu)", D);
+    else if ((rc = ckr_fs_gram(F, D, NULL, nl, NULL, 1.0, 0, AB, NULL)))
+        rc = ckr_result_fail(res, rc, NULL, "out of memory for the %zu x %zu Gram", D, D);
+    if ((rc = ckr_team_agree_result(team, rc, res)))
+        goto cleanup;
+    double *A = AB, *B = AB + D * D;
+    ckr_fs_target_sums(F, D, NULL, 1.0, &tg, B);
+    if ((rc = ckr_team_sum(team, AB, D * D + T * D, "Gram", res)))
+        goto cleanup;
+    if (!ckr_all_finite(D * D, A)) {
+        rc = ckr_result_fail(res, CKR_ENUM, "numerical-error",
+                             "Gram matrix overflows (features too large for double precision)");
+        goto cleanup;
+    }
+    if ((rc = ckr_dist_syevd(team->comm, D, A, w, V))) {
+        rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "numerical-error",
+                             "eigen-decomposition of the %zu x %zu %s failed", D, D, "Gram");
+        goto cleanup;
+    }
+    ckr_dgemm(0, 1, T, D, D, 1.0, B, D, V, D, 0.0, Bp, D); /* Bp[r][j] = v_j . b_r */
+    rc = logme_finish(o, &tg, local->kind, N, D, w, Bp, D, N > D ? 0 : D - N, N > D, 1,
+                      N > D ? "gram" : "kernel", res);
+    ckr_team_info_suffix(team, res);
+cleanup:
+    free(AB);
+    free(w);
+    free(V);
+    free(Bp);
     ckr_targets_free(&tg);
     return rc;
 }
@@ -258,4 +366,5 @@ const ckr_method ckr_method_logme = {
     .check = logme_check,
     .cost = logme_cost,
     .score = logme_score,
+    .score_team = logme_score_team,
 };

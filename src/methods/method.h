@@ -18,6 +18,7 @@
 #ifndef CKR_METHOD_H
 #define CKR_METHOD_H
 
+#include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -119,6 +120,16 @@ int ckr_result_fail(ckr_result *res, int code, const char *word, const char *fmt
 /* Mark res ok with the score; a non-finite score becomes "numerical-error". */
 int ckr_result_ok(ckr_result *res, double score);
 
+/* A team: the ranks of comm score one pair together, each holding a
+ * contiguous run of its training rows (zoo/teamread.h deals them out).
+ * size/rank are those of comm; this rank holds rows [row0, row0 + n) of the
+ * n_total training rows (n = local->train_features.rows, possibly 0). */
+typedef struct ckr_team {
+    MPI_Comm comm;
+    int size, rank;
+    size_t row0, n_total;
+} ckr_team;
+
 typedef struct ckr_method {
     const char *name;
     const char *summary;
@@ -132,6 +143,27 @@ typedef struct ckr_method {
     double (*cost)(const ckr_pair_shape *shape, const ckr_params *p);
     /* Compute the score; return 0, or an error code after ckr_result_fail. */
     int (*score)(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res);
+    /* The same score computed by a team (NULL: the method cannot run on a
+     * team; run `score` on one rank). Collective over team->comm: every rank
+     * of the team calls it at the same time with the same p and an rng seeded
+     * the same way. `local` is the pair as this rank holds it:
+     *   - train_features: rows [row0, row0 + n) of the pair, cols = D on
+     *     every rank (data may be NULL when n == 0; a pair without features
+     *     has data NULL on every rank);
+     *   - train labels (y or Y) and train_logits: the same rows;
+     *   - everything else (val and test splits, num_classes, kind, top
+     *     weights, split_seed, names): whole, the same on every rank.
+     * Every rank returns the same code and fills res with the same score,
+     * status, message and info (a failure seen by one rank, e.g. NaN in its
+     * rows, becomes the team's failure; no rank is left waiting). The score
+     * equals `score` on the whole pair to 1e-10 relative, at any team size;
+     * a team of one gives the bits of `score`. FLOPs are counted per rank.
+     * Memory per rank beyond its rows (closed-form scores): about 3 D^2 + 2
+     * C D doubles (Gram, eigenvectors, class sums; GBC's PCA 3 D^2 + 1024 D);
+     * a pair with N <= D is gathered whole (N D <= D^2) and scored by
+     * `score` on every rank. */
+    int (*score_team)(const ckr_pair *local, const ckr_team *team, const ckr_params *p,
+                      ckr_rng *rng, ckr_result *res);
 } ckr_method;
 
 /* registry.c: every method, in the order `ckptrank methods` lists them */

@@ -26,6 +26,7 @@
 #include "linalg/featstats.h"
 #include "methods/method.h"
 #include "methods/pair_check.h"
+#include "methods/team.h"
 #include "methods/transrate.h"
 #include "util/flops.h"
 
@@ -115,6 +116,95 @@ cleanup:
     return rc;
 }
 
+/* The team path: every coding rate from a D x D Gram of the transformed
+ * rows (local pass, summed over the team), whatever the class sizes (the
+ * single-rank path takes the smaller of Gram and kernel: the same
+ * determinant by Sylvester's identity). One Gram at a time: D x D per rank. */
+static int transrate_score_team(const ckr_pair *local, const ckr_team *team, const ckr_params *p,
+                                ckr_rng *rng, ckr_result *res)
+{
+    if (team->size == 1)
+        return transrate_score(local, p, rng, res);
+    ckr_err err = { 0, "" };
+    size_t N = 0, D = 0;
+    int rc = ckr_pair_check_features_team(local, team->comm, &N, &D, &err);
+    if (rc)
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    if (local->kind == CKR_MULTILABEL)
+        return ckr_result_fail(res, CKR_EDATA, "unsupported-multilabel",
+                               "TransRate needs a partition of the samples into classes");
+    const ckr_transrate_cfg *cfg = ckr_params_config(p);
+    int tllib = cfg->variant == CKR_TRANSRATE_TLLIB;
+    double eps2 = cfg->eps2;
+    const double *F = local->train_features.data;
+    size_t nl = local->train_features.rows;
+    ckr_targets tg;
+    if ((rc = ckr_targets_init_team(team->comm, local->kind, &local->train, team->row0,
+                                    local->num_classes, 0, &tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    double *mu = NULL, *G = NULL;
+    size_t *idx = NULL;
+    if (tg.t < 2) {
+        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)", tg.t);
+        goto cleanup;
+    }
+    mu = calloc(D, sizeof *mu);
+    G = malloc(D * D * sizeof *G);
+    idx = malloc((nl ? nl : 1) * sizeof *idx);
+    if (!mu || !G || !idx)
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory");
+    if ((rc = ckr_team_agree_result(team, rc, res)))
+        goto cleanup;
+    for (size_t i = 0; i < nl; i++)
+        for (size_t j = 0; j < D; j++)
+            mu[j] += F[i * D + j];
+    ckr_flops_add((double)nl * (double)D + (double)D);
+    if ((rc = ckr_team_sum(team, mu, D, "column sums", res)))
+        goto cleanup;
+    double inv = 1.0 / (double)N;
+    for (size_t j = 0; j < D; j++)
+        mu[j] *= inv;
+    int unit = !tllib;
+    double rz = 0.0, rzy = 0.0;
+    /* r = -1: all rows, R(Z); then each class */
+    for (int r = -1; r < tg.t; r++) {
+        size_t m = 0, n_set = r < 0 ? N : tg.count[r];
+        if (r >= 0)
+            for (size_t i = 0; i < nl; i++)
+                if (tg.map[tg.y[i]] == r)
+                    idx[m++] = i;
+        rc = ckr_fs_gram(F, D, r < 0 ? NULL : idx, r < 0 ? nl : m, mu, 1.0, unit, G, NULL);
+        if (rc)
+            rc = ckr_result_fail(res, rc, NULL, "coding rate: out of memory");
+        if ((rc = ckr_team_agree_result(team, rc, res)) ||
+            (rc = ckr_team_sum(team, G, D * D, "Gram", res)))
+            goto cleanup;
+        double rate = 0.0;
+        if ((rc = ckr_fs_rate_of_gram(G, D, 1.0 / ((double)n_set * eps2), &rate))) {
+            rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "numerical-error",
+                                 "coding rate: %s",
+                                 rc == CKR_ENOMEM ? "out of memory"
+                                                  : "I + Z^T Z/(n eps2) is not finite / not SPD");
+            goto cleanup;
+        }
+        if (r < 0)
+            rz = rate;
+        else
+            rzy += (tllib ? 1.0 / (double)tg.t : (double)n_set / (double)N) * rate;
+    }
+    ckr_flops_add(3.0 * (double)tg.t);
+    snprintf(res->info, sizeof res->info, "%s N=%zu D=%zu classes=%d R(Z)=%.6g R(Z|Y)=%.6g",
+             tllib ? "tllib" : "canonical", N, D, tg.t, rz, rzy);
+    rc = ckr_result_ok(res, rz - rzy);
+    ckr_team_info_suffix(team, res);
+cleanup:
+    free(mu);
+    free(G);
+    free(idx);
+    ckr_targets_free(&tg);
+    return rc;
+}
+
 const ckr_method ckr_method_transrate = {
     .name = "transrate",
     .summary = "TransRate: coding-rate difference (Huang et al. 2022), centred + unit rows, "
@@ -123,4 +213,5 @@ const ckr_method ckr_method_transrate = {
     .check = transrate_check,
     .cost = transrate_cost,
     .score = transrate_score,
+    .score_team = transrate_score_team,
 };
