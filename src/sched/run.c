@@ -2,10 +2,10 @@
  *
  * Rank 0 scans the zoo, lists the shard's (checkpoint, task, method) items,
  * drops those already in the journal when resuming and orders the rest by
- * estimated cost (sched/items.h, sched/coord.h); every rank learns the
- * outcome of that setup before any work is handed out. Then rank 0 serves
- * the dynamic queue (sched/queue.h) while the other ranks execute items
- * (sched/exec.h); rank 0 computes items too, in its main thread, while a
+ * pair, largest estimated cost first (sched/items.h, sched/coord.h); every
+ * rank learns the outcome of that setup before any work is handed out. Then
+ * rank 0 serves the dynamic queue (sched/queue.h) while the other ranks
+ * execute items (sched/exec.h); rank 0 computes items too, in its main thread, while a
  * coordinator thread serves the queue (sched/hybrid.h; when MPI provides
  * less than MPI_THREAD_MULTIPLE rank 0 only coordinates); with one rank,
  * rank 0 runs the items itself. Each pair is read once per run (pair
