@@ -2,8 +2,12 @@
 # bench/scaling.sh -- zoo-level scaling of `ckptrank run`, measured in one go:
 #
 #   1. strong scaling on data/realzoo.h5 (7 closed-form methods): one process
-#      (no mpirun) against mpirun -n 2, 3, 4; speedup and efficiency per rank
-#      count, marked when the ranks exceed the cores;
+#      (no mpirun) against mpirun -n 2, 3, 4 (every rank computes: rank 0
+#      coordinates from a thread of its own); speedup, efficiency and pair
+#      reads per rank count, marked when the ranks exceed the cores; then the
+#      issue's target (mpirun -n 2 on 2 cores >= 1.6x faster than one process,
+#      PASS/MISS), mpirun's own launch time, and the CPU share of rank 0's
+#      coordinator thread;
 #   2. the coordinator's rate on a synthetic 1,000-checkpoint x 4-task audit of
 #      `dummy` items (no computation: what is left is reading the pair and
 #      the messages): items/s and coordinator messages/s at 1, 2 and 4 ranks.
@@ -32,6 +36,7 @@ best_of() {
     for _ in $(seq "$REPS"); do
         t0=$(date +%s.%N)
         "$@" >"$TMP/out" 2>"$TMP/err" || { echo "FAILED: $*" >&2; tail -5 "$TMP/err" >&2; echo nan; return; }
+        cp "$TMP/err" "$TMP/last.err"
         t1=$(date +%s.%N)
         t=$(calc "$t1 - $t0")
         if [ -z "$best" ] || [ "$(calc "($t < $best) ? 1 : 0")" = 1 ]; then best=$t; fi
@@ -53,16 +58,33 @@ echo "@@"
 echo "@@ \`ckptrank run $ZOO --methods $METHODS\` ($("$BIN" info "$ZOO" | head -1 | sed 's/^[^:]*: //'));"
 echo "@@ one process without mpirun is the baseline; efficiency = speedup / ranks. $CORES cores here."
 echo "@@"
-echo "@@ | ranks | seconds | speedup | efficiency | note |"
-echo "@@ |---|---|---|---|---|"
-base=""
+echo "@@ | ranks | seconds | speedup | efficiency | pair reads | note |"
+echo "@@ |---|---|---|---|---|---|"
+base=""; t2=""
 for p in 1 2 3 4; do
     t=$(best_of run_np "$p" run "$ZOO" --methods "$METHODS" -q --csv "$TMP/s.csv" --journal '')
+    reads=$(sed -nE 's/.* ([0-9]+) pair reads.*/\1/p' "$TMP/last.err" 2>/dev/null | tail -1)
     [ -z "$base" ] && base=$t
+    [ "$p" = 2 ] && t2=$t
     sp=$(calc "$base / $t"); eff=$(calc "$sp / $p")
-    printf '  -n %d  %8.3f s  speedup %.2fx  efficiency %.0f%%%s\n' "$p" "$t" "$sp" "$(calc "$eff*100")" "$(note "$p")"
-    printf '@@ | %d | %.3f | %.2fx | %.0f%% | %s |\n' "$p" "$t" "$sp" "$(calc "$eff*100")" "$(note "$p" | sed 's/^ //')"
+    printf '  -n %d  %8.3f s  speedup %.2fx  efficiency %.0f%%  %s pair reads%s\n' "$p" "$t" "$sp" "$(calc "$eff*100")" "$reads" "$(note "$p")"
+    printf '@@ | %d | %.3f | %.2fx | %.0f%% | %s | %s |\n' "$p" "$t" "$sp" "$(calc "$eff*100")" "$reads" "$(note "$p" | sed 's/^ //')"
 done
+# the issue's target: mpirun -n 2 on 2 cores >= 1.6x faster than one process
+launch=$(best_of mpirun -n 2 "$BIN" info "$ZOO")
+ratio=$(calc "$base / $t2")
+net=$(calc "($t2 > $launch) ? $base / ($t2 - $launch) : 0")
+verdict=$([ "$(calc "($ratio >= 1.6) ? 1 : 0")" = 1 ] && echo PASS || echo MISS)
+CKPTRANK_TRACE=1 mpirun -n 2 "$BIN" run "$ZOO" --methods "$METHODS" -q --csv "$TMP/s.csv" --journal '' \
+    --no-progress 2>"$TMP/trace" >/dev/null
+coord=$(sed -nE 's/^ckptrank-trace: (coordinator thread .*)$/\1/p' "$TMP/trace" | tail -1)
+printf '  target: mpirun -n 2 >= 1.6x one process: %.2fx %s (%d cores)\n' "$ratio" "$verdict" "$CORES"
+printf '  mpirun -n 2 launch alone (ckptrank info): %.3f s; without it, -n 2 is %.2fx one process\n' "$launch" "$net"
+printf '  rank 0 at -n 2: %s\n' "${coord:-no coordinator thread (MPI without MPI_THREAD_MULTIPLE?)}"
+echo "@@"
+printf '@@ Target (issue 11): `mpirun -n 2` on %d cores >= 1.6x faster than one process: **%.2fx, %s**.\n' "$CORES" "$ratio" "$verdict"
+printf '@@ Launching alone (`mpirun -n 2 ckptrank info`) takes %.3f s; without it `-n 2` is %.2fx one process.\n' "$launch" "$net"
+printf '@@ Rank 0 computes while a thread of its own coordinates: %s.\n' "${coord:-no coordinator thread}"
 
 echo
 echo "== coordinator: 1,000 checkpoints x 4 tasks of dummy items"

@@ -36,6 +36,11 @@ cmp "$T/c0.csv" "$T/c1.csv" || fail "no mpirun vs 1 rank differ"
 cmp "$T/c1.csv" "$T/c2.csv" || fail "1 vs 2 ranks differ"
 cmp "$T/c1.csv" "$T/c4.csv" || fail "1 vs 4 ranks differ"
 grep -q "items (100%)" "$T/err4.txt" || fail "no progress line on stderr"
+# pair affinity: both methods of a pair run where it was read, one read per pair
+for np in 1 2 4; do
+  grep -q "36 computed), 36 ok, 0 failed, .* s, 18 pair reads" "$T/err$np.txt" \
+    || fail "-n $np: expected 18 pair reads: $(cat "$T/err$np.txt")"
+done
 grep -q "ETA" "$T/err4.txt" || fail "progress has no ETA"
 # every item ok and every gflops measured > 0
 awk -F, 'NR>1 && ($5!="ok" || $7<=0) {bad=1} END {exit bad}' "$T/s1.csv" || fail "an item failed or has no FLOPs"

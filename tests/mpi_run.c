@@ -1,6 +1,8 @@
 /* mpi_run.c -- the library entry point on different communicators: the whole
  * world, split sub-communicators, and MPI_COMM_SELF must give identical
- * scores (run by `make check` under mpirun -n 1, 2 and 4). */
+ * scores; each pair is read once per run (pair affinity); rank 0 computes
+ * too when MPI provides MPI_THREAD_MULTIPLE, and only coordinates without it
+ * (run by `make check` under mpirun -n 1, 2 and 4). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +10,7 @@
 #include <cmocka.h>
 
 #include <mpi.h>
+#include <stdlib.h>
 
 #include "ckptrank/ckptrank.h"
 #include "testutil.h"
@@ -37,6 +40,9 @@ static char *scores_without_timing(const char *path)
     return out;
 }
 
+/* The zoo of these tests: 4 checkpoints x 2 tasks. */
+#define N_PAIRS 8
+
 static int run_on(MPI_Comm comm, const char *zoo, const char *csv)
 {
     ckptrank_run_opts o;
@@ -52,7 +58,9 @@ static int run_on(MPI_Comm comm, const char *zoo, const char *csv)
     int rc = ckptrank_run(comm, &o, &s, &err);
     if (rc)
         fprintf(stderr, "run failed: %s\n", err.msg);
-    return rc == 0 && s.n_failed == 0 && s.n_items == 24 ? 0 : 1;
+    if (s.n_pair_reads != N_PAIRS)
+        fprintf(stderr, "%zu pair reads, expected %d\n", s.n_pair_reads, N_PAIRS);
+    return rc == 0 && s.n_failed == 0 && s.n_items == 24 && s.n_pair_reads == N_PAIRS ? 0 : 1;
 }
 
 static void test_communicators_agree(void **state)
@@ -208,9 +216,66 @@ static void test_setup_failure_agreed(void **state)
     MPI_Barrier(MPI_COMM_WORLD);
 }
 
+/* Several methods and a sweep per pair: every pair is read exactly once per
+ * run, summed over the ranks (the items of a pair all go to the rank that
+ * read it), and the scores do not depend on who computed them. With
+ * MPI_THREAD_MULTIPLE rank 0 computes items too; with
+ * CKPTRANK_NO_COORD_THREAD it only coordinates (as with a lower thread
+ * level), which gives the same scores and the same reads. */
+static void test_one_read_per_pair(void **state)
+{
+    (void)state;
+    int rank, size, provided;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Query_thread(&provided);
+    assert_int_equal(provided, MPI_THREAD_MULTIPLE);
+    char zoo[300], csv[2][300];
+    snprintf(zoo, sizeof zoo, "%s/zoo.h5", dir);
+    for (int mode = 0; mode < 2; mode++) {
+        snprintf(csv[mode], sizeof csv[mode], "%s/reads%d.csv", dir, mode);
+        if (mode == 1)
+            setenv("CKPTRANK_NO_COORD_THREAD", "1", 1);
+        ckptrank_run_opts o;
+        ckptrank_run_defaults(&o);
+        o.zoo_path = zoo;
+        /* 7 items per pair: 5 methods, one of them a sweep of 3 grid points;
+         * dummy items wait, so every rank is asked for work */
+        o.methods = "leep,logme,hscore,nce,dummy:ms=4|5|6";
+        o.csv_path = csv[mode];
+        o.journal_path = "";
+        o.progress = 0;
+        o.print_table = 0;
+        o.seed = 5;
+        ckptrank_run_summary s;
+        ckr_err err = { 0, "" };
+        assert_int_equal(ckptrank_run(MPI_COMM_WORLD, &o, &s, &err), 0);
+        unsetenv("CKPTRANK_NO_COORD_THREAD");
+        assert_int_equal(s.n_items, 7 * N_PAIRS);
+        assert_int_equal(s.n_computed, 7 * N_PAIRS);
+        assert_int_equal(s.n_pair_reads, N_PAIRS);
+        if (size == 1)
+            assert_int_equal(s.n_computed_rank0, 7 * N_PAIRS);
+        else if (mode == 0) /* rank 0 computed some, the others the rest */
+            assert_true(s.n_computed_rank0 > 0 && s.n_computed_rank0 < 7 * N_PAIRS);
+        else
+            assert_int_equal(s.n_computed_rank0, 0);
+    }
+    if (rank == 0) {
+        char *a = scores_without_timing(csv[0]), *b = scores_without_timing(csv[1]);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+}
+
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
+    int provided;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rank == 0)
@@ -221,6 +286,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_missing_zoo_fails_everywhere),
         cmocka_unit_test(test_caller_messages_untouched),
         cmocka_unit_test(test_setup_failure_agreed),
+        cmocka_unit_test(test_one_read_per_pair),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     MPI_Finalize();

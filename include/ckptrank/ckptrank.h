@@ -2,9 +2,12 @@
  *
  * ckptrank ranks pretrained checkpoints by predicted transferability. The
  * library entry point ckptrank_run() takes an MPI communicator (tests run it
- * on MPI_COMM_SELF or a sub-communicator): rank 0 of `comm` coordinates and
- * writes the outputs, the other ranks work. With one rank, rank 0 works too.
- * Every rank of comm must call it with the same options. */
+ * on MPI_COMM_SELF or a sub-communicator): rank 0 of `comm` coordinates,
+ * computes items too and writes the outputs; the other ranks compute. Rank 0
+ * computes while coordinating only when MPI was initialised with
+ * MPI_THREAD_MULTIPLE (MPI_Init_thread; it coordinates from a thread of its
+ * own), else it only coordinates. Every rank of comm must call it with the
+ * same options. */
 #ifndef CKPTRANK_H
 #define CKPTRANK_H
 
@@ -42,6 +45,9 @@ typedef struct ckptrank_run_summary {
     size_t n_computed;         /* computed by this run */
     size_t n_not_run;          /* left for a later --resume (interrupted) */
     int interrupted;           /* a signal stopped the run: outputs are partial */
+    size_t n_pair_reads;       /* pairs read from the zoo, summed over the ranks: each pair
+                                * with items to compute is read once */
+    size_t n_computed_rank0;   /* of n_computed, computed by rank 0 itself */
     double seconds;
 } ckptrank_run_summary;
 
@@ -55,6 +61,13 @@ void ckptrank_run_defaults(ckptrank_run_opts *o);
 
 /* Run every (checkpoint, task, method) item of the zoo (or of the shard).
  * Every rank of comm must call it with the same options.
+ *
+ * Scheduling: rank 0 hands out whole pairs (all methods and sweep grid
+ * points of a checkpoint x task pair go to the rank that reads it, so each
+ * pair is read once), largest estimated cost first, item by item as results
+ * come back; rank 0 computes items itself in the calling thread while a
+ * coordinator thread answers the other ranks (with MPI_THREAD_MULTIPLE; see
+ * above). Results do not depend on the number of ranks or who computed what.
  *
  * Returns 0 when the run completed (individual items may have failed: see
  * summary), CKR_EINTR when a signal stopped it (partial outputs and the

@@ -125,9 +125,9 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     }
     if (c.rank == 0) {
         fprintf(stderr, "ckptrank run: %zu items (%zu from the journal, %zu computed), %zu ok, "
-                        "%zu failed, %.1f s%s%s\n", sum.n_items, sum.n_resumed, sum.n_computed,
-                sum.n_ok, sum.n_failed, sum.seconds, a.out ? "; results in " : "",
-                a.out ? a.out : "");
+                        "%zu failed, %.1f s, %zu pair reads%s%s\n", sum.n_items, sum.n_resumed,
+                sum.n_computed, sum.n_ok, sum.n_failed, sum.seconds, sum.n_pair_reads,
+                a.out ? "; results in " : "", a.out ? a.out : "");
     }
     return sum.n_items > 0 && sum.n_ok == 0 ? CKR_EXIT_ALL_FAILED : CKR_EXIT_OK;
 }

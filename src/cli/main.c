@@ -20,7 +20,10 @@ int main(int argc, char **argv)
         execv("/proc/self/exe", argv);
         /* exec failed: carry on with the slow kernels */
     }
-    MPI_Init(&argc, &argv);
+    /* threads: rank 0 computes while a thread of its own coordinates
+     * (ckptrank_run checks the level provided and copes with less) */
+    int provided = MPI_THREAD_SINGLE;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
     int status = ckr_cli_main(argc, argv, MPI_COMM_WORLD);
     MPI_Finalize();
     return status;

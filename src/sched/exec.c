@@ -30,7 +30,12 @@ static const ckr_pair *executor_pair(ckr_executor *ex, const char *ckpt, const c
             ckr_pair_free(&ex->pair);
         memset(&ex->pair, 0, sizeof ex->pair);
         ckr_err_clear(&ex->read_err);
+        if (ex->io_lock)
+            pthread_mutex_lock(ex->io_lock);
         ex->read_rc = ckr_zoo_read_pair(ex->zoo, ckpt, task, &ex->pair, &ex->read_err);
+        if (ex->io_lock)
+            pthread_mutex_unlock(ex->io_lock);
+        ex->n_reads++;
         snprintf(ex->ckpt, sizeof ex->ckpt, "%s", ckpt);
         snprintf(ex->task, sizeof ex->task, "%s", task);
         ex->cached = 1;

@@ -3,11 +3,13 @@
  * An executor reads the item's pair from the zoo (keeping the last pair, so
  * consecutive items on the same pair read it once), seeds the item's random
  * stream from (seed, checkpoint, task, method spec), runs the method and
- * measures its time and FLOPs. It knows nothing of MPI, the queue or the
- * outputs. */
+ * measures its time and FLOPs. It counts the pairs it reads. It knows
+ * nothing of MPI, the queue or the outputs. */
 #ifndef CKR_SCHED_EXEC_H
 #define CKR_SCHED_EXEC_H
 
+#include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/pair.h"
@@ -21,6 +23,9 @@ typedef struct ckr_executor {
     uint64_t seed;
     int open_rc;            /* why zoo is NULL (a worker that could not open the file) */
     ckr_err open_err;
+    pthread_mutex_t *io_lock; /* NULL, or held while reading from the zoo: another
+                               * thread of the process may use HDF5 too */
+    size_t n_reads;         /* pairs read (attempts, failed ones too) */
     /* one-pair cache */
     char ckpt[CKR_NAME_MAX], task[CKR_NAME_MAX];
     int cached, read_rc;
@@ -28,7 +33,8 @@ typedef struct ckr_executor {
     ckr_err read_err;
 } ckr_executor;
 
-/* An executor of specs on zoo (either may be set later). Owns nothing yet. */
+/* An executor of specs on zoo (either may be set later), no io_lock, no
+ * reads yet. Owns nothing. */
 void ckr_executor_init(ckr_executor *ex, ckr_zoo *zoo, const ckr_spec *specs, uint64_t seed);
 
 /* Run spec specs[spec_idx] on the pair (ckpt, task) into res. Never fails:

@@ -43,18 +43,54 @@ static int cmp_item_cost(const void *a, const void *b)
     const ckr_item *x = *(ckr_item *const *)a, *y = *(ckr_item *const *)b;
     if (x->cost != y->cost)
         return x->cost > y->cost ? -1 : 1;
-    if (x->pair != y->pair)
-        return x->pair < y->pair ? -1 : 1;
     return x->spec < y->spec ? -1 : (x->spec > y->spec);
 }
 
-void ckr_items_order(ckr_item_list *l)
+/* Groups by total cost, largest first; ties in the zoo's pair order (the
+ * groups are still in canonical order here, so `first` orders them). */
+static int cmp_group_cost(const void *a, const void *b)
 {
-    l->n_todo = 0;
-    for (size_t i = 0; i < l->n; i++)
-        if (!l->items[i].done)
-            l->order[l->n_todo++] = &l->items[i];
-    qsort(l->order, l->n_todo, sizeof *l->order, cmp_item_cost);
+    const ckr_item_group *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost > y->cost ? -1 : 1;
+    return x->first < y->first ? -1 : (x->first > y->first);
+}
+
+int ckr_items_order(ckr_item_list *l, ckr_err *err)
+{
+    free(l->groups);
+    l->groups = NULL;
+    l->n_todo = l->n_groups = 0;
+    /* the items are in canonical order, pair-major: each pair's items to do
+     * are one run of the todo list */
+    ckr_item **todo = calloc(l->n + 1, sizeof *todo);
+    l->groups = calloc(l->n + 1, sizeof *l->groups);
+    if (!todo || !l->groups) {
+        free(todo);
+        return ckr_err_set(err, CKR_ENOMEM, "out of memory for ordering %zu items", l->n);
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        ckr_item *it = &l->items[i];
+        if (it->done)
+            continue;
+        if (l->n_todo == 0 || todo[l->n_todo - 1]->pair != it->pair)
+            l->groups[l->n_groups++] = (ckr_item_group){ l->n_todo, 0, 0.0 };
+        ckr_item_group *g = &l->groups[l->n_groups - 1];
+        g->count++;
+        g->cost += it->cost;
+        todo[l->n_todo++] = it;
+    }
+    qsort(l->groups, l->n_groups, sizeof *l->groups, cmp_group_cost);
+    size_t k = 0;
+    for (size_t g = 0; g < l->n_groups; g++) {
+        ckr_item_group *gr = &l->groups[g];
+        memcpy(&l->order[k], &todo[gr->first], gr->count * sizeof *todo);
+        gr->first = k;
+        qsort(&l->order[k], gr->count, sizeof *l->order, cmp_item_cost);
+        k += gr->count;
+    }
+    free(todo);
+    return 0;
 }
 
 void ckr_item_names(const ckr_item_list *l, const ckr_item *it, const char **ckpt,
@@ -74,5 +110,6 @@ void ckr_items_free(ckr_item_list *l)
 {
     free(l->items);
     free(l->order);
+    free(l->groups);
     memset(l, 0, sizeof *l);
 }

@@ -3,9 +3,12 @@
  * The items of a run are every (pair, spec) of the zoo's pairs and the
  * method specs, in canonical order: pair-major (the zoo's pair order), then
  * spec. A shard I/N keeps the items whose canonical index i has i % N == I.
- * Each item carries the method's cost estimate for its pair's shape; the
- * items still to compute are ordered largest cost first (ties: canonical
- * order), which is the order the queue hands them out in. */
+ * Each item carries the method's cost estimate for its pair's shape. The
+ * items still to compute are grouped by pair (every method and sweep grid
+ * point of a pair in one group, so that one worker reads the pair once and
+ * runs them all); the groups are ordered largest total cost first (ties: the
+ * zoo's pair order), the items within a group largest cost first (ties: spec
+ * order). The queue hands out whole groups in that order. */
 #ifndef CKR_SCHED_ITEMS_H
 #define CKR_SCHED_ITEMS_H
 
@@ -25,12 +28,19 @@ typedef struct ckr_item {
     ckr_result res;         /* valid when done */
 } ckr_item;
 
+/* The items of one pair still to do: order[first .. first + count). */
+typedef struct ckr_item_group {
+    size_t first, count;
+    double cost;            /* sum of the items' costs */
+} ckr_item_group;
+
 typedef struct ckr_item_list {
     ckr_zoo *zoo;           /* borrowed, scanned */
     const ckr_spec *specs;  /* borrowed */
     ckr_item *items;        /* the shard's items in canonical order */
-    ckr_item **order;       /* after ckr_items_order: the items still to do, by cost */
-    size_t n, n_todo;
+    ckr_item **order;       /* after ckr_items_order: the items still to do, grouped by pair */
+    ckr_item_group *groups; /* after ckr_items_order: the pairs with items to do, by cost */
+    size_t n, n_todo, n_groups;
 } ckr_item_list;
 
 /* List the items of shard shard_index/shard_count (shard_count 0: every
@@ -41,9 +51,10 @@ typedef struct ckr_item_list {
 int ckr_items_list(ckr_item_list *l, ckr_zoo *zoo, const ckr_spec *specs, size_t n_specs,
                    int shard_index, int shard_count, ckr_err *err);
 
-/* Fill l->order with the items not done, largest cost first (ties in
- * canonical order), and set l->n_todo. */
-void ckr_items_order(ckr_item_list *l);
+/* Fill l->order with the items not done and l->groups with their pairs, in
+ * the order above, and set l->n_todo and l->n_groups. Returns 0 or
+ * CKR_ENOMEM (err set). */
+int ckr_items_order(ckr_item_list *l, ckr_err *err);
 
 /* The checkpoint and task names of an item (owned by the zoo). */
 void ckr_item_names(const ckr_item_list *l, const ckr_item *it, const char **ckpt,

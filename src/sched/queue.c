@@ -1,5 +1,5 @@
-/* queue.c -- the dynamic queue: coordinator and worker message loops, and
- * the one-rank run. */
+/* queue.c -- the dynamic queue: pair affinity, the coordinator's and the
+ * workers' message loops, rank 0's own worker, and the one-rank run. */
 #include "sched/queue.h"
 
 #include <stdio.h>
@@ -13,10 +13,16 @@
 
 enum { TAG_RESULT = 1, TAG_WORK = 2, TAG_STOP = 3 };
 
-/* Items a worker holds at once (one computing, one queued): its next item is
- * already there when it sends a result, so it never waits on rank 0. */
+/* Items a remote worker holds at once: at least WORKER_DEPTH (one computing,
+ * one queued: its next item is already there when it sends a result), and
+ * more, up to WORKER_DEPTH_MAX, while their estimated cost (about FLOPs) is
+ * below DEPTH_COST, about 20-50 ms of work: cheap items (LEEP, NCE: well
+ * under a millisecond) would otherwise each wait for the coordinator's
+ * answer, which a loaded machine can delay by milliseconds. */
 #define WORKER_DEPTH 2
-#define SEND_SLOTS (WORKER_DEPTH + 1)
+#define WORKER_DEPTH_MAX 16
+#define DEPTH_COST 5e7
+#define SEND_SLOTS (WORKER_DEPTH_MAX + 1)
 
 /* What rank 0 sends to a worker. */
 typedef struct ckr_work_msg {
@@ -45,32 +51,72 @@ void ckr_queue_run_serial(ckr_coord *c, ckr_executor *ex)
 
 /* ---- coordinator ----------------------------------------------------------------------------- */
 
-int ckr_queue_init(ckr_queue *q, int size, ckr_err *err)
+int ckr_queue_init(ckr_queue *q, int size, int local, const ckr_coord *c, ckr_err *err)
 {
+    (void)c; /* the order is read as it is handed out; nothing to copy */
     memset(q, 0, sizeof *q);
     size_t ns = (size_t)size * SEND_SLOTS;
     q->size = size;
+    q->local = local;
+    q->pos = calloc((size_t)size, sizeof *q->pos);
+    q->end = calloc((size_t)size, sizeof *q->end);
     q->outstanding = calloc((size_t)size, sizeof *q->outstanding);
+    q->out_cost = calloc((size_t)size, sizeof *q->out_cost);
     q->stopped = calloc((size_t)size, 1);
     q->slot = calloc(ns, sizeof *q->slot);
     q->sreq = malloc(ns * sizeof *q->sreq);
     q->next_slot = calloc((size_t)size, sizeof *q->next_slot);
-    if (!q->outstanding || !q->stopped || !q->slot || !q->sreq || !q->next_slot)
+    if (!q->pos || !q->end || !q->outstanding || !q->out_cost || !q->stopped || !q->slot || !q->sreq || !q->next_slot)
         return ckr_err_set(err, CKR_ENOMEM, "out of memory for the work queue of %d ranks", size);
     for (size_t k = 0; k < ns; k++)
         q->sreq[k] = MPI_REQUEST_NULL;
+    if (!local)
+        q->stopped[0] = 1; /* rank 0 only coordinates */
+    if (pthread_mutex_init(&q->lock, NULL) != 0)
+        return ckr_err_set(err, CKR_ENOMEM, "cannot create the lock of the work queue");
+    q->lock_ok = 1;
     return 0;
 }
 
 void ckr_queue_free(ckr_queue *q)
 {
+    free(q->pos);
+    free(q->end);
     free(q->outstanding);
+    free(q->out_cost);
     free(q->stopped);
     if (!q->abandoned) /* else sends may be pending: the buffers must outlive them */
         free(q->slot);
     free(q->sreq);
     free(q->next_slot);
+    if (q->lock_ok)
+        pthread_mutex_destroy(&q->lock);
     memset(q, 0, sizeof *q);
+}
+
+static void lock(ckr_queue *q) { pthread_mutex_lock(&q->lock); }
+static void unlock(ckr_queue *q) { pthread_mutex_unlock(&q->lock); }
+
+/* ---- pair affinity: what a worker gets next -------------------------------------------------- */
+
+/* Worker w's next item: the next of its pair, else the first of the next
+ * pair not yet given out (which becomes its pair); NULL when neither. */
+static ckr_item *next_item(ckr_coord *c, ckr_queue *q, int worker)
+{
+    if (q->pos[worker] == q->end[worker]) {
+        if (q->next_group >= c->list.n_groups)
+            return NULL;
+        const ckr_item_group *g = &c->list.groups[q->next_group++];
+        q->pos[worker] = g->first;
+        q->end[worker] = g->first + g->count;
+    }
+    return c->list.order[q->pos[worker]++];
+}
+
+/* Nothing is left for worker w, now or later (pairs are never taken back). */
+static int no_work_for(const ckr_coord *c, const ckr_queue *q, int worker)
+{
+    return q->pos[worker] == q->end[worker] && q->next_group >= c->list.n_groups;
 }
 
 static void sleep_briefly(double seconds)
@@ -101,24 +147,27 @@ static int send_item(MPI_Comm comm, ckr_coord *c, ckr_queue *q, ckr_item *it, in
     return 0;
 }
 
-static int queue_empty(const ckr_queue *q) { return q->front >= q->back; }
-
 /* After a message from `worker`: top it up to WORKER_DEPTH, or stop it. */
 static int refill(MPI_Comm comm, ckr_coord *c, ckr_queue *q, int worker, ckr_err *err)
 {
-    while (!ckr_stop_signal() && !queue_empty(q) && q->outstanding[worker] < WORKER_DEPTH) {
-        int rc = send_item(comm, c, q, c->list.order[q->front++], worker, err);
+    while (!ckr_stop_signal() && !no_work_for(c, q, worker) &&
+           (q->outstanding[worker] < WORKER_DEPTH ||
+            (q->outstanding[worker] < WORKER_DEPTH_MAX && q->out_cost[worker] < DEPTH_COST))) {
+        ckr_item *it = next_item(c, q, worker);
+        int rc = send_item(comm, c, q, it, worker, err);
         if (rc)
             return rc;
+        q->out_cost[worker] += it->cost;
         q->outstanding[worker]++;
         q->busy++;
     }
-    if (q->outstanding[worker] == 0 && !q->stopped[worker] && (ckr_stop_signal() || queue_empty(q))) {
+    if (q->outstanding[worker] == 0 && !q->stopped[worker] &&
+        (ckr_stop_signal() || no_work_for(c, q, worker))) {
         int mrc = MPI_Send(NULL, 0, MPI_BYTE, worker, TAG_STOP, comm);
         if (mrc != MPI_SUCCESS)
             return ckr_mpi_fail(mrc, err, "sending STOP to rank %d", worker);
         q->stopped[worker] = 1;
-        q->n_stopped++;
+        q->n_stopped_remote++;
     }
     return 0;
 }
@@ -132,7 +181,9 @@ static void take_result(ckr_coord *c, ckr_queue *q, const result_msg *in, int wo
         q->outstanding[worker] > 0) {
         c->list.items[in->item].res = in->res;
         ckr_coord_record(c, &c->list.items[in->item]);
-        q->outstanding[worker]--;
+        q->out_cost[worker] -= c->list.items[in->item].cost;
+        if (--q->outstanding[worker] == 0)
+            q->out_cost[worker] = 0.0; /* no drift */
         q->busy--;
     }
 }
@@ -173,50 +224,73 @@ static int post_receive(MPI_Comm comm, result_msg *in, MPI_Request *req, ckr_err
     return mrc == MPI_SUCCESS ? 0 : ckr_mpi_fail(mrc, err, "posting the receive of results");
 }
 
+/* Nap lengths of the serving loop when nothing happened: short after
+ * traffic, growing to the longest, which bounds the answer time. */
+#define NAP_MIN 5e-5
+#define NAP_MAX 5e-4
+
+static int all_stopped(const ckr_queue *q)
+{
+    return q->n_stopped_remote == q->size - 1 && q->stopped[0];
+}
+
+/* The loop of ckr_queue_serve; called and returning with q->lock held. */
 static int serve(MPI_Comm comm, ckr_queue *q, ckr_coord *c, double grace, int *in_flight,
                  ckr_err *err)
 {
-    const int workers = q->size - 1;
+    const int remote = q->size - 1;
     result_msg in;
-    MPI_Request req;
+    MPI_Request req = MPI_REQUEST_NULL;
     MPI_Status st;
-    double stop_at = -1.0, nap = 1e-5;
-    int rc = post_receive(comm, &in, &req, err), mrc;
-    while (!rc && q->n_stopped < workers) {
+    double stop_at = -1.0, nap = NAP_MIN;
+    int rc = post_receive(comm, &in, &req, err), mrc, posted = rc == 0;
+    while (!rc && !all_stopped(q)) {
         if (ckr_stop_signal() && stop_at < 0) {
             stop_at = ckr_now();
             if ((rc = stop_idle_workers(comm, c, q, grace, err)) != 0)
                 return rc;
-            if (q->n_stopped == workers) {
-                /* no item is out, so only a first request can have matched: drop it */
+            if (posted && q->n_stopped_remote == remote) {
+                /* no item is out at a remote worker, so only a first request
+                 * can have matched: drop it */
                 int got = 0;
-                rc = withdraw_receive(&req, &st, &got, err);
-                break;
+                posted = 0;
+                if ((rc = withdraw_receive(&req, &st, &got, err)) != 0)
+                    return rc;
+                continue;
             }
         }
         int flag = 0;
-        if ((mrc = MPI_Test(&req, &flag, &st)) != MPI_SUCCESS)
+        if (posted && (mrc = MPI_Test(&req, &flag, &st)) != MPI_SUCCESS)
             return ckr_mpi_fail(mrc, err, "receiving results");
         if (!flag && stop_at >= 0 && ckr_now() - stop_at > grace && q->busy > 0) {
-            if ((rc = withdraw_receive(&req, &st, &flag, err)) != 0)
-                return rc;
+            if (posted) {
+                posted = 0;
+                if ((rc = withdraw_receive(&req, &st, &flag, err)) != 0)
+                    return rc;
+            }
             if (!flag) { /* the grace period is over with items in flight */
                 *in_flight = q->busy;
                 return 0;
             }
         }
         if (flag) {
-            nap = 1e-5;
+            nap = NAP_MIN;
+            posted = 0;
             take_result(c, q, &in, st.MPI_SOURCE);
             rc = refill(comm, c, q, st.MPI_SOURCE, err);
-            if (!rc && q->n_stopped < workers)
+            if (!rc && q->n_stopped_remote < remote) {
                 rc = post_receive(comm, &in, &req, err);
+                posted = rc == 0;
+            }
             continue;
         }
-        /* poll gently so an oversubscribed coordinator does not steal a core */
-        sleep_briefly(nap);
-        nap = nap < 2e-3 ? nap * 2 : 2e-3;
+        /* nap (without the lock: worker 0 may record meanwhile) so the
+         * coordinator does not steal a core from the computing ranks */
         ckr_progress_update(&c->pg, c->n_computed, c->n_failed, 0);
+        unlock(q);
+        sleep_briefly(nap);
+        nap = nap < NAP_MAX ? nap * 2 : NAP_MAX;
+        lock(q);
     }
     if (rc)
         return rc;
@@ -229,13 +303,42 @@ static int serve(MPI_Comm comm, ckr_queue *q, ckr_coord *c, double grace, int *i
 int ckr_queue_serve(MPI_Comm comm, ckr_queue *q, ckr_coord *c, double grace, int *in_flight,
                     ckr_err *err)
 {
-    q->front = 0;
-    q->back = c->list.n_todo;
     *in_flight = 0;
+    lock(q);
     int rc = serve(comm, q, c, grace, in_flight, err);
     if (rc || *in_flight)
         q->abandoned = 1;
+    if (rc)
+        q->failed = 1;
+    unlock(q);
     return rc;
+}
+
+ckr_item *ckr_queue_take_local(ckr_queue *q, ckr_coord *c)
+{
+    lock(q);
+    ckr_item *it = NULL;
+    if (!q->failed && !ckr_stop_signal())
+        it = next_item(c, q, 0);
+    if (it) {
+        q->outstanding[0]++;
+        q->busy++;
+    } else {
+        q->stopped[0] = 1;
+    }
+    unlock(q);
+    return it;
+}
+
+void ckr_queue_put_local(ckr_queue *q, ckr_coord *c, ckr_item *it, const ckr_result *res)
+{
+    lock(q);
+    it->res = *res;
+    ckr_coord_record(c, it);
+    q->outstanding[0]--;
+    q->busy--;
+    q->n_local++;
+    unlock(q);
 }
 
 /* ---- worker ------------------------------------------------------------------------------------ */

@@ -1,16 +1,29 @@
 /* queue.h -- handing the items out: the dynamic queue over MPI, or one rank.
  *
- * Rank 0 (the coordinator) keeps every worker (ranks 1..size-1 of comm) two
- * items deep, taking them from the front of the cost order (sched/items.h) as
- * results come back, and records each result (sched/coord.h). A worker
- * pre-posts the receive of its next item before computing, so the
- * coordinator's non-blocking send completes at once. Messages from rank 0
- * to a worker arrive in order: items, then STOP; a worker gets STOP only with
- * no item outstanding, so when every worker has got STOP every result is in.
+ * Rank 0 (the coordinator) keeps every worker at least two items deep (more
+ * while the items are cheap, up to 16), taking them
+ * from the cost order of pairs (sched/items.h) as results come back, and
+ * records each result (sched/coord.h). Pair affinity: a worker is given a
+ * whole pair (every item of one group of the order), item by item, before it
+ * gets the next pair, so it reads each of its pairs once; the next pair's
+ * first item is sent while the last one of the current pair is computing, so
+ * a worker never waits. A worker pre-posts the receive of its next item
+ * before computing, so the coordinator's non-blocking send completes at
+ * once. Messages from rank 0 to a worker arrive in order: items, then STOP;
+ * a worker gets STOP only with no item outstanding and no pair left, so when
+ * every worker has got STOP every result is in.
+ *
+ * The workers are ranks 1..size-1 of comm and, when the queue is `local`,
+ * rank 0 itself (worker 0): its main thread takes items with
+ * ckr_queue_take_local / ckr_queue_put_local (no MPI message) while another
+ * thread runs ckr_queue_serve (sched/hybrid.h). A mutex guards the queue and
+ * the coordinator's records; the serving loop polls without blocking and
+ * naps 50 us to 0.5 ms when nothing happened, so requests are answered
+ * within a millisecond without the coordinator taking a core.
  *
  * On a stop signal (sched/signals.h) the coordinator hands out no new work,
  * stops the idle workers and waits up to `grace` seconds for the items in
- * flight.
+ * flight (rank 0's own included).
  *
  * MPI failures are returned as CKR_EMPI with err naming the call; the peers
  * of the failed call may then be blocked for good, so the caller cannot hope
@@ -19,6 +32,7 @@
 #define CKR_SCHED_QUEUE_H
 
 #include <mpi.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #include "sched/coord.h"
@@ -29,34 +43,54 @@ struct ckr_work_msg;
 
 /* The coordinator's state of the queue. */
 typedef struct ckr_queue {
-    int size;                   /* ranks of comm; workers are 1..size-1 */
-    size_t front, back;         /* workers take order[front++] while front < back */
-    int *outstanding;           /* per worker: items sent, results not yet back */
-    char *stopped;              /* per worker: STOP sent */
-    int n_stopped, busy;        /* workers stopped; items in flight */
+    int size;                   /* ranks of comm; remote workers are 1..size-1 */
+    int local;                  /* rank 0 is worker 0 (takes items without MPI) */
+    size_t next_group;          /* pairs not yet given to a worker: groups[next_group..] */
+    size_t *pos, *end;          /* per worker: its pair's items still to send, order[pos..end) */
+    int *outstanding;           /* per worker: items given, results not yet back */
+    double *out_cost;           /* per worker: their estimated cost */
+    char *stopped;              /* per worker: STOP sent (worker 0: it stopped taking) */
+    int n_stopped_remote, busy; /* remote workers stopped; items in flight (all workers) */
+    int failed;                 /* serving failed: the local worker takes no more */
+    size_t n_local;             /* items computed by worker 0 */
     /* non-blocking sends: a standard MPI_Send may wait for the worker to
      * receive (it is busy computing), so each worker has its own buffers */
     struct ckr_work_msg *slot;  /* size x (depth + 1) */
     MPI_Request *sreq;          /* size x (depth + 1) */
     int *next_slot;             /* per worker */
     int abandoned;              /* sends may be pending: keep slot allocated */
+    pthread_mutex_t lock;       /* guards all of the above and the ckr_coord while serving */
+    int lock_ok;
 } ckr_queue;
 
-/* Allocate the coordinator's queue for a communicator of `size` ranks.
- * Returns 0 or CKR_ENOMEM (err set); q is then safe to ckr_queue_free. Rank 0
- * calls it before any work is handed out, so an out-of-memory can be agreed
- * with the workers like any other setup failure. */
-int ckr_queue_init(ckr_queue *q, int size, ckr_err *err);
+/* Allocate the coordinator's queue for a communicator of `size` ranks, rank
+ * 0 computing too when `local`, handing out c->list's order from its start
+ * (call after ckr_items_order). Returns 0 or CKR_ENOMEM (err set);
+ * q is then safe to ckr_queue_free. Rank 0 calls it before any work is
+ * handed out, so a failure can be agreed with the workers like any other
+ * setup failure. */
+int ckr_queue_init(ckr_queue *q, int size, int local, const ckr_coord *c, ckr_err *err);
 
 /* Coordinator (rank 0 of comm, size > 1): serve the workers from c->list's
- * order until every worker got STOP, recording each result with
- * ckr_coord_record. Returns 0 with *in_flight = 0 when every handed-out item
+ * order until every worker got STOP (and, when local, worker 0 stopped
+ * taking), recording each result with ckr_coord_record. Thread-safe against
+ * ckr_queue_take_local / ckr_queue_put_local in another thread (never
+ * against a second serve). Returns 0 with *in_flight = 0 when every handed-out item
  * came back; 0 with *in_flight > 0 when after a stop signal the grace period
  * ran out with that many items still being computed (their workers are busy
  * in a method and will not take part in anything until they finish); or
  * CKR_EMPI (err set) when an MPI call failed. */
 int ckr_queue_serve(MPI_Comm comm, ckr_queue *q, ckr_coord *c, double grace, int *in_flight,
                     ckr_err *err);
+
+/* Worker 0 (rank 0's computing thread, q->local): the next item for it
+ * (its current pair's next item, else the next pair's first), counted in
+ * flight; or NULL when there is none, a stop signal came or serving failed,
+ * and then worker 0 is stopped for good. */
+ckr_item *ckr_queue_take_local(ckr_queue *q, ckr_coord *c);
+
+/* Worker 0: its result res for it is in: record it (ckr_coord_record). */
+void ckr_queue_put_local(ckr_queue *q, ckr_coord *c, ckr_item *it, const ckr_result *res);
 
 /* Free the queue. After an abandoned serve (*in_flight > 0) the send
  * buffers are kept (leaked on purpose): sends to the busy workers may still

@@ -2,10 +2,14 @@
  *
  * Rank 0 scans the zoo, lists the shard's (checkpoint, task, method) items,
  * drops those already in the journal when resuming and orders the rest by
- * estimated cost (sched/items.h, sched/coord.h); every rank learns the
- * outcome of that setup before any work is handed out. Then rank 0 serves
- * the dynamic queue (sched/queue.h) while the other ranks execute items
- * (sched/exec.h); with one rank, rank 0 runs the items itself. On SIGTERM,
+ * pair, largest estimated cost first (sched/items.h, sched/coord.h); every
+ * rank learns the outcome of that setup before any work is handed out. Then
+ * rank 0 serves the dynamic queue (sched/queue.h) while the other ranks
+ * execute items (sched/exec.h); rank 0 computes items too, in its main thread, while a
+ * coordinator thread serves the queue (sched/hybrid.h; when MPI provides
+ * less than MPI_THREAD_MULTIPLE rank 0 only coordinates); with one rank,
+ * rank 0 runs the items itself. Each pair is read once per run (pair
+ * affinity, sched/queue.h); the reads of every rank are counted. On SIGTERM,
  * SIGINT or SIGUSR1 (sched/signals.h) rank 0 stops handing out work and
  * collects what is in flight (up to the grace period). Rank 0 writes every
  * output (sched/output.h); the summary and the return code are agreed on
@@ -22,6 +26,7 @@
 #include "methods/method.h"
 #include "sched/coord.h"
 #include "sched/exec.h"
+#include "sched/hybrid.h"
 #include "sched/mpicheck.h"
 #include "sched/output.h"
 #include "sched/queue.h"
@@ -85,9 +90,9 @@ static int setup_coordinator(const ckptrank_run_opts *o, int size, const ckr_spe
     if (!rc)
         rc = ckr_coord_open_journal(c, o, err);
     if (!rc)
-        ckr_items_order(&c->list);
+        rc = ckr_items_order(&c->list, err);
     if (!rc && size > 1)
-        rc = ckr_queue_init(q, size, err);
+        rc = ckr_queue_init(q, size, ckr_hybrid_available(), c, err);
     return rc;
 }
 
@@ -124,18 +129,22 @@ static int finish_coordinator(const ckptrank_run_opts *o, ckr_coord *c, int size
     return rc ? rc : jrc;
 }
 
-/* Rank 0's counts, as every rank's summary. */
-static int share_summary(MPI_Comm comm, const ckr_coord *c, double t0,
-                         ckptrank_run_summary *summary, ckr_err *err)
+/* Rank 0's counts and the sum of every rank's pair reads, as every rank's
+ * summary. rank0_items: the items rank 0 computed itself. */
+static int share_summary(MPI_Comm comm, const ckr_coord *c, size_t reads, size_t rank0_items,
+                         double t0, ckptrank_run_summary *summary, ckr_err *err)
 {
     const ckr_item_list *l = &c->list;
-    unsigned long long counts[6] = { l->n, c->n_failed, c->n_resumed, c->n_computed, 0,
-                                     (unsigned long long)ckr_stop_signal() };
+    unsigned long long counts[8] = { l->n, c->n_failed, c->n_resumed, c->n_computed, 0,
+                                     (unsigned long long)ckr_stop_signal(), 0, rank0_items };
     for (size_t i = 0; i < l->n; i++) /* failures among resumed items count too */
         if (l->items[i].done == CKR_ITEM_RESUMED && strcmp(l->items[i].res.status, "ok") != 0)
             counts[1]++;
     counts[4] = l->n - c->n_resumed - c->n_computed;
-    int mrc = MPI_Bcast(counts, 6, MPI_UNSIGNED_LONG_LONG, 0, comm);
+    unsigned long long mine = reads;
+    int mrc = MPI_Reduce(&mine, &counts[6], 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, 0, comm);
+    if (mrc == MPI_SUCCESS)
+        mrc = MPI_Bcast(counts, 8, MPI_UNSIGNED_LONG_LONG, 0, comm);
     if (mrc != MPI_SUCCESS)
         return ckr_mpi_fail(mrc, err, "sharing the summary of the run");
     summary->n_items = counts[0];
@@ -145,6 +154,8 @@ static int share_summary(MPI_Comm comm, const ckr_coord *c, double t0,
     summary->n_not_run = counts[4];
     summary->n_ok = counts[0] - counts[1] - counts[4];
     summary->interrupted = counts[4] > 0 || (counts[5] != 0 && counts[3] + counts[2] < counts[0]);
+    summary->n_pair_reads = counts[6];
+    summary->n_computed_rank0 = counts[7];
     summary->seconds = ckr_now() - t0;
     return 0;
 }
@@ -170,10 +181,30 @@ static void end_run_grace_over(MPI_Comm comm)
     MPI_Abort(comm, CKPTRANK_EXIT_INTERRUPTED);
 }
 
+/* What the coordinator thread needs to end a run whose grace period ran out. */
+typedef struct grace_ctx {
+    MPI_Comm comm;
+    const ckptrank_run_opts *o;
+    ckr_coord *c;
+    int size;
+    double t0;
+    ckr_results *res;
+} grace_ctx;
+
+static void grace_over(void *p)
+{
+    grace_ctx *g = p;
+    ckr_err err = { 0, "" };
+    if (finish_coordinator(g->o, g->c, g->size, g->t0, g->res, &err) != 0)
+        fprintf(stderr, "ckptrank: %s\n", err.msg);
+    end_run_grace_over(g->comm);
+}
+
 int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary *summary,
                  ckr_err *err)
 {
     int rank = 0, size = 1, rc, in_flight = 0;
+    size_t rank0_items = 0;
     MPI_Comm lib = MPI_COMM_NULL;
     memset(summary, 0, sizeof *summary);
     ckr_spec *specs = NULL;
@@ -210,10 +241,14 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
     if (rank == 0) {
         ckr_progress_start(&c.pg, c.list.n_todo, o->progress);
         ex.zoo = c.list.zoo;
+        grace_ctx g = { comm, o, &c, size, t0, &res };
         if (size == 1)
             ckr_queue_run_serial(&c, &ex);
+        else if (q.local)
+            rc = ckr_hybrid_run(lib, &q, &c, &ex, o->grace_seconds, grace_over, &g, err);
         else
             rc = ckr_queue_serve(lib, &q, &c, o->grace_seconds, &in_flight, err);
+        rank0_items = size == 1 ? c.n_computed : q.n_local;
         ckr_executor_release(&ex);
         ex.zoo = NULL;
         if (rc)
@@ -228,7 +263,7 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
         if (rc)
             goto cleanup;
     }
-    int src = share_summary(lib, &c, t0, summary, err);
+    int src = share_summary(lib, &c, ex.n_reads, rank0_items, t0, summary, err);
     rc = src ? src : agree_on_rank0(lib, rc, err);
     if (!rc && summary->interrupted)
         rc = ckr_err_set(err, CKR_EINTR, "interrupted by a signal: %zu of %zu items not run; "

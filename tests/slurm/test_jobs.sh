@@ -59,10 +59,11 @@ same_scores "$T/ref-sweep.csv" "$T/audit/sweep.csv"
 same_scores "$T/ref.csv" "$T/audit-rank.csv"
 
 step "a short time limit: signalled, requeued, resumed, identical results"
-# 48 items of ~1 s on one worker (the `dummy` test method waits, then returns a
-# seeded score): longer than the latest the warning signal can come (Slurm
-# checks time limits every ~30 s), whatever the CPU speed.
-LONG='leep,dummy:ms=1000,dummy:ms=1001,dummy:ms=1002'
+# 72 items of ~1 s (the `dummy` test method waits, then returns a seeded score),
+# ~36 s on the job's two ranks (both compute): longer than the latest the
+# warning signal can come (Slurm checks time limits every ~30 s), whatever the
+# CPU speed.
+LONG='leep,dummy:ms=1000,dummy:ms=1001,dummy:ms=1002,dummy:ms=1003,dummy:ms=1004,dummy:ms=1005'
 mpirun -n 9 "$B" run "$T/zoo.h5" --methods "$LONG" --csv "$T/ref-long.csv" -q --no-progress
 j=$(METHODS="$LONG" sbatch --parsable --ntasks=2 --time=1 --signal=B:USR1@55 \
       --output="$T/long-%j.out" "$top/jobs/rank.sbatch" "$T/zoo.h5" "$T/long.h5" \
