@@ -191,4 +191,5 @@ const ckr_method ckr_method_finetune = {
     .check = finetune_check,
     .cost = finetune_cost,
     .score = finetune_score,
+    .gives_accuracy = 1,
 };

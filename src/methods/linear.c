@@ -150,4 +150,5 @@ const ckr_method ckr_method_linear = {
     .check = linear_check,
     .cost = linear_cost,
     .score = linear_score,
+    .gives_accuracy = 1,
 };

@@ -132,6 +132,10 @@ typedef struct ckr_method {
     double (*cost)(const ckr_pair_shape *shape, const ckr_params *p);
     /* Compute the score; return 0, or an error code after ckr_result_fail. */
     int (*score)(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res);
+    /* 1 when the score is an accuracy of a model trained on the pair (and
+     * res->heldout that model's test accuracy): only such methods may build
+     * ground truth (`ckptrank groundtruth`). 0 for every other score. */
+    int gives_accuracy;
 } ckr_method;
 
 /* registry.c: every method, in the order `ckptrank methods` lists them */
