@@ -215,8 +215,7 @@ int ckr_cmd_groundtruth(int argc, char **argv, MPI_Comm comm)
     int rc = ckptrank_run(comm, &o, &sum, &err);
     MPI_Barrier(comm); /* every rank has closed the zoo before rank 0 writes it */
     if (rc == CKR_EINTR) {
-        cli_error(&c, "%s; %s is unchanged; the same command with --resume goes on from the "
-                  "journal %s", err.msg, pos[0], jtmp);
+        cli_error(&c, "%s (journal %s); %s is unchanged", err.msg, jtmp, pos[0]);
         return CKPTRANK_EXIT_INTERRUPTED;
     }
     if (rc) {
