@@ -75,17 +75,23 @@ static void check_version_attr(hid_t file, int *minor, ckr_zrep *r)
     else if (st != CKR_ATTR_OK)
         ckr_zrep_add(r, CKR_EFORMAT, "/", "attribute format_version %s (expected the integer %d)",
                      ckr_attr_status_text(st), CKR_ZOO_VERSION);
-    else if (v != CKR_ZOO_VERSION)
+    else if (v != CKR_ZOO_VERSION) {
+        char text[48];
         ckr_zrep_add(r, CKR_EFORMAT, "/",
-                     "format_version is %lld, this reader understands version %d only", v,
+                     "format_version is %s, this reader understands version %d only",
+                     ckr_h5_attr_number_text(file, "format_version", text, sizeof text),
                      CKR_ZOO_VERSION);
+    }
 
     *minor = 0;
     st = ckr_h5_attr_llong(file, "format_minor", &v);
     if (st == CKR_ATTR_OK && v >= 0 && v <= 1000000)
         *minor = (int)v;
-    else if (st == CKR_ATTR_OK)
-        ckr_zrep_add(r, CKR_EFORMAT, "/", "format_minor is %lld, expected a small integer >= 0", v);
+    else if (st == CKR_ATTR_OK) {
+        char text[48];
+        ckr_zrep_add(r, CKR_EFORMAT, "/", "format_minor is %s, expected a small integer >= 0",
+                     ckr_h5_attr_number_text(file, "format_minor", text, sizeof text));
+    }
     else if (st != CKR_ATTR_MISSING)
         ckr_zrep_add(r, CKR_EFORMAT, "/", "attribute format_minor %s (expected an integer)",
                      ckr_attr_status_text(st));
@@ -136,6 +142,11 @@ int ckr_zoo_open_numeric(hid_t g, const char *gpath, const char *name, int requi
     }
     if (rank && di->rank != rank) {
         ckr_zrep_add(r, CKR_EFORMAT, path, "has rank %d, expected %d (%s)", di->rank, rank, shape);
+        goto fail;
+    }
+    char why[256];
+    if (ckr_h5_storage_short(*d, why, sizeof why)) {
+        ckr_zrep_add(r, CKR_EFORMAT, path, "%s", why);
         goto fail;
     }
     return 1;
