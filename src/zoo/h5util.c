@@ -274,7 +274,7 @@ int ckr_h5_storage_short(hid_t dset, char *buf, size_t cap)
             H5Pget_chunk(dcpl, rank, cdims) != rank)
             goto cleanup;
         double needed = chunks_needed(rank, dims, cdims);
-        if (H5Dget_num_chunks(dset, H5S_ALL, &written) >= 0 && (double)written < needed) {
+        if (H5Dget_num_chunks(dset, space, &written) >= 0 && (double)written < needed) {
             shortfall = 1;
             snprintf(chunks, sizeof chunks, " (%llu of %.0f chunks written)",
                      (unsigned long long)written, needed);
@@ -283,9 +283,9 @@ int ckr_h5_storage_short(hid_t dset, char *buf, size_t cap)
         }
     }
     if (shortfall)
-        snprintf(buf, cap, "declares %lld values (%.0f bytes) but stores only %.0f bytes%s: the "
-                 "data was never written (a truncated or unfinished file?)", (long long)npoints,
-                 declared, stored, chunks);
+        snprintf(buf, cap, "declares %lld values (%.0f bytes) but stores only %.0f bytes%s: its "
+                 "data was not (all) written (a truncated or unfinished file?)",
+                 (long long)npoints, declared, stored, chunks);
 cleanup:
     if (space >= 0)
         H5Sclose(space);
