@@ -15,7 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
+
 #include "testutil.h"
+#include "zoo/gtwrite.h"
+#include "zoo/h5util.h"
 #include "zoo/zoo.h"
 
 static char g_script[4096];   /* tests/make_bad_zoos.py */
@@ -1270,6 +1276,188 @@ static void test_schema10_without_test_split(void **state)
     ckr_zoo_close(z);
 }
 
+/* ---- issue 14: declared vs stored size, files through a temporary name ---- */
+
+/* Create dataset name in f: rank-1 int64 of n values, chunked by chunk (0:
+ * contiguous), with gzip when gz; write the first `written` values (0..). */
+static void make_dset(hid_t f, const char *name, hsize_t n, hsize_t chunk, int gz, hsize_t written)
+{
+    hid_t sp = H5Screate_simple(1, &n, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (chunk) {
+        assert_true(H5Pset_chunk(dcpl, 1, &chunk) >= 0);
+        if (gz)
+            assert_true(H5Pset_deflate(dcpl, 9) >= 0);
+    }
+    hid_t d = H5Dcreate2(f, name, H5T_STD_I64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    assert_true(d >= 0);
+    if (written) {
+        long long *v = calloc(written, sizeof *v);
+        hsize_t start = 0;
+        hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, &written, NULL);
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &written, NULL);
+        assert_true(H5Dwrite(d, H5T_NATIVE_LLONG, ms, fs, H5P_DEFAULT, v) >= 0);
+        H5Sclose(fs);
+        H5Sclose(ms);
+        free(v);
+    }
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+}
+
+static int storage_short(hid_t f, const char *name, char *why, size_t cap)
+{
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    assert_true(d >= 0);
+    why[0] = '\0';
+    int s = ckr_h5_storage_short(d, why, cap);
+    H5Dclose(d);
+    return s;
+}
+
+static void test_storage_declared_vs_stored(void **state)
+{
+    (void)state;
+    char path[600], why[256];
+    snprintf(path, sizeof path, "%s/storage.h5", ckr_test_tmpdir());
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(f >= 0);
+    make_dset(f, "huge_chunked", 1000000000000ULL, 1000000, 0, 0); /* 8 TB declared, none */
+    make_dset(f, "contig_unwritten", 1000, 0, 0, 0);
+    make_dset(f, "contig_written", 1000, 0, 0, 1000);
+    make_dset(f, "gzip_zeros", 100000, 10000, 1, 100000); /* stores far less, all chunks */
+    make_dset(f, "one_of_four", 400, 100, 0, 100);
+    make_dset(f, "empty", 0, 0, 0, 0);
+    H5Fclose(f);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_int_equal(storage_short(f, "huge_chunked", why, sizeof why), 1);
+    assert_true(has(why, "declares 1000000000000 values (8000000000000 bytes) but stores only 0 bytes"));
+    assert_int_equal(storage_short(f, "contig_unwritten", why, sizeof why), 1);
+    assert_true(has(why, "declares 1000 values (8000 bytes) but stores only 0 bytes"));
+    assert_int_equal(storage_short(f, "contig_written", why, sizeof why), 0);
+    assert_int_equal(storage_short(f, "gzip_zeros", why, sizeof why), 0);
+    assert_int_equal(storage_short(f, "one_of_four", why, sizeof why), 1);
+    assert_true(has(why, "stores only 800 bytes (1 of 4 chunks written)"));
+    assert_int_equal(storage_short(f, "empty", why, sizeof why), 0);
+    H5Fclose(f);
+    assert_int_equal(H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
+/* Names in dir that contain ".tmp." (a temporary file left behind). */
+static int count_temp_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += strstr(e->d_name, ".tmp.") != NULL;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static int same_bytes(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb, ca, cb;
+    while (same && ((ca = fgetc(fa)) != EOF) | ((cb = fgetc(fb)) != EOF))
+        same = ca == cb;
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "cp '%.2000s' '%.2000s'", from, to);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_synth_through_temp_name(void **state)
+{
+    (void)state;
+    char dir[600], path[800];
+    snprintf(dir, sizeof dir, "%s/synthtmp", ckr_test_tmpdir());
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/z.h5", dir);
+    ckr_synth_opts o;
+    ckr_err e = { 0, "" };
+    ckr_synth_defaults(&o);
+    o.n_ckpts = 2;
+    o.n_train = 40;
+    assert_int_equal(ckr_synth_write(path, &o, &e), 0);
+    assert_int_equal(count_temp_files(dir), 0);
+    assert_int_equal(ckr_zoo_validate(path, MPI_COMM_SELF, NULL, NULL), 0);
+    snprintf(path, sizeof path, "%s/no/such/dir/z.h5", dir);
+    assert_int_equal(ckr_synth_write(path, &o, &e), CKR_EIO);
+    assert_true(has(e.msg, "No such file or directory"));
+    assert_int_equal(H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
+static void test_ground_truth_write_is_atomic(void **state)
+{
+    (void)state;
+    char dir[600], zoo[700], orig[700], link[700];
+    snprintf(dir, sizeof dir, "%s/gtwrite", ckr_test_tmpdir());
+    mkdir(dir, 0755);
+    snprintf(zoo, sizeof zoo, "%s/z.h5", dir);
+    snprintf(orig, sizeof orig, "%s/z.orig", dir);
+    snprintf(link, sizeof link, "%s/zlink.h5", dir);
+    ckr_synth_opts o;
+    ckr_err e = { 0, "" };
+    ckr_synth_defaults(&o);
+    o.n_ckpts = 2;
+    o.n_tasks = 1;
+    o.n_train = 40;
+    assert_int_equal(ckr_synth_write(zoo, &o, &e), 0);
+    assert_int_equal(chmod(zoo, 0640), 0);
+    copy_file(zoo, orig);
+    ckr_gt_update u[2];
+    memset(u, 0, sizeof u);
+    snprintf(u[0].ckpt, sizeof u[0].ckpt, "ckpt00");
+    snprintf(u[0].task, sizeof u[0].task, "task0");
+    u[0].accuracy = 0.625;
+    snprintf(u[0].selected, sizeof u[0].selected, "finetune:lr=0.1");
+    snprintf(u[0].source, sizeof u[0].source, "test");
+    u[1] = u[0];
+    snprintf(u[1].ckpt, sizeof u[1].ckpt, "nosuch");
+    /* refusals leave the file byte for byte as it was, and no copy behind */
+    assert_int_equal(ckr_zoo_write_ground_truth(zoo, u, 2, "s", "p", 1, &e), CKR_EFORMAT);
+    assert_true(has(e.msg, "/checkpoints/nosuch/task0: pair group not found"));
+    assert_int_equal(ckr_zoo_write_ground_truth(zoo, u, 1, "s", "p", 0, &e), CKR_EARG);
+    assert_true(has(e.msg, "use --force"));
+    assert_true(same_bytes(zoo, orig));
+    assert_int_equal(count_temp_files(dir), 0);
+    /* through a symlink: the link stays, its target gets the values, mode kept */
+    assert_int_equal(symlink("z.h5", link), 0);
+    assert_int_equal(ckr_zoo_write_ground_truth(link, u, 1, "sweep-spec", "proto", 1, &e), 0);
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat(zoo, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    assert_int_equal(count_temp_files(dir), 0);
+    hid_t f = H5Fopen(zoo, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t g = H5Gopen2(f, "/checkpoints/ckpt00/task0", H5P_DEFAULT);
+    double acc = 0;
+    char buf[64];
+    assert_int_equal(ckr_h5_attr_double(g, "finetune_accuracy", &acc), CKR_ATTR_OK);
+    assert_true(acc == 0.625);
+    assert_int_equal(ckr_h5_attr_string(g, "finetune_source", buf, sizeof buf), CKR_ATTR_OK);
+    assert_string_equal(buf, "test");
+    assert_int_equal(ckr_h5_attr_string(f, "groundtruth_sweep", buf, sizeof buf), CKR_ATTR_OK);
+    assert_string_equal(buf, "sweep-spec");
+    H5Gclose(g);
+    H5Fclose(f);
+    assert_int_equal(ckr_zoo_validate(zoo, MPI_COMM_SELF, NULL, NULL), 0);
+    assert_int_equal(H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -1294,6 +1482,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_synth_test_split),
         cmocka_unit_test(test_schema10_without_test_split),
         cmocka_unit_test(test_no_open_hdf5_objects),
+        cmocka_unit_test(test_storage_declared_vs_stored),
+        cmocka_unit_test(test_synth_through_temp_name),
+        cmocka_unit_test(test_ground_truth_write_is_atomic),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
     MPI_Finalize();

@@ -45,6 +45,11 @@ int ckr_cmd_evaluate(int argc, char **argv, MPI_Comm comm)
         prc = cli_usage(&c, "--scores and --ground-truth are required (see --help)");
     if (prc != CLI_OK)
         return cli_parse_status(prc);
+    const cli_path in[] = { { "--scores", a.scores }, { "--ground-truth", a.gt } };
+    const cli_path out[] = { { "--csv", a.csv }, { "--json", a.json } };
+    int pst = cli_check_paths(&c, in, 2, out, 2);
+    if (pst != CKR_EXIT_OK)
+        return pst;
     if (c.rank != 0)
         return CKR_EXIT_OK; /* rank 0's work; its status is everyone's */
     ckr_results r;

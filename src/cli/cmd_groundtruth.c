@@ -18,7 +18,7 @@
 typedef struct gt_args {
     const char *sweep, *out, *csv;
     uint64_t seed;
-    int force, no_progress;
+    int force, no_progress, resume;
 } gt_args;
 
 static const cli_opt gt_opts[] = {
@@ -29,6 +29,8 @@ static const cli_opt gt_opts[] = {
     { "csv", 0, OPT_STR, offsetof(gt_args, csv), "FILE", "also write the sweep's scores CSV" },
     { "seed", 's', OPT_U64, offsetof(gt_args, seed), "N", "base seed (default 0)" },
     { "no-progress", 0, OPT_FLAG, offsetof(gt_args, no_progress), NULL, "no progress lines on stderr" },
+    { "resume", 0, OPT_FLAG, offsetof(gt_args, resume), NULL,
+      "after an interruption (exit 75): run only the grid points not yet in the journal" },
     { NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -40,7 +42,15 @@ static const char gt_about[] =
     "(schema 1.1 test_features/test_labels) or, when the pair has none, its\n"
     "validation accuracy. Also written: finetune_selected, finetune_source, and the\n"
     "root attributes groundtruth_sweep and groundtruth_protocol. Refuses to\n"
-    "overwrite existing ground truth without --force.";
+    "overwrite existing ground truth without --force. Only methods that train a\n"
+    "model and measure its accuracy (linear, finetune) can build ground truth.\n"
+    "\nThe sweep's results go to ZOO.groundtruth.h5 (or -o FILE) with a journal next\n"
+    "to it; on SIGTERM/SIGINT/SIGUSR1 the zoo is left unchanged and the command\n"
+    "exits 75: the same command with --resume computes only what is missing. The\n"
+    "zoo is rewritten through a copy renamed into place, so a failure (a full disk)\n"
+    "leaves it as it was.\n"
+    "\nexit status: 0 done, 1 input or output error, 2 usage error, 3 no pair\n"
+    "produced an accuracy, 75 interrupted (rerun with --resume).";
 
 static const char gt_protocol[] =
     "grid point selected per pair on validation accuracy (trained on train only); "
@@ -60,9 +70,15 @@ static int check_one_spec(const cli_cmd *c, const char *spec)
     for (size_t i = 1; i < n; i++)
         if (strcmp(s[i].sweep, s[0].sweep) != 0 || !s[0].sweep[0])
             ok = 0;
-    free(s);
     if (!ok)
         cli_error(c, "--sweep takes one method spec (a sweep or a single spec)");
+    else if (!s[0].method->gives_accuracy) {
+        cli_error(c, "--sweep %s: method '%s' does not measure an accuracy; ground truth "
+                  "comes from a trained model's accuracy (use a method that trains one: "
+                  "linear or finetune)", spec, s[0].method->name);
+        ok = 0;
+    }
+    free(s);
     return ok ? CKR_EXIT_OK : CKR_EXIT_USAGE;
 }
 
@@ -166,11 +182,20 @@ int ckr_cmd_groundtruth(int argc, char **argv, MPI_Comm comm)
     int status = check_one_spec(&c, a.sweep);
     if (status != CKR_EXIT_OK)
         return status;
+    /* the sweep's results: a stable name derived from the zoo, so that an
+     * interrupted sweep can be resumed (its journal is TMP.journal) */
+    char tmp[4200], jtmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.groundtruth.h5", pos[0]);
+    const char *results = a.out ? a.out : tmp;
+    snprintf(jtmp, sizeof jtmp, "%s.journal", results);
+    const cli_path in[] = { { "", pos[0] } };
+    const cli_path out[] = { { "-o", results }, { "--csv", a.csv }, { "journal", jtmp } };
+    status = cli_check_paths(&c, in, 1, out, sizeof out / sizeof out[0]);
+    if (status != CKR_EXIT_OK)
+        return status;
     if (refuse_existing(&c, pos[0], a.force))
         return CKR_EXIT_USAGE;
 
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.groundtruth.%ld.h5", pos[0], (long)getpid());
     char cmdline[2048], full[2100];
     cli_join_argv(argc, argv, cmdline, sizeof cmdline);
     snprintf(full, sizeof full, "ckptrank %s", cmdline);
@@ -178,7 +203,8 @@ int ckr_cmd_groundtruth(int argc, char **argv, MPI_Comm comm)
     ckptrank_run_defaults(&o);
     o.zoo_path = pos[0];
     o.methods = a.sweep;
-    o.out_h5 = a.out ? a.out : tmp;
+    o.out_h5 = results;
+    o.resume = a.resume;
     o.csv_path = a.csv;
     o.seed = a.seed;
     o.progress = !a.no_progress;
@@ -188,6 +214,10 @@ int ckr_cmd_groundtruth(int argc, char **argv, MPI_Comm comm)
     ckr_err err = { 0, "" };
     int rc = ckptrank_run(comm, &o, &sum, &err);
     MPI_Barrier(comm); /* every rank has closed the zoo before rank 0 writes it */
+    if (rc == CKR_EINTR) {
+        cli_error(&c, "%s (journal %s); %s is unchanged", err.msg, jtmp, pos[0]);
+        return CKPTRANK_EXIT_INTERRUPTED;
+    }
     if (rc) {
         cli_error(&c, "%s", err.msg);
         return rc == CKR_EARG ? CKR_EXIT_USAGE : CKR_EXIT_ERROR;

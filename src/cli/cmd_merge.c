@@ -114,6 +114,14 @@ int ckr_cmd_merge(int argc, char **argv, MPI_Comm comm)
         prc = cli_usage(&c, "expected input files and -o OUTPUT (see --help)");
     if (prc != CLI_OK)
         return cli_parse_status(prc);
+    static cli_path ins[MAX_INPUTS];
+    for (int i = 0; i < npos; i++)
+        ins[i] = (cli_path){ "", pos[i] };
+    const cli_path outs[] = { { "-o", a.out }, { "--csv", a.csv },
+                              { "--metrics-csv", a.metrics_csv }, { "--json", a.json } };
+    int pst = cli_check_paths(&c, ins, (size_t)npos, outs, sizeof outs / sizeof outs[0]);
+    if (pst != CKR_EXIT_OK)
+        return pst;
     if (c.rank != 0)
         return CKR_EXIT_OK; /* rank 0's work; its status is everyone's */
     ckr_results *in = calloc((size_t)npos, sizeof *in), out;

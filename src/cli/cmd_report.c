@@ -52,6 +52,12 @@ int ckr_cmd_report(int argc, char **argv, MPI_Comm comm)
         prc = cli_usage(&c, "expected one results file (see --help)");
     if (prc != CLI_OK)
         return cli_parse_status(prc);
+    const cli_path in[] = { { "", pos[0] } };
+    const cli_path out[] = { { "--csv", a.csv }, { "--scores-csv", a.scores_csv },
+                             { "--json", a.json }, { "--html", a.html } };
+    int pst = cli_check_paths(&c, in, 1, out, sizeof out / sizeof out[0]);
+    if (pst != CKR_EXIT_OK)
+        return pst;
     if (c.rank != 0)
         return CKR_EXIT_OK; /* rank 0's work; its status is everyone's */
     ckr_results r;

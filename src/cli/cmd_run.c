@@ -66,8 +66,7 @@ static int parse_run(const cli_cmd *c, run_args *a, char **zoo, int *shard_i, in
     int prc = cli_cmd_parse(c, run_opts, a, pos, 1, &npos, "ckptrank run ZOO [options]", run_about);
     if (prc == CLI_OK && npos != 1)
         prc = cli_usage(c, "expected one zoo file (see --help)");
-    if (prc == CLI_OK && a->shard && (sscanf(a->shard, "%d/%d", shard_i, shard_n) != 2 ||
-                                      *shard_n < 1 || *shard_i < 0 || *shard_i >= *shard_n))
+    if (prc == CLI_OK && a->shard && cli_parse_shard(a->shard, shard_i, shard_n) != 0)
         prc = cli_usage(c, "--shard %s: expected I/N with 0 <= I < N", a->shard);
     if (prc == CLI_OK)
         *zoo = pos[0];
@@ -87,6 +86,18 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     /* a bad method spec is refused now, before the zoo is opened and before
      * any output or journal exists */
     int status = cli_check_methods(&c, a.methods, NULL, NULL, NULL);
+    if (status != CKR_EXIT_OK)
+        return status;
+    /* no output over the zoo or over another output, before any work */
+    char jdefault[4200];
+    const char *jbase = a.out ? a.out : a.csv;
+    snprintf(jdefault, sizeof jdefault, "%s.journal", jbase ? jbase : "");
+    const char *journal = a.journal ? (a.journal[0] ? a.journal : NULL)
+                                    : (jbase && jbase[0] ? jdefault : NULL);
+    const cli_path in[] = { { "", zoo } };
+    const cli_path out[] = { { "-o", a.out }, { "--csv", a.csv }, { "--metrics-csv", a.metrics_csv },
+                             { "--json", a.json }, { "journal", journal } };
+    status = cli_check_paths(&c, in, 1, out, sizeof out / sizeof out[0]);
     if (status != CKR_EXIT_OK)
         return status;
 

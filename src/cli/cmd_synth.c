@@ -53,6 +53,10 @@ int ckr_cmd_synth(int argc, char **argv, MPI_Comm comm)
         prc = cli_usage(&c, "need checkpoints >= 1, tasks >= 1, classes >= 2, n >= 2, dim >= 1, source-classes >= 2");
     if (prc != CLI_OK)
         return cli_parse_status(prc);
+    const cli_path out[] = { { "-o", a.out } };
+    int pst = cli_check_paths(&c, NULL, 0, out, 1);
+    if (pst != CKR_EXIT_OK)
+        return pst;
     if (c.rank != 0)
         return CKR_EXIT_OK; /* rank 0's work; its status is everyone's */
     o.n_ckpts = a.ckpts;

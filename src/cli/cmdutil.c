@@ -2,6 +2,7 @@
  * method-spec check, the command line, the metrics output (see cmdutil.h). */
 #include "cli/cmdutil.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,29 @@ int cli_check_methods(const cli_cmd *c, const char *methods, const char *where, 
         free(s);
     }
     return CKR_EXIT_OK;
+}
+
+static int parse_decimal(const char *s, const char **end, long *v)
+{
+    if (*s < '0' || *s > '9')
+        return -1; /* no sign, no space */
+    char *e;
+    errno = 0;
+    *v = strtol(s, &e, 10);
+    *end = e;
+    return errno || *v > 1000000000L ? -1 : 0;
+}
+
+int cli_parse_shard(const char *s, int *i, int *n)
+{
+    long a, b;
+    const char *p;
+    if (parse_decimal(s, &p, &a) != 0 || *p != '/' || parse_decimal(p + 1, &p, &b) != 0 || *p ||
+        b < 1 || a >= b)
+        return -1;
+    *i = (int)a;
+    *n = (int)b;
+    return 0;
 }
 
 void cli_join_argv(int argc, char **argv, char *buf, size_t len)

@@ -56,6 +56,28 @@ int cli_parse_status(int prc);
 int cli_check_methods(const cli_cmd *c, const char *methods, const char *where, ckr_spec **specs,
                       size_t *n);
 
+/* A file named on the command line: the option that named it ("-o",
+ * "--csv"; "" for a positional argument) and the path (NULL: not given). */
+typedef struct cli_path {
+    const char *opt;
+    const char *path;
+} cli_path;
+
+/* Before any work: refuse (CKR_EXIT_USAGE, message on rank 0 naming both
+ * options and paths) an output that is one of the inputs (the same file:
+ * same device and inode, so a symlink or hard link to the input counts),
+ * two outputs that are the same file (same inode, or for files that do not
+ * exist yet the same real directory and name: "out.h5" and "./out.h5"), and
+ * an output given as an empty name. Outputs and inputs with a NULL path are
+ * skipped. Rank 0 decides (outpaths.c), every rank gets the same status:
+ * collective over c->comm. Returns CKR_EXIT_OK when the names are fine. */
+int cli_check_paths(const cli_cmd *c, const cli_path *in, size_t nin, const cli_path *out,
+                    size_t nout);
+
+/* Parse a shard "I/N" (two decimals, nothing else, 0 <= I < N): 0 with
+ * *i and *n set, or -1 (1/2/3, 1/2abc, 2/2, -1/2 are refused). */
+int cli_parse_shard(const char *s, int *i, int *n);
+
 /* Join argv[0..argc) into one shell-quoted line in buf[0..len) (cut when
  * longer), for the command line recorded in provenance. */
 void cli_join_argv(int argc, char **argv, char *buf, size_t len);

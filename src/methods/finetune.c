@@ -149,7 +149,7 @@ static int finetune_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rn
     if ((rc = ckr_split_make(pair, c->standardize == CKR_SWITCH_ON, &sp, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     size_t H = hidden_width(pair, c, &from_top);
-    size_t dim[3] = { sp.train.D, H, (size_t)pair->num_classes };
+    size_t dim[3] = { sp.train.D, H, (size_t)sp.train.C }; /* the classes that occur */
     size_t bsz = (size_t)c->batch < sp.train.n ? (size_t)c->batch : sp.train.n;
     ckr_sgd_opts o = { .lr = c->lr, .momentum = c->momentum, .batch = bsz,
                        .steps = total_steps(c, sp.train.n),
@@ -191,4 +191,5 @@ const ckr_method ckr_method_finetune = {
     .check = finetune_check,
     .cost = finetune_cost,
     .score = finetune_score,
+    .gives_accuracy = 1,
 };

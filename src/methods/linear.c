@@ -119,7 +119,7 @@ static int linear_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng,
     memset(&clf, 0, sizeof clf);
     if ((rc = ckr_split_make(pair, c->standardize == CKR_SWITCH_ON, &sp, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
-    size_t dim[2] = { sp.train.D, (size_t)pair->num_classes };
+    size_t dim[2] = { sp.train.D, (size_t)sp.train.C }; /* the classes that occur */
     size_t chunk = sp.train.n < 1024 ? sp.train.n : 1024;
     if (c->epochs > 0 && (size_t)c->batch > chunk)
         chunk = (size_t)c->batch < sp.train.n ? (size_t)c->batch : sp.train.n;
@@ -150,4 +150,5 @@ const ckr_method ckr_method_linear = {
     .check = linear_check,
     .cost = linear_cost,
     .score = linear_score,
+    .gives_accuracy = 1,
 };

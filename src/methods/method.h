@@ -164,6 +164,10 @@ typedef struct ckr_method {
      * `score` on every rank. */
     int (*score_team)(const ckr_pair *local, const ckr_team *team, const ckr_params *p,
                       ckr_rng *rng, ckr_result *res);
+    /* 1 when the score is an accuracy of a model trained on the pair (and
+     * res->heldout that model's test accuracy): only such methods may build
+     * ground truth (`ckptrank groundtruth`). 0 for every other score. */
+    int gives_accuracy;
 } ckr_method;
 
 /* registry.c: every method, in the order `ckptrank methods` lists them */

@@ -61,6 +61,45 @@ static int check_train(const ckr_pair *pair, ckr_err *err)
     return check_labels(pair, &pair->train, "train", err);
 }
 
+/* Relabel the multiclass views to the classes that occur in them (see
+ * split.h); nothing changes when every class occurs. */
+static int compact_classes(const ckr_pair *pair, ckr_split *s, int has_val, int has_test,
+                           ckr_err *err)
+{
+    size_t C = (size_t)pair->num_classes;
+    ckr_ds *v[3] = { &s->train, has_val ? &s->eval : NULL, has_test ? &s->test : NULL };
+    int *map = calloc(C, sizeof *map);
+    if (!map)
+        return ckr_err_set(err, CKR_ENOMEM, "out of memory for %zu classes", C);
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; v[k] && i < v[k]->n; i++)
+            map[v[k]->y[i]] = 1;
+    int K = 0;
+    for (size_t c = 0; c < C; c++)
+        map[c] = map[c] ? K++ : -1;
+    int rc = 0;
+    for (int k = 0; K < (int)C && k < 3 && !rc; k++) {
+        if (!v[k])
+            continue;
+        int *y = malloc((v[k]->n ? v[k]->n : 1) * sizeof *y);
+        if (!y) {
+            rc = ckr_err_set(err, CKR_ENOMEM, "out of memory for %zu labels", v[k]->n);
+            break;
+        }
+        for (size_t i = 0; i < v[k]->n; i++)
+            y[i] = map[v[k]->y[i]];
+        s->relabelled[k] = y;
+        v[k]->y = y;
+    }
+    if (!rc && K < (int)C) {
+        s->train.C = s->test.C = K;
+        if (has_val)
+            s->eval.C = K;
+    }
+    free(map);
+    return rc;
+}
+
 int ckr_split_make(const ckr_pair *pair, int standardize, ckr_split *out, ckr_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -77,15 +116,17 @@ int ckr_split_make(const ckr_pair *pair, int standardize, ckr_split *out, ckr_er
     else
         out->test = (ckr_ds){ .D = pair->train_features.cols, .kind = pair->kind,
                               .C = pair->num_classes };
-    if (has_val) {
+    if (has_val)
         out->eval = view_of(pair, &pair->val_features, &pair->val);
-    } else {
+    if (pair->kind == CKR_MULTICLASS && (rc = compact_classes(pair, out, has_val, has_test, err)))
+        goto fail;
+    if (!has_val) {
         size_t ntr = 0, nho = 0;
-        const int *y = pair->kind == CKR_MULTICLASS ? pair->train.y : NULL;
+        const int *y = pair->kind == CKR_MULTICLASS ? out->train.y : NULL;
         /* from the pair's seed: every method and grid point holds out the same rows */
         ckr_rng hold_rng;
         ckr_rng_seed(&hold_rng, pair->split_seed);
-        rc = ckr_holdout_split(pair->train.n, y, pair->num_classes, CKR_HOLDOUT_FRAC, &hold_rng,
+        rc = ckr_holdout_split(pair->train.n, y, out->train.C, CKR_HOLDOUT_FRAC, &hold_rng,
                                &out->train_idx, &ntr, &out->hold_idx, &nho, err);
         if (rc)
             goto fail;
@@ -130,6 +171,8 @@ void ckr_split_free(ckr_split *s)
     free(s->hold_idx);
     free(s->mu);
     free(s->isd);
+    for (int k = 0; k < 3; k++)
+        free(s->relabelled[k]);
     memset(s, 0, sizeof *s);
 }
 

@@ -8,7 +8,14 @@
  *  - test: the pair's optional held-out test split (test.n == 0 when absent);
  *    only used for ckr_result.heldout, never for a score or for training;
  *  - standardize != 0: mu / isd are fitted on the train view only and shared
- *    by all three views (features are z-scored on the fly when gathered).
+ *    by all three views (features are z-scored on the fly when gathered);
+ *  - multiclass: the views work on the classes that occur in the pair's
+ *    labels (train, val or test): when fewer than num_classes occur, the
+ *    labels are relabelled to 0..K-1 in increasing class order and the
+ *    views' C is K (a task declaring a million classes with 40 samples
+ *    trains a model of at most 40 classes). When every class occurs, the
+ *    views are the pair's labels unchanged; the hold-out is the same either
+ *    way (it is stratified over the classes that occur, in order).
  * The views point into the pair, which must outlive the split. */
 #ifndef CKR_TRAIN_SPLIT_H
 #define CKR_TRAIN_SPLIT_H
@@ -25,6 +32,7 @@ typedef struct ckr_split {
     /* owned */
     size_t *train_idx, *hold_idx;
     double *mu, *isd;
+    int *relabelled[3];   /* train, val, test labels when relabelled, else NULL */
 } ckr_split;
 
 /* Check the pair (features present, shapes agree, labels present and in

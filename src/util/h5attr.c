@@ -2,6 +2,7 @@
 #include "util/h5attr.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,27 @@ ckr_attr_status ckr_h5_attr_llong(hid_t obj, const char *name, long long *v)
     }
     close_attr(attr, type);
     return st;
+}
+
+const char *ckr_h5_attr_number_text(hid_t obj, const char *name, char *buf, size_t cap)
+{
+    hid_t attr, type;
+    snprintf(buf, cap, "?");
+    if (open_scalar_attr(obj, name, &attr, &type) == CKR_ATTR_OK) {
+        H5T_class_t c = H5Tget_class(type);
+        unsigned long long u;
+        long long s;
+        double d;
+        if (c == H5T_INTEGER && H5Tget_sign(type) == H5T_SGN_NONE &&
+            H5Aread(attr, H5T_NATIVE_ULLONG, &u) >= 0)
+            snprintf(buf, cap, "%llu", u);
+        else if (c == H5T_INTEGER && H5Aread(attr, H5T_NATIVE_LLONG, &s) >= 0)
+            snprintf(buf, cap, "%lld", s);
+        else if (c == H5T_FLOAT && H5Aread(attr, H5T_NATIVE_DOUBLE, &d) >= 0)
+            snprintf(buf, cap, "%.17g", d);
+    }
+    close_attr(attr, type);
+    return buf;
 }
 
 const char *ckr_attr_status_text(ckr_attr_status st)

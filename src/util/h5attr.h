@@ -33,6 +33,11 @@ ckr_attr_status ckr_h5_attr_double(hid_t obj, const char *name, double *v);
 /* Read a scalar integer attribute (any integer type, or a float holding an
  * integral value that fits a long long). */
 ckr_attr_status ckr_h5_attr_llong(hid_t obj, const char *name, long long *v);
+/* The value of a scalar numeric attribute as exact text for a message:
+ * unsigned integers with %llu (a uint64 2^64-1 prints as
+ * 18446744073709551615, not clamped), signed ones with %lld, floats with
+ * %.17g; "?" when it cannot be read. Returns buf. */
+const char *ckr_h5_attr_number_text(hid_t obj, const char *name, char *buf, size_t cap);
 /* "is not a string", "is missing", ... for a message. */
 const char *ckr_attr_status_text(ckr_attr_status st);
 

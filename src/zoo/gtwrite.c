@@ -1,10 +1,18 @@
 #include "zoo/gtwrite.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/h5attr.h"
+#include "zoo/fileout.h"
+
+/* Disk space reserved with the copy for the new attributes (a pair's three
+ * take well under 1 KB): HDF5 then never meets a full disk while writing. */
+#define GT_RESERVE_BASE ((size_t)1 << 16)
+#define GT_RESERVE_PAIR ((size_t)4096)
 
 /* First pass: every group exists; none has ground truth unless force. */
 static int check_pairs(hid_t f, const char *path, const ckr_gt_update *u, size_t n, int force,
@@ -27,32 +35,102 @@ static int check_pairs(hid_t f, const char *path, const ckr_gt_update *u, size_t
     return 0;
 }
 
+/* Write every attribute into the open copy f; returns 0 or CKR_EIO. */
+static int write_all(hid_t f, const char *path, const ckr_gt_update *u, size_t n,
+                     const char *sweep, const char *protocol, ckr_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        char obj[600];
+        snprintf(obj, sizeof obj, "/checkpoints/%s/%s", u[i].ckpt, u[i].task);
+        hid_t g = H5Gopen2(f, obj, H5P_DEFAULT);
+        int bad = g < 0 ||
+                  ckr_h5_attr_write(g, "finetune_accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                    &u[i].accuracy, 0) ||
+                  ckr_h5_attr_write_str(g, "finetune_selected", u[i].selected) ||
+                  ckr_h5_attr_write_str(g, "finetune_source", u[i].source);
+        if (g >= 0 && H5Gclose(g) < 0)
+            bad = 1;
+        if (bad)
+            return ckr_err_set(err, CKR_EIO, "%s: %s: cannot write the ground-truth attributes",
+                               path, obj);
+    }
+    if (ckr_h5_attr_write_str(f, "groundtruth_sweep", sweep) ||
+        ckr_h5_attr_write_str(f, "groundtruth_protocol", protocol))
+        return ckr_err_set(err, CKR_EIO, "%s: /: cannot write the groundtruth_* attributes", path);
+    /* everything to the disk while the file is still open: a failure here
+     * (a full disk) can still be undone below */
+    if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0)
+        return ckr_err_set(err, CKR_EIO, "%s: cannot write the ground truth to the disk (%s)",
+                           path, errno ? strerror(errno) : "HDF5 error");
+    return 0;
+}
+
+/* The copy failed while open: free its blocks so that HDF5's last flush at
+ * close has room, close and drop it. (HDF5 1.10 cannot close a file whose
+ * flush failed once: it stays in the library and crashed MPI_Finalize. The
+ * space reserved with the copy is there to make that case unreachable.) */
+/* Append "; the zoo is unchanged" to err's message; returns rc. */
+static int unchanged(ckr_err *err, int rc)
+{
+    char m[sizeof err->msg];
+    snprintf(m, sizeof m, "%s", err->msg);
+    return ckr_err_set(err, rc, "%s; the zoo is unchanged", m);
+}
+
+static void discard_copy(hid_t f, const char *tmp)
+{
+    int *fdp = NULL;
+    if (H5Fget_vfd_handle(f, H5P_DEFAULT, (void **)&fdp) >= 0 && fdp && *fdp >= 0 &&
+        ftruncate(*fdp, 0) != 0) {
+        /* nothing more to free; the close below may still fail */
+    }
+    H5Fclose(f);
+    unlink(tmp);
+}
+
 int ckr_zoo_write_ground_truth(const char *path, const ckr_gt_update *u, size_t n,
                                const char *sweep, const char *protocol, int force, ckr_err *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    /* checks on the zoo itself, read-only */
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        return ckr_err_set(err, CKR_EIO, "%s: cannot open for writing (is it read-only or open elsewhere?)",
-                           path);
+        return ckr_err_set(err, CKR_EIO, "%s: cannot open%s%s", path, errno ? ": " : "",
+                           errno ? strerror(errno) : "");
     int rc = check_pairs(f, path, u, n, force, err);
-    for (size_t i = 0; !rc && i < n; i++) {
-        char obj[600];
-        snprintf(obj, sizeof obj, "/checkpoints/%s/%s", u[i].ckpt, u[i].task);
-        hid_t g = H5Gopen2(f, obj, H5P_DEFAULT);
-        if (g < 0 ||
-            ckr_h5_attr_write(g, "finetune_accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                              &u[i].accuracy, 0) ||
-            ckr_h5_attr_write_str(g, "finetune_selected", u[i].selected) ||
-            ckr_h5_attr_write_str(g, "finetune_source", u[i].source))
-            rc = ckr_err_set(err, CKR_EIO, "%s: %s: cannot write the ground-truth attributes", path, obj);
-        if (g >= 0)
-            H5Gclose(g);
-    }
-    if (!rc && (ckr_h5_attr_write_str(f, "groundtruth_sweep", sweep) ||
-                ckr_h5_attr_write_str(f, "groundtruth_protocol", protocol)))
-        rc = ckr_err_set(err, CKR_EIO, "%s: /: cannot write the groundtruth_* attributes", path);
     if (H5Fclose(f) < 0 && !rc)
-        rc = ckr_err_set(err, CKR_EIO, "%s: closing after writing ground truth failed", path);
-    return rc;
+        rc = ckr_err_set(err, CKR_EIO, "%s: cannot close after reading", path);
+    if (rc)
+        return rc;
+    /* the new values go into a copy that replaces the zoo only when complete */
+    char tmp[4200], final[4200];
+    if ((rc = ckr_zoo_copy_to_temp(path, GT_RESERVE_BASE + GT_RESERVE_PAIR * n, tmp, final,
+                                   sizeof tmp, err)))
+        return unchanged(err, rc);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+        (f = H5Fopen(tmp, H5F_ACC_RDWR, fapl)) < 0) {
+        int e = errno;
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        unlink(tmp);
+        return ckr_err_set(err, CKR_EIO, "%s: cannot open the copy %s for writing%s%s", path, tmp,
+                           e ? ": " : "", e ? strerror(e) : "");
+    }
+    H5Pclose(fapl);
+    errno = 0;
+    if ((rc = write_all(f, path, u, n, sweep, protocol, err))) {
+        discard_copy(f, tmp);
+        return unchanged(err, rc);
+    }
+    errno = 0;
+    if (H5Fclose(f) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return ckr_err_set(err, CKR_EIO, "%s: cannot close the updated copy %s (%s); the zoo is "
+                           "unchanged", path, tmp, e ? strerror(e) : "HDF5 error");
+    }
+    if ((rc = ckr_zoo_commit_temp(tmp, final, err)))
+        return unchanged(err, rc);
+    return 0;
 }

@@ -238,6 +238,64 @@ const char *ckr_h5_class_word(H5T_class_t cls)
     }
 }
 
+/* Chunks needed to cover dims with chunk shape cdims (0 when not known). */
+static double chunks_needed(int rank, const hsize_t *dims, const hsize_t *cdims)
+{
+    double total = 1.0;
+    for (int i = 0; i < rank; i++) {
+        if (cdims[i] == 0)
+            return 0.0;
+        total *= (double)((dims[i] + cdims[i] - 1) / cdims[i]);
+    }
+    return total;
+}
+
+int ckr_h5_storage_short(hid_t dset, char *buf, size_t cap)
+{
+    hid_t space = H5Dget_space(dset), type = H5Dget_type(dset), dcpl = H5Dget_create_plist(dset);
+    int shortfall = 0;
+    if (space < 0 || type < 0 || dcpl < 0)
+        goto cleanup;
+    hssize_t npoints = H5Sget_simple_extent_npoints(space);
+    size_t esize = H5Tget_size(type);
+    if (npoints <= 0 || esize == 0)
+        goto cleanup;
+    double declared = (double)npoints * (double)esize;
+    double stored = (double)H5Dget_storage_size(dset);
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    char chunks[96] = "";
+    if (layout == H5D_CONTIGUOUS) {
+        shortfall = H5Pget_external_count(dcpl) == 0 && stored < declared;
+    } else if (layout == H5D_CHUNKED) {
+        int rank = H5Sget_simple_extent_ndims(space);
+        hsize_t dims[H5S_MAX_RANK], cdims[H5S_MAX_RANK];
+        hsize_t written = 0;
+        if (rank < 1 || H5Sget_simple_extent_dims(space, dims, NULL) < 0 ||
+            H5Pget_chunk(dcpl, rank, cdims) != rank)
+            goto cleanup;
+        double needed = chunks_needed(rank, dims, cdims);
+        if (H5Dget_num_chunks(dset, space, &written) >= 0 && (double)written < needed) {
+            shortfall = 1;
+            snprintf(chunks, sizeof chunks, " (%llu of %.0f chunks written)",
+                     (unsigned long long)written, needed);
+        } else if (H5Pget_nfilters(dcpl) == 0 && stored < declared) {
+            shortfall = 1; /* unfiltered chunks hold every byte */
+        }
+    }
+    if (shortfall)
+        snprintf(buf, cap, "declares %lld values (%.0f bytes) but stores only %.0f bytes%s: its "
+                 "data was not (all) written (a truncated or unfinished file?)",
+                 (long long)npoints, declared, stored, chunks);
+cleanup:
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    return shortfall;
+}
+
 int ckr_h5_dset_info(hid_t dset, ckr_h5_dinfo *di)
 {
     memset(di, 0, sizeof *di);

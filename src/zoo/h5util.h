@@ -103,6 +103,16 @@ typedef struct ckr_h5_dinfo {
 
 /* Shape and type class of an open dataset. Returns 0 or CKR_EIO. */
 int ckr_h5_dset_info(hid_t dset, ckr_h5_dinfo *di);
+/* Whether the stored data of an open dataset can hold what its shape
+ * declares, from metadata only (nothing is read): contiguous data must be
+ * allocated in full, chunked data must have every chunk written (with no
+ * filter, also the full byte count stored); compact and external data pass.
+ * Returns 0 when it can, or 1 with buf (capacity cap) saying what is
+ * missing, e.g. "declares 1000000000000 values (8000000000000 bytes) but
+ * stores only 0 bytes (0 of 1000000 chunks written)". A file that declares
+ * huge data it does not hold is refused in seconds instead of being read
+ * (as fill values) for hours. */
+int ckr_h5_storage_short(hid_t dset, char *buf, size_t cap);
 /* A type class as a word for messages ("string", "integer", ...). */
 const char *ckr_h5_class_word(H5T_class_t cls);
 /* Read rows [row0, row0 + nrows) of a numeric rank-1 or rank-2 dataset as

@@ -6,7 +6,13 @@
  * features and logits of every split, the top layer (schema 1.1),
  * finetune_accuracy and synth_quality. With n_test == 0 (the default) the
  * output is the same as before the test split existed. HDF5 object
- * timestamps are off, so equal options give equal bytes. */
+ * timestamps are off, so equal options give equal bytes.
+ *
+ * The file is built in memory (HDF5's core driver, no backing store) and
+ * then written under a temporary name and renamed into place (fileout.h):
+ * HDF5 never writes to the disk itself, so a full disk neither leaves a
+ * broken zoo behind nor a half-closed file in the library (a failed
+ * H5Fclose used to crash MPI_Finalize). */
 #include "zoo/zoo.h"
 
 #include <stdint.h>
@@ -14,12 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zoo/fileout.h"
 #include "zoo/h5util.h"
 #include "zoo/synth_data.h"
 
 typedef struct {
     const char *path;
-    hid_t file, gcpl, dcpl;
+    hid_t file, gcpl, dcpl, fapl;
     ckr_err *err;
 } writer;
 
@@ -288,13 +295,31 @@ static int write_ckpts(writer *w, const ckr_synth_opts *o, const ckr_synth_task 
     return rc;
 }
 
+/* The finished in-memory file as bytes (*image malloc'd). */
+static int take_image(writer *w, void **image, size_t *size)
+{
+    ssize_t n = H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0 ? -1 : H5Fget_file_image(w->file, NULL, 0);
+    if (n <= 0)
+        return write_fail(w, "/", "the file image");
+    *image = malloc((size_t)n);
+    if (!*image)
+        return ckr_err_set(w->err, CKR_ENOMEM, "%s: out of memory for a %zd-byte file", w->path,
+                           n);
+    if (H5Fget_file_image(w->file, *image, (size_t)n) != n)
+        return write_fail(w, "/", "the file image");
+    *size = (size_t)n;
+    return 0;
+}
+
 int ckr_synth_write(const char *path, const ckr_synth_opts *o, ckr_err *err)
 {
     int rc = check_opts(path, o, err);
     if (rc != 0)
         return rc;
     ckr_h5_quiet();
-    writer w = {path, -1, -1, -1, err};
+    writer w = {path, -1, -1, -1, -1, err};
+    void *image = NULL;
+    size_t size = 0;
     ckr_synth_task *tasks = calloc((size_t)o->n_tasks, sizeof *tasks);
     double *q = malloc((size_t)o->n_ckpts * sizeof *q);
     hid_t tg = -1;
@@ -320,9 +345,15 @@ int ckr_synth_write(const char *path, const ckr_synth_opts *o, ckr_err *err)
         rc = ckr_err_set(err, CKR_EIO, "%s: cannot set up HDF5 property lists", path);
         goto cleanup;
     }
-    w.file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    w.fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (w.fapl < 0 || H5Pset_fapl_core(w.fapl, (size_t)1 << 20, 0) < 0 ||
+        H5Pset_fclose_degree(w.fapl, H5F_CLOSE_STRONG) < 0) {
+        rc = ckr_err_set(err, CKR_EIO, "%s: cannot set up the HDF5 in-memory file", path);
+        goto cleanup;
+    }
+    w.file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, w.fapl);
     if (w.file < 0) {
-        rc = write_fail(&w, "/", "the file");
+        rc = write_fail(&w, "/", "the file (in memory)");
         goto cleanup;
     }
     rc = write_root_attrs(&w, o);
@@ -334,12 +365,22 @@ int ckr_synth_write(const char *path, const ckr_synth_opts *o, ckr_err *err)
         rc = write_task(&w, o, tg, &tasks[t]);
     if (rc == 0)
         rc = write_ckpts(&w, o, tasks, q);
+    if (tg >= 0)
+        H5Gclose(tg);
+    tg = -1;
+    if (rc == 0)
+        rc = take_image(&w, &image, &size);
 
 cleanup:
     if (tg >= 0)
         H5Gclose(tg);
     if (w.file >= 0 && H5Fclose(w.file) < 0 && rc == 0)
         rc = write_fail(&w, "/", "the file (close)");
+    if (rc == 0)
+        rc = ckr_zoo_write_file(path, image, size, err);
+    free(image);
+    if (w.fapl >= 0)
+        H5Pclose(w.fapl);
     if (w.gcpl >= 0)
         H5Pclose(w.gcpl);
     if (w.dcpl >= 0)

@@ -75,17 +75,23 @@ static void check_version_attr(hid_t file, int *minor, ckr_zrep *r)
     else if (st != CKR_ATTR_OK)
         ckr_zrep_add(r, CKR_EFORMAT, "/", "attribute format_version %s (expected the integer %d)",
                      ckr_attr_status_text(st), CKR_ZOO_VERSION);
-    else if (v != CKR_ZOO_VERSION)
+    else if (v != CKR_ZOO_VERSION) {
+        char text[48];
         ckr_zrep_add(r, CKR_EFORMAT, "/",
-                     "format_version is %lld, this reader understands version %d only", v,
+                     "format_version is %s, this reader understands version %d only",
+                     ckr_h5_attr_number_text(file, "format_version", text, sizeof text),
                      CKR_ZOO_VERSION);
+    }
 
     *minor = 0;
     st = ckr_h5_attr_llong(file, "format_minor", &v);
     if (st == CKR_ATTR_OK && v >= 0 && v <= 1000000)
         *minor = (int)v;
-    else if (st == CKR_ATTR_OK)
-        ckr_zrep_add(r, CKR_EFORMAT, "/", "format_minor is %lld, expected a small integer >= 0", v);
+    else if (st == CKR_ATTR_OK) {
+        char text[48];
+        ckr_zrep_add(r, CKR_EFORMAT, "/", "format_minor is %s, expected a small integer >= 0",
+                     ckr_h5_attr_number_text(file, "format_minor", text, sizeof text));
+    }
     else if (st != CKR_ATTR_MISSING)
         ckr_zrep_add(r, CKR_EFORMAT, "/", "attribute format_minor %s (expected an integer)",
                      ckr_attr_status_text(st));
@@ -138,6 +144,11 @@ int ckr_zoo_open_numeric(hid_t g, const char *gpath, const char *name, int requi
         ckr_zrep_add(r, CKR_EFORMAT, path, "has rank %d, expected %d (%s)", di->rank, rank, shape);
         goto fail;
     }
+    char why[256];
+    if (ckr_h5_storage_short(*d, why, sizeof why)) {
+        ckr_zrep_add(r, CKR_EFORMAT, path, "%s", why);
+        goto fail;
+    }
     return 1;
 fail:
     if (*d >= 0)
@@ -154,6 +165,66 @@ static size_t count_nonfinite(const double *x, size_t rows, size_t cols, size_t 
         if (!isfinite(x[i]) && n++ == 0)
             *first = i;
     return n;
+}
+
+static void report_nonfinite(const char *path, const ckr_h5_dinfo *di, size_t bad, double v,
+                             size_t first, size_t cols, ckr_zrep *r)
+{
+    if (di->rank == 2)
+        ckr_zrep_add(r, CKR_EDATA, path,
+                     "has %zu non-finite value%s (first: %g at row %zu, column %zu)", bad,
+                     bad == 1 ? "" : "s", v, first / cols, first % cols);
+    else
+        ckr_zrep_add(r, CKR_EDATA, path, "has %zu non-finite value%s (first: %g at %zu)", bad,
+                     bad == 1 ? "" : "s", v, first);
+}
+
+/* Values per block when only checking (validate): bounded memory. */
+#define CHECK_BLOCK_VALUES ((size_t)1 << 20)
+
+int ckr_zoo_check_finite(hid_t d, const char *path, const ckr_h5_dinfo *di, ckr_zrep *r)
+{
+    size_t rows = (size_t)di->dims[0], cols = di->rank == 2 ? (size_t)di->dims[1] : 1;
+    if (rows == 0 || cols == 0)
+        return 0;
+    size_t block = CHECK_BLOCK_VALUES / cols ? CHECK_BLOCK_VALUES / cols : 1;
+    if (block > rows)
+        block = rows;
+    if (block > SIZE_MAX / sizeof(double) / cols) {
+        ckr_zrep_add(r, CKR_ENOMEM, path, "rows of %zu values do not fit in memory", cols);
+        return -1;
+    }
+    double *buf = malloc(block * cols * sizeof(double));
+    if (!buf) {
+        ckr_zrep_add(r, CKR_ENOMEM, path, "cannot allocate %.1f MB for a block of %zu x %zu values",
+                     (double)block * (double)cols * 8.0 / 1e6, block, cols);
+        return -1;
+    }
+    size_t bad = 0, first = 0;
+    double first_val = 0.0;
+    int rc = 0;
+    for (size_t row0 = 0; row0 < rows; row0 += block) {
+        size_t nr = rows - row0 < block ? rows - row0 : block, at = 0;
+        if (ckr_h5_read_rows(d, di, row0, nr, buf) != 0) {
+            char h5[256];
+            ckr_h5_last_error(h5, sizeof h5);
+            ckr_zrep_add(r, CKR_EIO, path, "cannot read data (%s)", h5[0] ? h5 : "HDF5 error");
+            rc = -1;
+            break;
+        }
+        size_t nb = count_nonfinite(buf, nr, cols, &at);
+        if (nb && bad == 0) {
+            first = row0 * cols + at;
+            first_val = buf[at];
+        }
+        bad += nb;
+    }
+    free(buf);
+    if (rc == 0 && bad) {
+        report_nonfinite(path, di, bad, first_val, first, cols, r);
+        rc = -1;
+    }
+    return rc;
 }
 
 /* Read a whole open numeric rank-1/2 dataset into a new double buffer and
@@ -185,13 +256,7 @@ int ckr_zoo_read_finite(hid_t d, const char *path, const ckr_h5_dinfo *di, ckr_m
     }
     size_t first = 0, bad = count_nonfinite(m->data, rows, cols, &first);
     if (bad) {
-        if (di->rank == 2)
-            ckr_zrep_add(r, CKR_EDATA, path,
-                         "has %zu non-finite value%s (first: %g at row %zu, column %zu)", bad,
-                         bad == 1 ? "" : "s", m->data[first], first / cols, first % cols);
-        else
-            ckr_zrep_add(r, CKR_EDATA, path, "has %zu non-finite value%s (first: %g at %zu)",
-                         bad, bad == 1 ? "" : "s", m->data[first], first);
+        report_nonfinite(path, di, bad, m->data[first], first, cols, r);
         goto fail;
     }
     return 0;

@@ -38,4 +38,9 @@ int ckr_zoo_open_numeric(hid_t g, const char *gpath, const char *name, int requi
 int ckr_zoo_read_finite(hid_t d, const char *path, const ckr_h5_dinfo *di, ckr_matrix *m,
                         ckr_zrep *r);
 
+/* The same check without keeping the data: the dataset is read in blocks
+ * of about a million values (bounded memory whatever its size). Returns 0,
+ * or -1 after reporting (the same messages as ckr_zoo_read_finite). */
+int ckr_zoo_check_finite(hid_t d, const char *path, const ckr_h5_dinfo *di, ckr_zrep *r);
+
 #endif

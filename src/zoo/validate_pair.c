@@ -32,14 +32,16 @@ static const split_names VAL_SPLIT = {0, "val", "val_features", "val_logits", "v
 static const split_names TEST_SPLIT = {1, "test", "test_features", "test_logits", "test_labels",
                                        "[T, D]", "[T, Z]"};
 
-/* Read a usable dataset into m (or into a scratch buffer freed at once when
- * keep is 0), closing d. */
+/* Read a usable dataset into m, or when keep is 0 only check it block by
+ * block (bounded memory); closing d. */
 static void read_and_close(hid_t d, const char *path, const ckr_h5_dinfo *di, ckr_matrix *m,
                            int keep, ckr_zrep *r)
 {
-    if (!ckr_zrep_stop(r) && ckr_zoo_read_finite(d, path, di, m, r) == 0 && !keep) {
-        free(m->data);
-        m->data = NULL;
+    if (!ckr_zrep_stop(r)) {
+        if (keep)
+            ckr_zoo_read_finite(d, path, di, m, r);
+        else
+            ckr_zoo_check_finite(d, path, di, r);
     }
     H5Dclose(d);
 }

@@ -28,9 +28,12 @@ static void read_num_classes(hid_t g, const char *path, ckr_zoo_taskdata *td, ck
                      ckr_attr_status_text(st));
     else if (c < 2)
         ckr_zrep_add(r, CKR_EDATA, path, "num_classes is %lld, a task needs at least 2 classes", c);
-    else if (c > CKR_ZOO_MAX_CLASSES)
-        ckr_zrep_add(r, CKR_EDATA, path, "num_classes is %lld, more than the limit %d", c,
+    else if (c > CKR_ZOO_MAX_CLASSES) {
+        char text[48];
+        ckr_zrep_add(r, CKR_EDATA, path, "num_classes is %s, more than the limit %d",
+                     ckr_h5_attr_number_text(g, "num_classes", text, sizeof text),
                      CKR_ZOO_MAX_CLASSES);
+    }
     else
         td->num_classes = (int)c;
 }
@@ -99,19 +102,33 @@ static void check_label_values(const double *v, size_t count, size_t at0, int ml
     }
 }
 
+/* A label value for a message: an integral value as an integer (2147483647,
+ * not 2.14748e+09), anything else with every digit. */
+static const char *label_text(double v, char *buf, size_t cap)
+{
+    if (isfinite(v) && v == floor(v) && fabs(v) < 9.2e18)
+        snprintf(buf, cap, "%lld", (long long)v);
+    else
+        snprintf(buf, cap, "%.17g", v);
+    return buf;
+}
+
 /* Report what check_label_values found; returns 0 when the labels are fine. */
 static int report_label_stats(const label_stats *st, const char *path, int ml, size_t cols,
                               int num_classes, int need_two, ckr_zrep *r)
 {
+    char text[40];
     if (st->n_bad && ml)
         ckr_zrep_add(r, CKR_EDATA, path,
-                     "has %zu value%s that %s not 0 or 1 (first: %g at row %zu, column %zu)",
+                     "has %zu value%s that %s not 0 or 1 (first: %s at row %zu, column %zu)",
                      st->n_bad, st->n_bad == 1 ? "" : "s", st->n_bad == 1 ? "is" : "are",
-                     st->bad_val, st->bad_at / cols, st->bad_at % cols);
+                     label_text(st->bad_val, text, sizeof text), st->bad_at / cols,
+                     st->bad_at % cols);
     else if (st->n_bad)
         ckr_zrep_add(r, CKR_EDATA, path,
-                     "has %zu invalid label%s, expected integers in [0, %d) (first: %g at row %zu)",
-                     st->n_bad, st->n_bad == 1 ? "" : "s", num_classes, st->bad_val, st->bad_at);
+                     "has %zu invalid label%s, expected integers in [0, %d) (first: %s at row %zu)",
+                     st->n_bad, st->n_bad == 1 ? "" : "s", num_classes,
+                     label_text(st->bad_val, text, sizeof text), st->bad_at);
     else if (need_two && !ml && !st->two)
         ckr_zrep_add(r, CKR_EDATA, path,
                      "task has one class: every label is %zu (need at least 2 distinct classes)",
