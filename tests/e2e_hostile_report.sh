@@ -174,4 +174,17 @@ step "the task name 'mean'"
 printf 'checkpoint,task,method,score\na,t,m,1\nb,mean,m,2\n' > "$T/mean.csv"
 expect 1 "$B" evaluate --scores "$T/mean.csv" --ground-truth "$T/gt.csv"
 has "line 3: task name 'mean' is reserved"
+# a zoo with a task called `mean` is refused before any work, not at the end
+cp "$T/zoo.h5" "$T/meanzoo.h5"
+"$PY" - "$T/meanzoo.h5" <<'EOF2' || fail "renaming a task with h5py"
+import sys, h5py
+with h5py.File(sys.argv[1], 'r+') as f:
+    f.move('tasks/task0', 'tasks/mean')
+    for c in f['checkpoints']:
+        if 'task0' in f['checkpoints'][c]:
+            f['checkpoints'][c].move('task0', 'mean')
+EOF2
+expect 1 "$B" run "$T/meanzoo.h5" --methods leep -o "$T/mz.h5" --csv "$T/mz.csv" -q
+has "/tasks/mean: the task name 'mean' is reserved"
+[ -e "$T/mz.h5" ] || [ -e "$T/mz.csv" ] || [ -e "$T/mz.h5.journal" ] && fail "a refused zoo left outputs"
 echo "all hostile report cases passed"

@@ -24,6 +24,7 @@
 
 #include "ckptrank/ckptrank.h"
 #include "methods/method.h"
+#include "metrics/table.h"
 #include "sched/coord.h"
 #include "sched/exec.h"
 #include "sched/hybrid.h"
@@ -76,6 +77,18 @@ static int run_comm(MPI_Comm comm, MPI_Comm *lib, int *rank, int *size, ckr_err 
     return mrc == MPI_SUCCESS ? 0 : ckr_mpi_fail(mrc, err, "setting up the run's communicator");
 }
 
+/* A zoo task named like the mean-over-tasks rows would make the metrics
+ * table refuse the whole run at its end: refuse it before any work. */
+static int check_reserved_tasks(const ckr_zoo *zoo, ckr_err *err)
+{
+    for (size_t i = 0; i < ckr_zoo_num_tasks(zoo); i++)
+        if (strcmp(ckr_zoo_task(zoo, i)->name, CKR_MEAN_TASK) == 0)
+            return ckr_err_set(err, CKR_EFORMAT, "%s: /tasks/%s: the task name '%s' is reserved "
+                               "for the mean-over-tasks rows of the outputs; rename the task",
+                               ckr_zoo_path(zoo), CKR_MEAN_TASK, CKR_MEAN_TASK);
+    return 0;
+}
+
 /* Rank 0: open + scan + list + journal + order, and the queue's memory. */
 static int setup_coordinator(const ckptrank_run_opts *o, int size, const ckr_spec *specs,
                              size_t n_specs, ckr_coord *c, ckr_queue *q, ckr_err *err)
@@ -85,6 +98,8 @@ static int setup_coordinator(const ckptrank_run_opts *o, int size, const ckr_spe
     c->list.zoo = zoo;
     if (!rc)
         rc = ckr_zoo_scan(zoo, err);
+    if (!rc)
+        rc = check_reserved_tasks(zoo, err);
     if (!rc)
         rc = ckr_items_list(&c->list, zoo, specs, n_specs, o->shard_index, o->shard_count, err);
     if (!rc)
