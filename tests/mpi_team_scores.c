@@ -33,6 +33,7 @@
 
 static int nranks, me;
 static int n_ok_compared;      /* ok scores compared on this rank */
+static int n_skipped;          /* (case, spec) pairs left out on purpose */
 static double max_rel;         /* largest relative difference seen */
 
 static const char *const specs[] = {
@@ -178,6 +179,16 @@ static int check_team(const tcase *c, const tpair *t, MPI_Comm comm)
             bad++;
             continue;
         }
+        /* The default (thuml parity) LogME keeps only the eigenvalues whose
+         * square root exceeds 1e-10, so on rank-deficient features its value
+         * depends on how many rounding-noise eigenvalues survive: kernels
+         * that round differently (e.g. OpenBLAS Prescott vs SkylakeX) keep
+         * 12 or 13 of 16 on the same data. That form has no rank-independent
+         * value there to compare with; exact_logdet=1 does, and is checked. */
+        if ((c->dead || c->dup) && strcmp(specs[k], "logme") == 0) {
+            n_skipped++;
+            continue;
+        }
         ckr_result one = run_single(&s, &t->pair), tr;
         memset(&tr, 0, sizeof tr);
         tr.heldout = NAN;
@@ -235,6 +246,7 @@ static int check_team(const tcase *c, const tpair *t, MPI_Comm comm)
 static void run_cases(const tcase *cases, size_t ncases, int min_ok)
 {
     n_ok_compared = 0;
+    n_skipped = 0;
     MPI_Comm half;
     MPI_Comm_split(MPI_COMM_WORLD, me < nranks / 2 ? 0 : 1, me, &half);
     int bad = 0;
@@ -254,7 +266,7 @@ static void run_cases(const tcase *cases, size_t ncases, int min_ok)
     if (me == 0)
         printf("    %d ok scores compared on rank 0 (2 teams x cases x specs), largest relative "
                "difference %.3g\n", n_ok_compared, worst);
-    assert_true(n_ok_compared >= min_ok);
+    assert_true(n_ok_compared >= min_ok - n_skipped);
 }
 
 static void test_scores_equal_single_rank(void **state)

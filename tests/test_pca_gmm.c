@@ -408,8 +408,12 @@ static void check_dense_steps(const ckr_gmm *g0, const double *X, size_t n)
         double scale = 0.0; /* covariance entries relative to the diagonal */
         for (size_t a = 0; a < d; a++)
             scale = fmax(scale, ga.covs[j * d * d + a * d + a]);
+        /* the dense M-step forms E[x x^T] - mu mu^T and recomputes a
+         * component from centred rows only when more than 6 of 16 digits
+         * cancel: up to ~1e-10 relative error is by design, and kernels
+         * that round differently (Prescott) reach it */
         for (size_t t = 0; t < d * d; t++)
-            assert_true(fabs(gb.covs[j * d * d + t] - ga.covs[j * d * d + t]) <= 1e-10 * scale);
+            assert_true(fabs(gb.covs[j * d * d + t] - ga.covs[j * d * d + t]) <= 1e-9 * scale);
     }
     ckr_gmm_free(&ga);
     ckr_gmm_free(&gb);
