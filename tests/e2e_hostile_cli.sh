@@ -105,6 +105,14 @@ expect 2 "--csv ''" $B run z.h5 --methods leep --csv '' -q --no-progress
 no_files . ".journal" "*.journal" ".tmp.*"
 expect 1 "synth into a missing directory" $B synth -o no/such/dir/z.h5
 has "No such file or directory"
+# outputs written through a temporary name keep the permissions of the file
+# they replace (synth's zoo, run's CSV and HDF5)
+for f in pm.h5 pm.csv pmr.h5; do : > $f; chmod 640 $f; done
+expect 0 "synth over a 0640 file" $B synth -o pm.h5 --checkpoints 2 --tasks 1
+expect 0 "run over 0640 outputs" $B run pm.h5 --methods leep --csv pm.csv -o pmr.h5 -q --no-progress
+for f in pm.h5 pm.csv pmr.h5; do
+  [ "$(stat -c %a $f)" = 640 ] || fail "$f: mode $(stat -c %a $f) after replacing a 0640 file"
+done
 
 step "item 16: exact numbers in validate's messages (uint64, labels)"
 $PY "$HERE/make_hostile_zoos.py" hz || fail "make_hostile_zoos.py"

@@ -2,6 +2,8 @@
 #include "util/fsout.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,6 +38,15 @@ int ckr_fsout_open(ckr_fsout *o, const char *path, ckr_err *err)
     return 0;
 }
 
+/* A file that replaces another keeps its permission bits. */
+static int keep_mode(const ckr_fsout *o)
+{
+    struct stat st;
+    if (stat(o->path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    return fchmod(fileno(o->f), st.st_mode & 07777);
+}
+
 void ckr_fsout_abort(ckr_fsout *o)
 {
     if (o->f)
@@ -44,6 +55,23 @@ void ckr_fsout_abort(ckr_fsout *o)
     if (o->tmp[0])
         unlink(o->tmp);
     o->tmp[0] = '\0';
+}
+
+void ckr_fsout_sync_dir(const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
 }
 
 int ckr_fsout_commit(ckr_fsout *o, ckr_err *err)
@@ -56,6 +84,9 @@ int ckr_fsout_commit(ckr_fsout *o, ckr_err *err)
     int e = 0;
     if (fflush(o->f) != 0 || ferror(o->f)) {
         e = errno ? errno : EIO;
+    } else if (!o->direct && keep_mode(o) != 0) {
+        e = errno;
+        what = "setting the permissions of";
     } else if (fsync(fileno(o->f)) != 0 && errno != EINVAL && errno != EROFS) {
         e = errno; /* EINVAL/EROFS: a special file that cannot be synced */
         what = "syncing";
@@ -82,6 +113,7 @@ int ckr_fsout_commit(ckr_fsout *o, ckr_err *err)
         return rc;
     }
     o->tmp[0] = '\0';
+    ckr_fsout_sync_dir(o->path);
     return 0;
 }
 

@@ -5,7 +5,9 @@
  *
  * The temporary file is "PATH.tmp.<pid>" in the same directory as PATH (so
  * the rename is atomic on one file system). On commit the stream is flushed,
- * checked for errors, fsync'd, closed and renamed over PATH; on any failure,
+ * checked for errors, given the permission bits of the file it replaces
+ * (new files: 0666 & ~umask), fsync'd, closed and renamed over PATH (then
+ * PATH's directory is fsync'd); on any failure,
  * or on abort, the temporary file is removed and PATH is left untouched.
  * Messages name the final path and the cause (strerror). A PATH that exists
  * and is neither a regular file nor a directory (/dev/stdout, a FIFO) is
@@ -43,6 +45,10 @@ int ckr_fsout_open(ckr_fsout *o, const char *path, ckr_err *err);
  * strerror of the failure); the temporary file is then removed. o->f is
  * NULL afterwards in both cases. */
 int ckr_fsout_commit(ckr_fsout *o, ckr_err *err);
+
+/* fsync the directory holding path (after a rename into it); errors are
+ * ignored (a directory that cannot be synced still holds the file). */
+void ckr_fsout_sync_dir(const char *path);
 
 /* Close o->f (if open) and remove the temporary file; o->path is untouched.
  * Safe to call twice or after a failed open. */

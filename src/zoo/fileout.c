@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/fsout.h"
+
 static int temp_name(const char *final, char *tmp, size_t cap)
 {
     int w = snprintf(tmp, cap, "%s.tmp.%ld", final, (long)getpid());
@@ -36,23 +38,6 @@ static int write_all(int fd, const void *buf, size_t n)
 }
 
 /* fsync the directory holding path (best effort: some file systems refuse) */
-static void sync_dir(const char *path)
-{
-    char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 int ckr_zoo_commit_temp(const char *tmp, const char *final, ckr_err *err)
 {
     int fd = open(tmp, O_RDONLY);
@@ -71,42 +56,7 @@ int ckr_zoo_commit_temp(const char *tmp, const char *final, ckr_err *err)
         return ckr_err_set(err, CKR_EIO, "%s: cannot rename %s into place: %s", final, tmp,
                            strerror(e));
     }
-    sync_dir(final);
-    return 0;
-}
-
-int ckr_zoo_write_file(const char *path, const void *buf, size_t n, ckr_err *err)
-{
-    char tmp[PATH_MAX + 64];
-    if (!path || !path[0])
-        return ckr_err_set(err, CKR_EARG, "empty output file name");
-    if (temp_name(path, tmp, sizeof tmp) != 0)
-        return ckr_err_set(err, CKR_EARG, "%s: file name too long", path);
-    struct stat st;
-    mode_t mode = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (st.st_mode & 07777) : 0666;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0)
-        return ckr_err_set(err, CKR_EIO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
-    if (write_all(fd, buf, n) != 0 || fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return ckr_err_set(err, CKR_EIO, "%s: cannot write %zu bytes (to %s): %s", path, n, tmp,
-                           strerror(e));
-    }
-    if (close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return ckr_err_set(err, CKR_EIO, "%s: cannot write (closing %s): %s", path, tmp,
-                           strerror(e));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return ckr_err_set(err, CKR_EIO, "%s: cannot rename %s into place: %s", path, tmp,
-                           strerror(e));
-    }
-    sync_dir(path);
+    ckr_fsout_sync_dir(final);
     return 0;
 }
 

@@ -1,6 +1,6 @@
 /* fileout.h -- files of src/zoo written under a temporary name and renamed
- * into place (internal to src/zoo; util/fsout.h, when present, offers the
- * same for stdio streams), so that a crash or a full disk never leaves a
+ * into place (internal to src/zoo; util/fsout.h does the same for stdio
+ * streams and whole buffers, which synth uses), so that a crash or a full disk never leaves a
  * half-written zoo under the final name: a reader sees the old file or the
  * whole new one.
  *
@@ -14,11 +14,6 @@
 #include <stddef.h>
 
 #include "util/err.h"
-
-/* Write buf[0..n) as the whole file path (created with mode 0666 & ~umask,
- * or the mode of the file it replaces): temporary file, write, fsync,
- * rename. Returns 0, CKR_EARG (empty path) or CKR_EIO. */
-int ckr_zoo_write_file(const char *path, const void *buf, size_t n, ckr_err *err);
 
 /* Copy the existing file path to a new temporary file next to its real
  * location (symlinks resolved, so the rename replaces the file the link

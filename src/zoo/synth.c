@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fsout.h"
 #include "zoo/fileout.h"
 #include "zoo/h5util.h"
 #include "zoo/synth_data.h"
@@ -377,7 +378,7 @@ cleanup:
     if (w.file >= 0 && H5Fclose(w.file) < 0 && rc == 0)
         rc = write_fail(&w, "/", "the file (close)");
     if (rc == 0)
-        rc = ckr_zoo_write_file(path, image, size, err);
+        rc = ckr_fsout_write_file(path, image, size, err);
     free(image);
     if (w.fapl >= 0)
         H5Pclose(w.fapl);
