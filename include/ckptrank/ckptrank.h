@@ -83,15 +83,15 @@ void ckptrank_run_defaults(ckptrank_run_opts *o);
  * handlers for SIGTERM, SIGINT and SIGUSR1 are installed for the duration of
  * the call and restored afterwards.
  *
- * Two cases end the processes of comm with MPI_Abort instead of returning,
- * because no return could be agreed on every rank:
- *   - an MPI call failed (exit status 1; the rank that saw it prints why):
- *     its peers may be blocked for good;
- *   - after a stop signal, the grace period ran out with items still being
- *     computed (exit status CKPTRANK_EXIT_INTERRUPTED): their workers are
- *     inside a method's computation, which cannot be cancelled; rank 0 has
- *     written the partial outputs and the journal first.
- * Memory and input failures are always returned. */
+ * After a stop signal, when opts->grace_seconds have passed (or at a second
+ * signal) the items still being computed are abandoned (long computations
+ * poll the stop flag, util/stop.h) and come back as not-run; the call then
+ * returns CKR_EINTR with the partial outputs and the journal written.
+ *
+ * One case ends the processes of comm with MPI_Abort instead of returning,
+ * because no return could be agreed on every rank: an MPI call failed (exit
+ * status 1; the rank that saw it prints why): its peers may be blocked for
+ * good. Memory and input failures are always returned. */
 int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *opts,
                  ckptrank_run_summary *summary, ckr_err *err);
 

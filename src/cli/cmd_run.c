@@ -36,7 +36,7 @@ static const cli_opt run_opts[] = {
     { "shard", 0, OPT_STR, offsetof(run_args, shard), "I/N",
       "run only the I-th of N deterministic slices of the items (0 <= I < N)" },
     { "grace", 0, OPT_INT, offsetof(run_args, grace), "SECONDS",
-      "on SIGTERM/SIGINT/SIGUSR1, wait this long for items in flight (default 60)" },
+      "on SIGTERM/SIGINT/SIGUSR1, wait this long for items in flight, then abandon them (default 60)" },
     { NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -48,8 +48,10 @@ static const char run_about[] =
     "the methods and their parameters.\n"
     "\nFinished items go to a journal next to the output; after a crash or a signal,\n"
     "the same command with --resume computes only what is missing. On SIGTERM, SIGINT\n"
-    "or SIGUSR1 rank 0 stops handing out work, waits for the items in flight (up to\n"
-    "--grace), writes the journal and partial outputs and exits with status 75.\n"
+    "or SIGUSR1 rank 0 stops handing out work and waits for the items in flight; after\n"
+    "--grace seconds, or at a second signal, the items still computing are abandoned\n"
+    "(not-run, computed again by --resume). It writes the journal and partial outputs\n"
+    "and exits with status 75.\n"
     "\nexit status: 0 done (some items may have failed), 1 input or output error,\n"
     "2 usage error, 3 every item failed, 75 interrupted (requeue and --resume).";
 

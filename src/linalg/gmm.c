@@ -12,6 +12,7 @@
 #include "linalg/gmm_internal.h"
 #include "linalg/kmeans.h"
 #include "util/flops.h"
+#include "util/stop.h"
 
 ckr_gmm_opts ckr_gmm_default_opts(void)
 {
@@ -183,6 +184,10 @@ int ckr_gmm_fit_from_labels(ckr_gmm *g, const double *X, size_t n, const int *la
     rc = ckr_gmm_m_step_sparse(g, X, &r, 1, e.gbuf, err);
     double lb = -INFINITY;
     for (int it = 1; rc == 0 && it <= o->max_iter; it++) {
+        if (ckr_stop_requested()) {
+            rc = ckr_err_set(err, CKR_EINTR, "GMM: stopped at EM iteration %d", it);
+            break;
+        }
         double prev = lb;
         rc = ckr_gmm_engine_e_step(&e, g, &r, &lb);
         if (rc != 0) {

@@ -144,8 +144,10 @@ int ckr_gmm_m_step(ckr_gmm *g, const double *X, size_t n, const double *resp, ck
  * (the loop above, options o). g holds the fitted parameters on return; post
  * (n x k, may be NULL) receives the final posteriors; st (may be NULL)
  * receives the statistics (its kmeans_iters and sec_kmeans are kept).
+ * Polls the stop flag (util/stop.h) once per EM iteration.
  * Returns 0, CKR_EARG (a label out of range), CKR_ENUM (see the Cholesky
- * retry above, or a non-finite log-likelihood) or CKR_ENOMEM. */
+ * retry above, or a non-finite log-likelihood), CKR_ENOMEM or CKR_EINTR
+ * (stopped). */
 int ckr_gmm_fit_from_labels(ckr_gmm *g, const double *X, size_t n, const int *labels,
                             const ckr_gmm_opts *o, double *post, ckr_gmm_stats *st,
                             ckr_err *err);
@@ -153,7 +155,7 @@ int ckr_gmm_fit_from_labels(ckr_gmm *g, const double *X, size_t n, const int *la
 /* The whole GaussianMixture.fit + predict_proba: k-means init
  * (ckr_kmeans_fit with o's k-means options, drawing from rng), then
  * ckr_gmm_fit_from_labels. Returns 0, CKR_EARG (more components than
- * points), CKR_ENUM or CKR_ENOMEM. */
+ * points), CKR_ENUM, CKR_ENOMEM or CKR_EINTR (the stop flag rose). */
 int ckr_gmm_fit(ckr_gmm *g, const double *X, size_t n, const ckr_gmm_opts *o, ckr_rng *rng,
                 double *post, ckr_gmm_stats *st, ckr_err *err);
 

@@ -11,6 +11,7 @@
 
 #include "linalg/blas.h"
 #include "util/flops.h"
+#include "util/stop.h"
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -116,6 +117,10 @@ int ckr_kmeans_plusplus(const double *X, size_t n, size_t d, size_t k, ckr_rng *
     }
     ckr_flops_add(3.0 * (double)n * (double)d);
     for (size_t c = 1; c < k; c++) {
+        if (ckr_stop_requested()) {
+            rc = ckr_err_set(err, CKR_EINTR, "k-means++: stopped at centre %zu", c);
+            goto cleanup;
+        }
         double run = 0.0;
         for (size_t i = 0; i < n; i++) {
             run += closest[i];
@@ -521,6 +526,10 @@ int ckr_kmeans_lloyd(const double *X, size_t n, size_t d, size_t k, double *cent
         w.old[i] = -1;
     int strict = 0, it = 0;
     for (it = 0; it < (max_iter > 0 ? max_iter : 1); it++) {
+        if (ckr_stop_requested()) {
+            lloyd_ws_free(&w);
+            return ckr_err_set(err, CKR_EINTR, "k-means: stopped at iteration %d", it + 1);
+        }
         assign_step(&w, X, centers, labels, it == 0);
         double shift = update_step(&w, X, centers, labels);
         memcpy(centers, w.newc, sizeof(double) * k * d);

@@ -40,7 +40,8 @@ typedef struct ckr_kmeans_stats {
 
 /* k-means++ seeding (above) of k centres from X into centers (k x d).
  * indices (k, may be NULL) receives the chosen rows. Draws from rng.
- * Returns 0, CKR_EARG (k == 0 or k > n) or CKR_ENOMEM. */
+ * Polls the stop flag (util/stop.h) once per centre.
+ * Returns 0, CKR_EARG (k == 0 or k > n), CKR_ENOMEM or CKR_EINTR (stopped). */
 int ckr_kmeans_plusplus(const double *X, size_t n, size_t d, size_t k, ckr_rng *rng,
                         double *centers, size_t *indices, ckr_err *err);
 
@@ -48,7 +49,8 @@ int ckr_kmeans_plusplus(const double *X, size_t n, size_t d, size_t k, ckr_rng *
  * centres); labels (n) receives each point's nearest final centre in [0, k).
  * tol is absolute (compared to the summed squared centre shift); max_iter <= 0
  * runs one iteration. st (may be NULL) receives the statistics.
- * Returns 0, CKR_EARG (k == 0 or k > n) or CKR_ENOMEM. */
+ * Polls the stop flag once per iteration.
+ * Returns 0, CKR_EARG (k == 0 or k > n), CKR_ENOMEM or CKR_EINTR (stopped). */
 int ckr_kmeans_lloyd(const double *X, size_t n, size_t d, size_t k, double *centers,
                      int max_iter, double tol, int *labels, ckr_kmeans_stats *st, ckr_err *err);
 
@@ -60,7 +62,7 @@ double ckr_kmeans_tolerance(const double *X, size_t n, size_t d, double tol_rel)
  * computed on internally centred data (a copy of X). centers (k x d) receives
  * the final centres (in X's coordinates), labels (n) the assignment, st (may
  * be NULL) the Lloyd statistics. Draws from rng. Returns 0, CKR_EARG (k == 0
- * or k > n) or CKR_ENOMEM. */
+ * or k > n), CKR_ENOMEM or CKR_EINTR (the stop flag rose). */
 int ckr_kmeans_fit(const double *X, size_t n, size_t d, size_t k, int max_iter, double tol_rel,
                    ckr_rng *rng, double *centers, int *labels, ckr_kmeans_stats *st,
                    ckr_err *err);

@@ -9,6 +9,8 @@
 
 #include "methods/dummy.h"
 #include "methods/method.h"
+#include "util/flops.h"
+#include "util/stop.h"
 
 CKR_CONFIG_FITS(ckr_dummy_cfg);
 
@@ -39,10 +41,12 @@ static int dummy_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
 {
     const ckr_dummy_cfg *c = ckr_params_config(p);
     long ms = c->ms;
-    if (ms > 0) {
-        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-        while (nanosleep(&ts, &ts) != 0)
-            ;
+    /* wait in slices of at most 10 ms, polling the stop flag */
+    for (double end = ckr_now() + 1e-3 * (double)ms, left; (left = end - ckr_now()) > 0;) {
+        if (ckr_stop_requested())
+            return CKR_EINTR;
+        struct timespec ts = { 0, (long)(1e9 * (left < 0.01 ? left : 0.01)) };
+        nanosleep(&ts, NULL);
     }
     if (c->fail)
         return ckr_result_fail(res, CKR_EDATA, "dummy-failure", "dummy:fail=1 on %s / %s",

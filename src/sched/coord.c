@@ -122,6 +122,8 @@ int ckr_coord_open_journal(ckr_coord *c, const ckptrank_run_opts *o, ckr_err *er
 
 void ckr_coord_record(ckr_coord *c, ckr_item *it)
 {
+    if (strcmp(it->res.status, "not-run") == 0)
+        return; /* abandoned after a stop signal: not done, not journalled (--resume runs it) */
     it->done = CKR_ITEM_COMPUTED;
     c->n_computed++;
     if (strcmp(it->res.status, "ok") != 0)

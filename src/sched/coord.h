@@ -47,7 +47,9 @@ int ckr_coord_open_journal(ckr_coord *c, const ckptrank_run_opts *o, ckr_err *er
 
 /* Record that `it` (its res filled) was computed: counts, a journal record
  * (a failing append is reported on stderr once and the run goes on without
- * the journal), progress. */
+ * the journal), progress. A result with status "not-run" (the item was
+ * abandoned after a stop signal) leaves the item not done: nothing is
+ * counted or journalled, and its row keeps res's message. */
 void ckr_coord_record(ckr_coord *c, ckr_item *it);
 
 /* Close the journal (synced); when the run is complete (every item resumed

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sched/signals.h"
 #include "util/flops.h"
 #include "util/rng.h"
+#include "util/stop.h"
 
 void ckr_executor_init(ckr_executor *ex, ckr_zoo *zoo, const ckr_spec *specs, uint64_t seed)
 {
@@ -56,6 +58,10 @@ void ckr_executor_run(ckr_executor *ex, const char *ckpt, const char *task, int 
     const ckr_spec *spec = &ex->specs[spec_idx];
     memset(res, 0, sizeof *res);
     res->score = res->heldout = NAN;
+    if (ckr_stop_requested()) { /* abandoning: the items queued here are not run either */
+        ckr_result_fail(res, CKR_EINTR, "not-run", "%s", ckr_stop_why());
+        return;
+    }
     const ckr_pair *pair = executor_pair(ex, ckpt, task);
     if (!pair) {
         ckr_result_fail(res, ex->read_rc, ckr_err_word(ex->read_rc), "%s", ex->read_err.msg);
@@ -69,7 +75,9 @@ void ckr_executor_run(ckr_executor *ex, const char *ckpt, const char *task, int 
     int rc = spec->method->score(pair, &spec->params, &rng, res);
     res->seconds = ckr_now() - t0;
     res->gflops = ckr_flops_get() * 1e-9;
-    if (rc == 0 && strcmp(res->status, "ok") != 0)
+    if (rc == CKR_EINTR || (rc != 0 && ckr_stop_requested())) /* abandoned: not journalled */
+        ckr_result_fail(res, CKR_EINTR, "not-run", "%s", ckr_stop_why());
+    else if (rc == 0 && strcmp(res->status, "ok") != 0)
         ckr_result_ok(res, res->score); /* a method that forgot to set ok */
     if (rc != 0 && (!res->status[0] || strcmp(res->status, "ok") == 0))
         ckr_result_fail(res, rc, NULL, "method failed without a message");

@@ -26,8 +26,6 @@ typedef struct coord_thread {
     ckr_coord *c;
     ckr_executor *ex;
     double grace;
-    ckr_grace_over_fn grace_over;
-    void *ctx;
     int rc;
     ckr_err err;
     double cpu, wall;  /* the thread's CPU time and lifetime, seconds */
@@ -47,14 +45,6 @@ static void *coordinator_main(void *p)
     double w0 = ckr_now(), c0 = thread_cpu();
     int in_flight = 0;
     t->rc = ckr_queue_serve(t->comm, t->q, t->c, t->grace, &in_flight, &t->err);
-    if (t->rc == 0 && in_flight > 0) {
-        /* rank 0's computing thread may be inside a method: it cannot be
-         * waited for. Keep it out of HDF5 and the records, then end. */
-        if (t->ex->io_lock)
-            pthread_mutex_lock(t->ex->io_lock);
-        pthread_mutex_lock(&t->q->lock);
-        t->grace_over(t->ctx); /* does not return */
-    }
     t->cpu = thread_cpu() - c0;
     t->wall = ckr_now() - w0;
     return NULL;
@@ -74,7 +64,7 @@ static void compute_local(ckr_queue *q, ckr_coord *c, ckr_executor *ex)
 }
 
 int ckr_hybrid_run(MPI_Comm comm, ckr_queue *q, ckr_coord *c, ckr_executor *ex, double grace,
-                   ckr_grace_over_fn grace_over, void *ctx, ckr_err *err)
+                   ckr_err *err)
 {
     coord_thread t;
     memset(&t, 0, sizeof t);
@@ -83,8 +73,6 @@ int ckr_hybrid_run(MPI_Comm comm, ckr_queue *q, ckr_coord *c, ckr_executor *ex, 
     t.c = c;
     t.ex = ex;
     t.grace = grace;
-    t.grace_over = grace_over;
-    t.ctx = ctx;
     pthread_mutex_t io_lock;
     pthread_t tid;
     int have_lock = pthread_mutex_init(&io_lock, NULL) == 0;

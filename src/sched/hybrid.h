@@ -4,8 +4,11 @@
  * Needs MPI_THREAD_MULTIPLE: the coordinator thread sends and receives on
  * the run's communicator while the main thread reads pairs through parallel
  * HDF5 (MPI-IO on MPI_COMM_SELF). Only the main thread uses HDF5 while the
- * coordinator serves; the exception is the end of the grace period (below),
- * which the executor's io_lock makes safe. */
+ * coordinator serves (the executor's io_lock is held around its reads).
+ * After a stop signal, rank 0's computing thread takes no new item; when
+ * the grace period is over its item in hand sees the stop flag
+ * (util/stop.h) and comes back as not-run, like the remote workers' items
+ * (sched/queue.h). */
 #ifndef CKR_SCHED_HYBRID_H
 #define CKR_SCHED_HYBRID_H
 
@@ -22,22 +25,14 @@
  * rank 0 only coordinates, as with a lower thread level). */
 int ckr_hybrid_available(void);
 
-/* Called by the coordinator thread when, after a stop signal, the grace
- * period ran out with items in flight. It runs holding the queue's lock and
- * the executor's io_lock (so rank 0's computing thread is outside HDF5 and
- * records nothing more), writes the partial outputs and the journal and ends
- * the processes; it must not return. */
-typedef void (*ckr_grace_over_fn)(void *ctx);
-
 /* Rank 0 of comm, size > 1, q->local: start a thread serving q
  * (ckr_queue_serve), compute items of the queue with ex in this thread
  * (ckr_queue_take_local) until none is left for rank 0, then wait for the
- * thread. When the grace period runs out with items in flight, the thread
- * calls grace_over(ctx). If the thread cannot be started, rank 0 only
+ * thread. If the thread cannot be started, rank 0 only
  * coordinates (serving in this thread). Returns 0, or CKR_EMPI (err set)
  * when an MPI call of the coordinator failed. With CKPTRANK_TRACE set,
  * prints the coordinator thread's CPU time on stderr. */
 int ckr_hybrid_run(MPI_Comm comm, ckr_queue *q, ckr_coord *c, ckr_executor *ex, double grace,
-                   ckr_grace_over_fn grace_over, void *ctx, ckr_err *err);
+                   ckr_err *err);
 
 #endif

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "report/json.h"
@@ -40,7 +41,9 @@ static void score_row(const ckr_item_list *l, const ckr_item *it, ckr_score_row 
     if (!it->done) {
         row->score = row->seconds = row->gflops = row->heldout = NAN;
         snprintf(row->status, sizeof row->status, "not-run");
-        snprintf(row->message, sizeof row->message, "interrupted before this item ran; use --resume");
+        snprintf(row->message, sizeof row->message, "%.200s; use --resume",
+                 strcmp(it->res.status, "not-run") == 0 ? it->res.message /* abandoned */
+                                                        : "interrupted before this item ran");
         return;
     }
     row->score = it->res.score;

@@ -7,9 +7,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "sched/abandon.h"
 #include "sched/mpicheck.h"
 #include "sched/signals.h"
 #include "util/flops.h"
+#include "util/stop.h"
 
 enum { TAG_RESULT = 1, TAG_WORK = 2, TAG_STOP = 3 };
 
@@ -218,6 +220,24 @@ static int stop_idle_workers(MPI_Comm comm, ckr_coord *c, ckr_queue *q, double g
     return 0;
 }
 
+/* The grace period is over (or a second signal came) with items in
+ * flight: tell every busy remote worker to abandon its items (they come back
+ * as not-run); worker 0, rank 0's own computing thread, sees the stop flag
+ * itself. Serving goes on until every item is back. */
+static int abandon_busy_workers(ckr_queue *q, ckr_err *err)
+{
+    int why = ckr_stop_why_code();
+    fprintf(stderr, "ckptrank: %s: abandoning the %d item(s) in flight\n",
+            why == CKR_STOP_WHY_SECOND ? "second signal" : "grace period over", q->busy);
+    for (int w = 1; w < q->size && q->abandon; w++)
+        if (q->outstanding[w] > 0) {
+            int rc = ckr_abandon_send(q->abandon, w, why, err);
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
 static int post_receive(MPI_Comm comm, result_msg *in, MPI_Request *req, ckr_err *err)
 {
     int mrc = MPI_Irecv(in, (int)sizeof *in, MPI_BYTE, MPI_ANY_SOURCE, TAG_RESULT, comm, req);
@@ -235,15 +255,14 @@ static int all_stopped(const ckr_queue *q)
 }
 
 /* The loop of ckr_queue_serve; called and returning with q->lock held. */
-static int serve(MPI_Comm comm, ckr_queue *q, ckr_coord *c, double grace, int *in_flight,
-                 ckr_err *err)
+static int serve(MPI_Comm comm, ckr_queue *q, ckr_coord *c, double grace, ckr_err *err)
 {
     const int remote = q->size - 1;
     result_msg in;
     MPI_Request req = MPI_REQUEST_NULL;
     MPI_Status st;
     double stop_at = -1.0, nap = NAP_MIN;
-    int rc = post_receive(comm, &in, &req, err), mrc, posted = rc == 0;
+    int rc = post_receive(comm, &in, &req, err), mrc, posted = rc == 0, abandoning = 0;
     while (!rc && !all_stopped(q)) {
         if (ckr_stop_signal() && stop_at < 0) {
             stop_at = ckr_now();
@@ -262,16 +281,10 @@ static int serve(MPI_Comm comm, ckr_queue *q, ckr_coord *c, double grace, int *i
         int flag = 0;
         if (posted && (mrc = MPI_Test(&req, &flag, &st)) != MPI_SUCCESS)
             return ckr_mpi_fail(mrc, err, "receiving results");
-        if (!flag && stop_at >= 0 && ckr_now() - stop_at > grace && q->busy > 0) {
-            if (posted) {
-                posted = 0;
-                if ((rc = withdraw_receive(&req, &st, &flag, err)) != 0)
-                    return rc;
-            }
-            if (!flag) { /* the grace period is over with items in flight */
-                *in_flight = q->busy;
-                return 0;
-            }
+        if (!flag && stop_at >= 0 && !abandoning && q->busy > 0 && ckr_stop_requested()) {
+            abandoning = 1; /* the grace clock (sched/signals.h) ran out, or a second signal */
+            if ((rc = abandon_busy_workers(q, err)) != 0)
+                return rc;
         }
         if (flag) {
             nap = NAP_MIN;
@@ -305,8 +318,8 @@ int ckr_queue_serve(MPI_Comm comm, ckr_queue *q, ckr_coord *c, double grace, int
 {
     *in_flight = 0;
     lock(q);
-    int rc = serve(comm, q, c, grace, in_flight, err);
-    if (rc || *in_flight)
+    int rc = serve(comm, q, c, grace, err);
+    if (rc)
         q->abandoned = 1;
     if (rc)
         q->failed = 1;

@@ -22,8 +22,11 @@
  * within a millisecond without the coordinator taking a core.
  *
  * On a stop signal (sched/signals.h) the coordinator hands out no new work,
- * stops the idle workers and waits up to `grace` seconds for the items in
- * flight (rank 0's own included).
+ * stops the idle workers and waits for the items in flight (rank 0's own
+ * included). When the grace period is over (the stop flag, util/stop.h, is
+ * up: the grace clock ran out or a second signal came) with items still
+ * out, it sends ABANDON (sched/abandon.h) to each busy worker and keeps
+ * serving until every item is back, finished or not-run.
  *
  * MPI failures are returned as CKR_EMPI with err naming the call; the peers
  * of the failed call may then be blocked for good, so the caller cannot hope
@@ -59,6 +62,7 @@ typedef struct ckr_queue {
     MPI_Request *sreq;          /* size x (depth + 1) */
     int *next_slot;             /* per worker */
     int abandoned;              /* sends may be pending: keep slot allocated */
+    struct ckr_abandon *abandon; /* where ABANDON goes after the grace (NULL: nowhere) */
     pthread_mutex_t lock;       /* guards all of the above and the ckr_coord while serving */
     int lock_ok;
 } ckr_queue;
@@ -75,11 +79,10 @@ int ckr_queue_init(ckr_queue *q, int size, int local, const ckr_coord *c, ckr_er
  * order until every worker got STOP (and, when local, worker 0 stopped
  * taking), recording each result with ckr_coord_record. Thread-safe against
  * ckr_queue_take_local / ckr_queue_put_local in another thread (never
- * against a second serve). Returns 0 with *in_flight = 0 when every handed-out item
- * came back; 0 with *in_flight > 0 when after a stop signal the grace period
- * ran out with that many items still being computed (their workers are busy
- * in a method and will not take part in anything until they finish); or
- * CKR_EMPI (err set) when an MPI call failed. */
+ * against a second serve). `grace` is only reported (the stop flag times
+ * it). Returns 0 when every handed-out item came back (*in_flight = 0,
+ * always: abandoned items come back as not-run), or CKR_EMPI (err set) when
+ * an MPI call failed. */
 int ckr_queue_serve(MPI_Comm comm, ckr_queue *q, ckr_coord *c, double grace, int *in_flight,
                     ckr_err *err);
 
@@ -92,9 +95,8 @@ ckr_item *ckr_queue_take_local(ckr_queue *q, ckr_coord *c);
 /* Worker 0: its result res for it is in: record it (ckr_coord_record). */
 void ckr_queue_put_local(ckr_queue *q, ckr_coord *c, ckr_item *it, const ckr_result *res);
 
-/* Free the queue. After an abandoned serve (*in_flight > 0) the send
- * buffers are kept (leaked on purpose): sends to the busy workers may still
- * be pending. */
+/* Free the queue. After a failed serve the send buffers are kept (leaked
+ * on purpose): sends to the workers may still be pending. */
 void ckr_queue_free(ckr_queue *q);
 
 /* Worker (rank > 0 of comm): ask rank 0 for work, execute each item with ex

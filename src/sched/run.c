@@ -11,19 +11,22 @@
  * rank 0 runs the items itself. Each pair is read once per run (pair
  * affinity, sched/queue.h); the reads of every rank are counted. On SIGTERM,
  * SIGINT or SIGUSR1 (sched/signals.h) rank 0 stops handing out work and
- * collects what is in flight (up to the grace period). Rank 0 writes every
- * output (sched/output.h); the summary and the return code are agreed on
- * every rank.
+ * collects what is in flight; when the grace period is over (or at a second
+ * signal) the items still computing are abandoned (rank 0's through the
+ * stop flag, util/stop.h; the workers' through ABANDON, sched/abandon.h)
+ * and come back as not-run. Rank 0 writes every output (sched/output.h);
+ * the summary and the return code are agreed on every rank.
  *
  * MPI traffic goes over a duplicate of the caller's communicator with
  * MPI_ERRORS_RETURN, so MPI failures come back as codes; see ckptrank.h for
- * the two cases where the run ends the processes instead of returning. */
+ * the one case where the run ends the processes instead of returning. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ckptrank/ckptrank.h"
 #include "methods/method.h"
+#include "sched/abandon.h"
 #include "metrics/table.h"
 #include "sched/coord.h"
 #include "sched/exec.h"
@@ -34,6 +37,7 @@
 #include "sched/signals.h"
 #include "util/err.h"
 #include "util/flops.h"
+#include "util/stop.h"
 #include "zoo/zoo.h"
 
 /* Exit status of the processes when MPI itself failed. */
@@ -184,37 +188,6 @@ static void end_run_mpi_failed(MPI_Comm comm, const ckr_err *err)
     MPI_Abort(comm, EXIT_MPI_FAILED);
 }
 
-/* The grace period ran out with items in flight: their workers are inside a
- * method's computation, which has no cancellation point and takes no MPI
- * message until it ends, so neither the library nor its caller can stop
- * them short of ending the processes. The partial outputs and the journal
- * are written; exit CKPTRANK_EXIT_INTERRUPTED so a job script requeues. */
-static void end_run_grace_over(MPI_Comm comm)
-{
-    fprintf(stderr, "ckptrank: grace period over with items in flight; partial outputs and "
-                    "journal written; aborting the workers\n");
-    MPI_Abort(comm, CKPTRANK_EXIT_INTERRUPTED);
-}
-
-/* What the coordinator thread needs to end a run whose grace period ran out. */
-typedef struct grace_ctx {
-    MPI_Comm comm;
-    const ckptrank_run_opts *o;
-    ckr_coord *c;
-    int size;
-    double t0;
-    ckr_results *res;
-} grace_ctx;
-
-static void grace_over(void *p)
-{
-    grace_ctx *g = p;
-    ckr_err err = { 0, "" };
-    if (finish_coordinator(g->o, g->c, g->size, g->t0, g->res, &err) != 0)
-        fprintf(stderr, "ckptrank: %s\n", err.msg);
-    end_run_grace_over(g->comm);
-}
-
 int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary *summary,
                  ckr_err *err)
 {
@@ -232,11 +205,19 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
     memset(&res, 0, sizeof res);
     ckr_executor ex;
     memset(&ex, 0, sizeof ex);
+    ckr_abandon ab;
+    memset(&ab, 0, sizeof ab);
+    ab.comm = MPI_COMM_NULL;
     ckr_saved_handlers old;
     double t0 = ckr_now();
-    ckr_stop_signals_install(&old);
+    /* rank 0 keeps the grace clock; the workers are told by ABANDON */
+    if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS)
+        rank = 0;
+    ckr_stop_signals_install(&old, o->grace_seconds, rank == 0);
 
     rc = run_comm(comm, &lib, &rank, &size, err);
+    if (!rc && size > 1)
+        rc = ckr_abandon_init(&ab, lib, err);
     /* every rank checks the options and parses the method list: same outcome */
     if (!rc)
         rc = check_opts(o, err);
@@ -247,6 +228,9 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
     if (rank == 0) {
         ckr_output_utc_now(res.meta.start_time, sizeof res.meta.start_time);
         rc = setup_coordinator(o, size, specs, n_specs, &c, &q, err);
+        if (!rc && size > 1)
+            rc = ckr_abandon_records(&ab, err);
+        q.abandon = &ab;
     }
     rc = agree_on_rank0(lib, rc, err);
     if (rc)
@@ -256,11 +240,10 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
     if (rank == 0) {
         ckr_progress_start(&c.pg, c.list.n_todo, o->progress);
         ex.zoo = c.list.zoo;
-        grace_ctx g = { comm, o, &c, size, t0, &res };
         if (size == 1)
             ckr_queue_run_serial(&c, &ex);
         else if (q.local)
-            rc = ckr_hybrid_run(lib, &q, &c, &ex, o->grace_seconds, grace_over, &g, err);
+            rc = ckr_hybrid_run(lib, &q, &c, &ex, o->grace_seconds, err);
         else
             rc = ckr_queue_serve(lib, &q, &c, o->grace_seconds, &in_flight, err);
         rank0_items = size == 1 ? c.n_computed : q.n_local;
@@ -269,16 +252,21 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
         if (rc)
             goto cleanup;
         rc = finish_coordinator(o, &c, size, t0, &res, err);
-        if (in_flight)
-            end_run_grace_over(comm);
     } else {
         /* a worker that cannot open the file still serves the queue: its items fail */
         ex.open_rc = ckr_zoo_open(o->zoo_path, MPI_COMM_SELF, &ex.zoo, &ex.open_err);
+        ckr_stop_set_hook(ckr_abandon_hook, &ab); /* long computations look for ABANDON */
         rc = ckr_queue_work(lib, &ex, err);
+        ckr_stop_set_hook(NULL, NULL);
         if (rc)
             goto cleanup;
     }
-    int src = share_summary(lib, &c, ex.n_reads, rank0_items, t0, summary, err);
+    int src = ckr_abandon_finish(&ab, err);
+    if (src) {
+        rc = src; /* CKR_EMPI */
+        goto cleanup;
+    }
+    src = share_summary(lib, &c, ex.n_reads, rank0_items, t0, summary, err);
     rc = src ? src : agree_on_rank0(lib, rc, err);
     if (!rc && summary->interrupted)
         rc = ckr_err_set(err, CKR_EINTR, "interrupted by a signal: %zu of %zu items not run; "
@@ -286,7 +274,9 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
                          summary->n_items);
 
 cleanup:
+    ckr_stop_set_hook(NULL, NULL);
     ckr_stop_signals_restore(&old);
+    ckr_stop_clear();
     ckr_coord_close_journal(&c, 0, NULL); /* synced, kept for --resume */
     if (rc == CKR_EMPI)
         end_run_mpi_failed(comm, err);
@@ -295,6 +285,7 @@ cleanup:
     if (c.list.zoo)
         ckr_zoo_close(c.list.zoo);
     ckr_queue_free(&q);
+    ckr_abandon_free(&ab);
     ckr_results_free(&res);
     ckr_items_free(&c.list);
     free(specs);

@@ -1,8 +1,12 @@
 /* signals.h -- the stop signals of a run (SIGTERM, SIGINT, SIGUSR1).
  *
- * While installed, a stop signal only records its number (the handler is
- * async-signal-safe and does nothing else); the coordinator polls
- * ckr_stop_signal() and stops handing out work. Handlers are installed with
+ * While installed, a stop signal records its number and counts; on the
+ * rank that keeps the grace clock (rank 0, or the only rank) the first one
+ * also starts the grace clock of the stop flag (util/stop.h: the flag rises
+ * by itself when the grace period is over) and a second one raises the
+ * flag at once. The handler is async-signal-safe and does nothing else; the
+ * coordinator polls ckr_stop_signal() and stops handing out work, and long
+ * computations poll ckr_stop_requested(). Handlers are installed with
  * SA_RESTART so interrupted system calls resume. */
 #ifndef CKR_SCHED_SIGNALS_H
 #define CKR_SCHED_SIGNALS_H
@@ -14,10 +18,17 @@ typedef struct ckr_saved_handlers {
     struct sigaction term, intr, usr1;
 } ckr_saved_handlers;
 
-/* Clear the recorded signal and install the recording handler for SIGTERM,
- * SIGINT and SIGUSR1, saving the previous handlers into old; then release
- * the signals if they were deferred (a pending one is recorded now). */
-void ckr_stop_signals_install(ckr_saved_handlers *old);
+/* Why an item was abandoned (ckr_stop_why_code, the ABANDON message). */
+enum { CKR_STOP_WHY_NONE = 0, CKR_STOP_WHY_GRACE = 1, CKR_STOP_WHY_SECOND = 2 };
+
+/* Clear the recorded signals, the reason and the stop flag
+ * (ckr_stop_clear), and install the recording handler for SIGTERM, SIGINT
+ * and SIGUSR1, saving the previous handlers into old; with keep_clock, the
+ * first signal starts a grace clock of grace seconds and a second raises
+ * the stop flag (without: signals are only recorded; another rank decides).
+ * Then release the signals if they were deferred (a pending one is
+ * recorded now). */
+void ckr_stop_signals_install(ckr_saved_handlers *old, double grace, int keep_clock);
 /* Put back the handlers saved by ckr_stop_signals_install. The recorded
  * signal number stays readable. */
 void ckr_stop_signals_restore(const ckr_saved_handlers *old);
@@ -34,5 +45,14 @@ void ckr_stop_signals_defer(void);
 void ckr_stop_signals_release(void);
 /* The number of the last stop signal received since install, 0 if none. */
 int ckr_stop_signal(void);
+/* Why the stop flag is up: CKR_STOP_WHY_SECOND after a second signal (or
+ * when told so by ckr_stop_set_why), else CKR_STOP_WHY_GRACE when a signal
+ * came or a reason was set, else CKR_STOP_WHY_NONE. */
+int ckr_stop_why_code(void);
+/* Record the reason given by the coordinator (a worker told to abandon). */
+void ckr_stop_set_why(int why);
+/* The status message of an item abandoned for the current reason:
+ * "stopped by a second signal" or "abandoned after the grace period". */
+const char *ckr_stop_why(void);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "train/batcher.h"
 #include "train/loss.h"
+#include "util/stop.h"
 
 int ckr_clf_create(ckr_clf *c, int L, const size_t *dim, ckr_task_kind kind, double l2,
                    size_t max_batch, ckr_err *err)
@@ -104,6 +105,10 @@ int ckr_clf_train_sgd(ckr_clf *c, const ckr_ds *tr, const ckr_sgd_opts *o, ckr_r
     size_t window = ckr_steps_per_epoch(tr->n, bsz), in_window = 0;
     double wsum = 0.0;
     for (size_t t = 0; t < o->steps; t++) {
+        if (ckr_stop_requested()) {
+            rc = ckr_err_set(err, CKR_EINTR, "training stopped at step %zu", t + 1);
+            goto cleanup;
+        }
         const size_t *pos;
         size_t B = ckr_batcher_next(&bat, &pos);
         gather(c, tr, pos, 0, B);

@@ -10,6 +10,8 @@
  *                        shuffled batches (batcher.h, last partial batch of an
  *                        epoch kept), for a given number of steps;
  *   ckr_clf_train_lbfgs  full-batch L-BFGS (lbfgs.h) on the exact objective.
+ * Both poll the stop flag (util/stop.h) once per step / iteration and then
+ * return CKR_EINTR.
  * Evaluation: multiclass top-1 accuracy (first maximal logit); multilabel
  * macro mean average precision over labels that have a positive in the
  * evaluated split (loss.h).

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/flops.h"
+#include "util/stop.h"
 
 #define C1 1e-4
 #define C2 0.9
@@ -234,6 +235,10 @@ int ckr_lbfgs(size_t n, double *x, ckr_lbfgs_fn fn, void *ctx, const ckr_lbfgs_o
         info->converged = 1;
     }
     while (!info->converged && info->iters < o->max_iter) {
+        if (ckr_stop_requested()) {
+            rc = ckr_err_set(err, CKR_EINTR, "L-BFGS stopped at iteration %d", info->iters + 1);
+            goto cleanup;
+        }
         double fold = f;
         int moved = 0;
         if ((rc = iterate(&s, x, g, &f, o, &moved, err)))

@@ -42,9 +42,10 @@ typedef struct ckr_lbfgs_info {
 
 void ckr_lbfgs_defaults(ckr_lbfgs_opts *o);
 
-/* Minimise from x (n), leaving the final iterate in x. Returns 0 (whatever
- * the stop reason, see info) or the objective's / CKR_ENOMEM / CKR_ENUM
- * (non-finite objective at the start) error. */
+/* Minimise from x (n), leaving the final iterate in x. Polls the stop flag
+ * (util/stop.h) once per iteration. Returns 0 (whatever the stop reason, see
+ * info) or the objective's / CKR_ENOMEM / CKR_ENUM (non-finite objective at
+ * the start) / CKR_EINTR (the stop flag rose) error. */
 int ckr_lbfgs(size_t n, double *x, ckr_lbfgs_fn fn, void *ctx, const ckr_lbfgs_opts *o,
               ckr_lbfgs_info *info, ckr_err *err);
 

@@ -9,6 +9,7 @@
 #include "train/ibound.h"
 #include "train/mlp.h"
 #include "train/optim.h"
+#include "util/stop.h"
 
 typedef struct critic {
     ckr_mlp g, h, base;
@@ -219,6 +220,10 @@ static int train(critic *c, const ckr_ds *x, const ckr_ds *y, monitor *mon,
     if (mon)
         monitor_check(c, mon, o, 0, NAN, out);
     for (size_t t = 0; t < o->steps; t++) {
+        if (ckr_stop_requested()) {
+            rc = ckr_err_set(err, CKR_EINTR, "critic training stopped at step %zu", t + 1);
+            goto cleanup;
+        }
         const size_t *pos;
         size_t Kb = ckr_batcher_next(&bat, &pos);
         double I = critic_pass(c, x, y, pos, Kb, o->alpha, 1);

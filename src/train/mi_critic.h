@@ -59,7 +59,8 @@ typedef struct ckr_mi_result {
     int diverged;          /* 1 when training produced a non-finite bound */
 } ckr_mi_result;
 
-/* xmon / ymon may be NULL (no early stopping: all `steps` are run). */
+/* xmon / ymon may be NULL (no early stopping: all `steps` are run). Polls
+ * the stop flag (util/stop.h) once per training step: CKR_EINTR. */
 int ckr_mi_estimate(const ckr_ds *xtr, const ckr_ds *ytr, const ckr_ds *xmon,
                     const ckr_ds *ymon, const ckr_ds *xev, const ckr_ds *yev,
                     const ckr_mi_opts *o, ckr_rng *rng, ckr_mi_result *out, ckr_err *err);

@@ -24,8 +24,12 @@
 int ckr_stop_requested(void);
 /* Raise the flag (async-signal-safe). */
 void ckr_stop_raise(void);
-/* Lower the flag (the scheduler, before the next item or run). */
+/* Lower the flag and stop the grace clock (the scheduler, between runs). */
 void ckr_stop_clear(void);
+/* Start the grace clock (async-signal-safe): the flag rises by itself
+ * once `seconds` (>= 0) have passed on the monotonic clock, seen by the
+ * first ckr_stop_requested() after that. A clock already running is kept. */
+void ckr_stop_arm(double seconds);
 /* Install fn(ctx) as the hook ckr_stop_requested consults (NULL: none).
  * Not async-signal-safe; set it before computing starts. */
 void ckr_stop_set_hook(int (*fn)(void *ctx), void *ctx);
