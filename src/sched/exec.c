@@ -7,6 +7,7 @@
 
 #include "util/flops.h"
 #include "util/rng.h"
+#include "zoo/checksum.h"
 
 void ckr_executor_init(ckr_executor *ex, ckr_zoo *zoo, const ckr_spec *specs, uint64_t seed)
 {
@@ -14,6 +15,19 @@ void ckr_executor_init(ckr_executor *ex, ckr_zoo *zoo, const ckr_spec *specs, ui
     ex->zoo = zoo;
     ex->specs = specs;
     ex->seed = seed;
+}
+
+/* The content checksum of the pair just read (journalled with its results,
+ * so --resume can tell a changed pair): over the data in memory, or, when
+ * the pair did not read, from the file (a broken pair's checksum is stable
+ * too). Called with the io_lock held. */
+static void pair_checksum(ckr_executor *ex, const char *ckpt, const char *task)
+{
+    ex->pair_sum = 0;
+    if (ex->read_rc == 0)
+        ex->pair_sum = ckr_pair_checksum(&ex->pair);
+    else if (ckr_zoo_pair_checksum(ckr_zoo_path(ex->zoo), ckpt, task, 0, &ex->pair_sum, NULL) != 0)
+        ex->pair_sum = 0;
 }
 
 /* The pair (ckpt, task), read once for consecutive items on it; NULL when it
@@ -33,6 +47,7 @@ static const ckr_pair *executor_pair(ckr_executor *ex, const char *ckpt, const c
         if (ex->io_lock)
             pthread_mutex_lock(ex->io_lock);
         ex->read_rc = ckr_zoo_read_pair(ex->zoo, ckpt, task, &ex->pair, &ex->read_err);
+        pair_checksum(ex, ckpt, task);
         if (ex->io_lock)
             pthread_mutex_unlock(ex->io_lock);
         ex->n_reads++;
@@ -57,6 +72,7 @@ void ckr_executor_run(ckr_executor *ex, const char *ckpt, const char *task, int 
     memset(res, 0, sizeof *res);
     res->score = res->heldout = NAN;
     const ckr_pair *pair = executor_pair(ex, ckpt, task);
+    res->pair_sum = ex->zoo ? ex->pair_sum : 0;
     if (!pair) {
         ckr_result_fail(res, ex->read_rc, ckr_err_word(ex->read_rc), "%s", ex->read_err.msg);
         return;
