@@ -1,25 +1,37 @@
 /* test_journal.c -- the crash-safe journal of finished items (sched/journal.c):
  * records written and read back, a CRC mismatch, a torn tail, a journal of
- * another run, an empty file, a file of garbage.
+ * another run, an empty file, a file of garbage, a journal of the older
+ * format; the lock (held, refused naming the holder, released when the
+ * holder is killed), the journal put in place through a temporary name, a
+ * journal removed only by its holder; CRC-64 and the pair content checksum
+ * (zoo/checksum.h) in memory and from the file against a Python reference
+ * (tests/ref_checksum.py, written from the stream definition).
  *
  * The expected sizes come from the file format (journal.c): the header is
- * "CKRJRNL1", a uint32 length and the text "zoo=..\nmethods=..\nseed=..\n
+ * "CKRJRNL2", a uint32 length and the text "zoo=..\nmethods=..\nseed=..\n
  * shard=..\n"; a record is three uint32 (magic, payload length, CRC-32 of
  * the payload) and a payload of six NUL-terminated strings (checkpoint,
- * task, method, status, message, info) and four doubles (score, seconds,
- * gflops, heldout). */
+ * task, method, status, message, info), four doubles (score, seconds,
+ * gflops, heldout) and the uint64 pair checksum. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <mpi.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sched/journal.h"
 #include "testutil.h"
+#include "util/crc64.h"
 #include "util/err.h"
+#include "zoo/checksum.h"
+#include "zoo/zoo.h"
 
 #define MAX_RECS 8
 
@@ -58,7 +70,7 @@ static size_t record_bytes(const ckr_journal_rec *r)
 {
     return 12 + strlen(r->ckpt) + 1 + strlen(r->task) + 1 + strlen(r->method) + 1 +
            strlen(r->res.status) + 1 + strlen(r->res.message) + 1 + strlen(r->res.info) + 1 +
-           4 * sizeof(double);
+           4 * sizeof(double) + sizeof(uint64_t);
 }
 
 /* Three records: an ok one, a failed one (NaN score), one with empty strings. */
@@ -74,6 +86,7 @@ static void make_recs(ckr_journal_rec rec[3])
     rec[0].res.seconds = 12.5;
     rec[0].res.gflops = 0.1;
     rec[0].res.heldout = NAN;
+    rec[0].res.pair_sum = 0x0123456789abcdefull;
 
     snprintf(rec[1].ckpt, sizeof rec[1].ckpt, "vit-b16");
     snprintf(rec[1].task, sizeof rec[1].task, "flowers");
@@ -93,6 +106,7 @@ static void make_recs(ckr_journal_rec rec[3])
     rec[2].res.seconds = 1e-300;
     rec[2].res.gflops = 1e300;
     rec[2].res.heldout = 0.75;
+    rec[2].res.pair_sum = UINT64_MAX;
 }
 
 /* Bit-for-bit equal doubles (NaN equals NaN). */
@@ -113,6 +127,7 @@ static void assert_same_rec(const ckr_journal_rec *got, const ckr_journal_rec *w
     assert_true(same_double(got->res.seconds, want->res.seconds));
     assert_true(same_double(got->res.gflops, want->res.gflops));
     assert_true(same_double(got->res.heldout, want->res.heldout));
+    assert_true(got->res.pair_sum == want->res.pair_sum);
 }
 
 static const char *tmp_path(const char *name)
@@ -406,9 +421,15 @@ static void test_garbage_is_not_a_journal(void **state)
     assert_int_equal(file_size(path), (long)sizeof junk);
 
     /* the right magic with a header cut short */
-    write_bytes(path, "CKRJRNL1\x40\x00\x00\x00zoo=", 16);
+    write_bytes(path, "CKRJRNL2\x40\x00\x00\x00zoo=", 16);
     assert_int_equal(resume(path, &id, &s, &n_rec, &dropped, &err), CKR_EFORMAT);
     assert_non_null(strstr(err.msg, "header is truncated"));
+
+    /* a journal of the format before pair checksums: refused with the reason */
+    write_bytes(path, "CKRJRNL1\x04\x00\x00\x00zoo=", 16);
+    assert_int_equal(resume(path, &id, &s, &n_rec, &dropped, &err), CKR_EFORMAT);
+    assert_non_null(strstr(err.msg, "older ckptrank"));
+    assert_int_equal(file_size(path), 16);
 }
 
 /* A good header followed by garbage: no record, the garbage is cut off. */
@@ -434,8 +455,317 @@ static void test_garbage_after_the_header_is_dropped(void **state)
     assert_int_equal(file_size(path), (long)header_bytes(&id));
 }
 
-int main(void)
+/* ---- the lock ------------------------------------------------------------------------ */
+
+/* No PATH.tmp.* is left in the directory of path. */
+static int temp_names_left(const char *path)
 {
+    const char *slash = strrchr(path, '/');
+    char dir[512], prefix[512];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    snprintf(prefix, sizeof prefix, "%s.tmp.", slash + 1);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
+/* A new journal appears with its whole header and no temporary name left;
+ * a leftover temporary file of a crashed creator does not matter. */
+static void test_new_journal_is_put_in_place_whole(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("place.journal");
+    char stale[600];
+    snprintf(stale, sizeof stale, "%s.tmp.%ld", path, (long)getpid());
+    write_bytes(stale, "CKRJ", 4); /* as a crash mid-header would leave it */
+    ckr_journal_id id;
+    make_id(&id, "7");
+    ckr_journal j;
+    ckr_err err = { 0, "" };
+    size_t n_rec, dropped;
+    assert_int_equal(ckr_journal_open(&j, path, &id, 0, NULL, NULL, &n_rec, &dropped, &err), 0);
+    /* before any record and before closing: the header is complete on disk */
+    assert_int_equal(file_size(path), (long)header_bytes(&id));
+    assert_int_equal(temp_names_left(path), 0);
+    assert_int_equal(ckr_journal_close(&j, &err), 0);
+    assert_int_equal(file_size(path), (long)header_bytes(&id));
+}
+
+/* In a child: try to open path (resuming or not); exit 0 when refused with
+ * CKR_EIO naming `holder` and the file untouched, else 1. */
+static void child_expect_refused(const char *path, const ckr_journal_id *id, long holder)
+{
+    long size = file_size(path);
+    for (int resume_it = 0; resume_it < 2; resume_it++) {
+        ckr_journal j;
+        ckr_err err = { 0, "" };
+        size_t n_rec, dropped;
+        int rc = ckr_journal_open(&j, path, id, resume_it, NULL, NULL, &n_rec, &dropped, &err);
+        char want[700];
+        snprintf(want, sizeof want, "%s is in use by process %ld (another ckptrank run writing "
+                 "the same outputs)", path, holder);
+        if (rc != CKR_EIO || strstr(err.msg, want) == NULL || file_size(path) != size) {
+            fprintf(stderr, "child: rc %d, message '%s'\n", rc, err.msg);
+            _exit(1);
+        }
+    }
+    _exit(0);
+}
+
+/* This process holds the journal: another process is refused, naming us,
+ * whether it resumes or not, and the file stays as it is. */
+static void test_lock_held_refuses_another_process(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("held.journal");
+    ckr_journal_id id;
+    ckr_journal_rec rec[3];
+    make_id(&id, "7");
+    make_recs(rec);
+    ckr_journal j;
+    ckr_err err = { 0, "" };
+    size_t n_rec, dropped;
+    assert_int_equal(ckr_journal_open(&j, path, &id, 0, NULL, NULL, &n_rec, &dropped, &err), 0);
+    assert_int_equal(ckr_journal_append(&j, &rec[0], &err), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        child_expect_refused(path, &id, (long)getppid());
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* still ours and intact */
+    assert_int_equal(ckr_journal_append(&j, &rec[1], &err), 0);
+    assert_int_equal(ckr_journal_close(&j, &err), 0);
+    seen s;
+    assert_int_equal(resume(path, &id, &s, &n_rec, &dropped, &err), 0);
+    assert_int_equal(n_rec, 2);
+}
+
+/* A process holding the journal is killed (SIGKILL): the OS drops its lock,
+ * and the journal resumes with what it had written. While it lived, this
+ * process was refused, naming it. */
+static void test_lock_released_when_the_holder_is_killed(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("killed.journal");
+    ckr_journal_id id;
+    ckr_journal_rec rec[3];
+    make_id(&id, "7");
+    make_recs(rec);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        ckr_journal j;
+        ckr_err err = { 0, "" };
+        size_t n_rec, dropped;
+        close(fds[0]);
+        if (ckr_journal_open(&j, path, &id, 0, NULL, NULL, &n_rec, &dropped, &err) != 0 ||
+            ckr_journal_append(&j, &rec[0], &err) != 0 || ckr_journal_append(&j, &rec[1], &err) != 0)
+            _exit(1);
+        if (write(fds[1], "r", 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    char c = 0;
+    assert_int_equal(read(fds[0], &c, 1), 1);
+    close(fds[0]);
+
+    ckr_journal j;
+    ckr_err err = { 0, "" };
+    size_t n_rec = 0, dropped = 0;
+    assert_int_equal(ckr_journal_open(&j, path, &id, 1, NULL, NULL, &n_rec, &dropped, &err), CKR_EIO);
+    char want[700];
+    snprintf(want, sizeof want, "%s is in use by process %ld", path, (long)pid);
+    assert_non_null(strstr(err.msg, want));
+
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    seen s;
+    assert_int_equal(resume(path, &id, &s, &n_rec, &dropped, &err), 0);
+    assert_int_equal(n_rec, 2);
+    assert_same_rec(&s.rec[0], &rec[0]);
+    assert_same_rec(&s.rec[1], &rec[1]);
+    assert_int_equal(dropped, 0);
+}
+
+/* The holder removes its journal; a journal another run put at the path
+ * meanwhile is never removed. */
+static void test_remove_only_the_journal_held(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("remove.journal");
+    ckr_journal_id id;
+    make_id(&id, "7");
+    ckr_journal j;
+    ckr_err err = { 0, "" };
+    size_t n_rec, dropped;
+    assert_int_equal(ckr_journal_open(&j, path, &id, 0, NULL, NULL, &n_rec, &dropped, &err), 0);
+    assert_int_equal(ckr_journal_remove(&j), 1);
+    assert_int_equal(file_size(path), -1);
+    assert_int_equal(ckr_journal_remove(&j), 0); /* closed: nothing */
+
+    assert_int_equal(ckr_journal_open(&j, path, &id, 0, NULL, NULL, &n_rec, &dropped, &err), 0);
+    const char *other = tmp_path("remove.other");
+    write_bytes(other, "another run's journal", 21);
+    assert_int_equal(rename(other, path), 0); /* someone replaced it */
+    assert_int_equal(ckr_journal_remove(&j), 0);
+    assert_int_equal(file_size(path), 21);
+}
+
+/* ---- checksums ----------------------------------------------------------------------- */
+
+static void test_crc64_check_value(void **state)
+{
+    (void)state;
+    /* the standard check value of CRC-64/XZ */
+    assert_true(ckr_crc64_update(0, "123456789", 9) == 0x995dc9bbdf1939faull);
+    assert_true(ckr_crc64_update(0, "", 0) == 0);
+    assert_true(ckr_crc64_update(0, NULL, 0) == 0);
+    /* streaming: any split gives the CRC of the whole */
+    const char *text = "the quick brown fox jumps over the lazy dog, twice over";
+    size_t n = strlen(text);
+    uint64_t whole = ckr_crc64_update(0, text, n);
+    for (size_t cut = 0; cut <= n; cut++)
+        assert_true(ckr_crc64_update(ckr_crc64_update(0, text, cut), text + cut, n - cut) == whole);
+}
+
+#define MAX_PAIRS 16
+
+typedef struct ref_sums {
+    size_t n;
+    char ckpt[MAX_PAIRS][64], task[MAX_PAIRS][64];
+    uint64_t sum[MAX_PAIRS];
+} ref_sums;
+
+static void python_sums(const char *zoo, ref_sums *r)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, CKR_PY " tests/ref_checksum.py '%s'", zoo);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    memset(r, 0, sizeof *r);
+    unsigned long long v;
+    while (r->n < MAX_PAIRS &&
+           fscanf(p, "%63s %63s %llx", r->ckpt[r->n], r->task[r->n], &v) == 3)
+        r->sum[r->n++] = v;
+    assert_int_equal(pclose(p), 0);
+}
+
+/* Every pair of zoo: the checksum in memory (as read) and from the file
+ * (several block sizes) both equal the Python reference. */
+static void check_zoo_sums(const char *zoo, const ref_sums *ref)
+{
+    ckr_zoo *z = NULL;
+    ckr_err err = { 0, "" };
+    assert_int_equal(ckr_zoo_open(zoo, MPI_COMM_SELF, &z, &err), 0);
+    assert_int_equal(ckr_zoo_scan(z, &err), 0);
+    assert_int_equal(ckr_zoo_num_pairs(z), ref->n);
+    for (size_t i = 0; i < ref->n; i++) {
+        ckr_pair p;
+        assert_int_equal(ckr_zoo_read_pair(z, ref->ckpt[i], ref->task[i], &p, &err), 0);
+        assert_true(ckr_pair_checksum(&p) == ref->sum[i]);
+        ckr_pair_free(&p);
+        const size_t blocks[] = { 8, 200, 4096, 0 }; /* 8: a block smaller than a row */
+        for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+            uint64_t sum = 0;
+            assert_int_equal(ckr_zoo_pair_checksum(zoo, ref->ckpt[i], ref->task[i], blocks[b], &sum,
+                                                   &err), 0);
+            assert_true(sum == ref->sum[i]);
+        }
+    }
+    ckr_zoo_close(z);
+}
+
+static void test_pair_checksum_against_python(void **state)
+{
+    (void)state;
+    const char *zoo = tmp_path("sums.h5");
+    ckr_synth_opts o;
+    ckr_synth_defaults(&o);
+    o.n_ckpts = 2;
+    o.n_tasks = 2;
+    o.n_train = 40;
+    o.n_val = 10;
+    o.n_test = 6;
+    o.dim = 4;
+    o.multilabel = 1; /* the last task: 0/1 label matrices */
+    ckr_err err = { 0, "" };
+    assert_int_equal(ckr_synth_write(zoo, &o, &err), 0);
+    ref_sums before, after;
+    python_sums(zoo, &before);
+    assert_int_equal(before.n, 4);
+    check_zoo_sums(zoo, &before);
+    for (size_t i = 1; i < before.n; i++) /* pairs differ */
+        assert_true(before.sum[i] != before.sum[0]);
+
+    /* one feature value of one pair changed in place (same shape): that
+     * pair's checksum changes, no other; the ground truth is not content */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, CKR_PY " -c \"import h5py; f = h5py.File('%s', 'r+'); "
+             "g = f['checkpoints/%s/%s']; d = g['train_features']; d[3, 1] = d[3, 1] + 0.25; "
+             "g.attrs['finetune_accuracy'] = 0.5; f['checkpoints/%s/%s'].attrs['finetune_accuracy'] = 0.25\"",
+             zoo, before.ckpt[1], before.task[1], before.ckpt[2], before.task[2]);
+    assert_int_equal(ckr_test_sh(cmd), 0);
+    python_sums(zoo, &after);
+    check_zoo_sums(zoo, &after);
+    for (size_t i = 0; i < before.n; i++)
+        assert_true((after.sum[i] != before.sum[i]) == (i == 1));
+}
+
+/* A pair that does not read (a label out of range, a missing dataset) still
+ * has a checksum from the file, stable while the file is unchanged. */
+static void test_broken_pair_has_a_stable_checksum(void **state)
+{
+    (void)state;
+    const char *zoo = tmp_path("broken.h5");
+    ckr_synth_opts o;
+    ckr_synth_defaults(&o);
+    o.n_ckpts = 2;
+    o.n_tasks = 1;
+    o.n_train = 30;
+    o.n_val = 0;
+    o.dim = 4;
+    ckr_err err = { 0, "" };
+    assert_int_equal(ckr_synth_write(zoo, &o, &err), 0);
+    uint64_t good = 0, a = 0, b = 0, c = 0;
+    assert_int_equal(ckr_zoo_pair_checksum(zoo, "ckpt00", "task0", 0, &good, &err), 0);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, CKR_PY " -c \"import h5py; f = h5py.File('%s', 'r+'); "
+             "del f['checkpoints/ckpt00/task0/train_logits']\"", zoo);
+    assert_int_equal(ckr_test_sh(cmd), 0);
+    assert_int_equal(ckr_zoo_pair_checksum(zoo, "ckpt00", "task0", 0, &a, &err), 0);
+    snprintf(cmd, sizeof cmd, CKR_PY " -c \"import h5py; f = h5py.File('%s', 'r+'); "
+             "del f['checkpoints/ckpt00/task0/train_features']\"", zoo);
+    assert_int_equal(ckr_test_sh(cmd), 0);
+    assert_int_equal(ckr_zoo_pair_checksum(zoo, "ckpt00", "task0", 0, &b, &err), 0);
+    assert_int_equal(ckr_zoo_pair_checksum(zoo, "ckpt00", "task0", 64, &c, &err), 0);
+    assert_true(good != a && a != b && good != b && b != 0);
+    assert_true(b == c);
+    /* no pair group at all: a checksum, not an error */
+    assert_int_equal(ckr_zoo_pair_checksum(zoo, "ckpt00", "nosuchtask", 0, &a, &err), 0);
+    assert_true(a != 0 && a != b);
+    /* a file that is not there: an error naming it */
+    assert_int_equal(ckr_zoo_pair_checksum(tmp_path("missing.h5"), "c", "t", 0, &a, &err), CKR_EIO);
+    assert_non_null(strstr(err.msg, "missing.h5"));
+}
+
+int main(int argc, char **argv)
+{
+    /* the file and lock tests fork: they run before MPI starts */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc32_check_value),
         cmocka_unit_test(test_records_round_trip),
@@ -448,6 +778,19 @@ int main(void)
         cmocka_unit_test(test_empty_file_is_not_a_journal),
         cmocka_unit_test(test_garbage_is_not_a_journal),
         cmocka_unit_test(test_garbage_after_the_header_is_dropped),
+        cmocka_unit_test(test_new_journal_is_put_in_place_whole),
+        cmocka_unit_test(test_lock_held_refuses_another_process),
+        cmocka_unit_test(test_lock_released_when_the_holder_is_killed),
+        cmocka_unit_test(test_remove_only_the_journal_held),
+        cmocka_unit_test(test_crc64_check_value),
     };
-    return cmocka_run_group_tests(tests, NULL, ckr_test_remove_tmpdir);
+    const struct CMUnitTest zoo_tests[] = {
+        cmocka_unit_test(test_pair_checksum_against_python),
+        cmocka_unit_test(test_broken_pair_has_a_stable_checksum),
+    };
+    int failed = cmocka_run_group_tests_name("journal", tests, NULL, NULL);
+    MPI_Init(&argc, &argv);
+    failed += cmocka_run_group_tests_name("checksum", zoo_tests, NULL, ckr_test_remove_tmpdir);
+    MPI_Finalize();
+    return failed;
 }
