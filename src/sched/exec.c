@@ -17,16 +17,12 @@ void ckr_executor_init(ckr_executor *ex, ckr_zoo *zoo, const ckr_spec *specs, ui
     ex->seed = seed;
 }
 
-/* The content checksum of the pair just read (journalled with its results,
- * so --resume can tell a changed pair): over the data in memory, or, when
- * the pair did not read, from the file (a broken pair's checksum is stable
- * too). Called with the io_lock held. */
-static void pair_checksum(ckr_executor *ex, const char *ckpt, const char *task)
+/* The content checksum of a pair that did not read, from the file (so a
+ * broken pair's checksum is stable too; journalled with its results, so
+ * --resume can tell a changed pair). Called with the io_lock held. */
+static void broken_pair_checksum(ckr_executor *ex, const char *ckpt, const char *task)
 {
-    ex->pair_sum = 0;
-    if (ex->read_rc == 0)
-        ex->pair_sum = ckr_pair_checksum(&ex->pair);
-    else if (ckr_zoo_pair_checksum(ckr_zoo_path(ex->zoo), ckpt, task, 0, &ex->pair_sum, NULL) != 0)
+    if (ckr_zoo_pair_checksum(ckr_zoo_path(ex->zoo), ckpt, task, 0, &ex->pair_sum, NULL) != 0)
         ex->pair_sum = 0;
 }
 
@@ -47,9 +43,12 @@ static const ckr_pair *executor_pair(ckr_executor *ex, const char *ckpt, const c
         if (ex->io_lock)
             pthread_mutex_lock(ex->io_lock);
         ex->read_rc = ckr_zoo_read_pair(ex->zoo, ckpt, task, &ex->pair, &ex->read_err);
-        pair_checksum(ex, ckpt, task);
+        if (ex->read_rc != 0)
+            broken_pair_checksum(ex, ckpt, task);
         if (ex->io_lock)
             pthread_mutex_unlock(ex->io_lock);
+        if (ex->read_rc == 0) /* over the data as read (zoo/checksum.h) */
+            ex->pair_sum = ckr_pair_checksum(&ex->pair);
         ex->n_reads++;
         snprintf(ex->ckpt, sizeof ex->ckpt, "%s", ckpt);
         snprintf(ex->task, sizeof ex->task, "%s", task);
