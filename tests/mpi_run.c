@@ -193,7 +193,7 @@ static void test_setup_failure_agreed(void **state)
         snprintf(journal, sizeof journal, "%s.journal", out);
         FILE *f = fopen(journal, "wb");
         assert_non_null(f);
-        assert_int_equal(fwrite("CKRJRNL1", 1, 8, f), 8);
+        assert_int_equal(fwrite("CKRJRNL2", 1, 8, f), 8);
         assert_int_equal(fwrite(&len, sizeof len, 1, f), 1);
         assert_int_equal(fwrite(header, 1, len, f), len);
         assert_int_equal(fclose(f), 0);

@@ -1,20 +1,27 @@
 /* test_journal.c -- the crash-safe journal of finished items (sched/journal.c):
  * records written and read back, a CRC mismatch, a torn tail, a journal of
- * another run, an empty file, a file of garbage.
+ * another run, an empty file, a file of garbage, a journal of the older
+ * format; the lock (held, refused naming the holder, released when the
+ * holder is killed), the journal put in place through a temporary name, a
+ * journal removed only by its holder. The pair checksums in the records
+ * are tested in test_checksum.c.
  *
  * The expected sizes come from the file format (journal.c): the header is
- * "CKRJRNL1", a uint32 length and the text "zoo=..\nmethods=..\nseed=..\n
+ * "CKRJRNL2", a uint32 length and the text "zoo=..\nmethods=..\nseed=..\n
  * shard=..\n"; a record is three uint32 (magic, payload length, CRC-32 of
  * the payload) and a payload of six NUL-terminated strings (checkpoint,
- * task, method, status, message, info) and four doubles (score, seconds,
- * gflops, heldout). */
+ * task, method, status, message, info), four doubles (score, seconds,
+ * gflops, heldout) and the uint64 pair checksum. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sched/journal.h"
@@ -58,7 +65,7 @@ static size_t record_bytes(const ckr_journal_rec *r)
 {
     return 12 + strlen(r->ckpt) + 1 + strlen(r->task) + 1 + strlen(r->method) + 1 +
            strlen(r->res.status) + 1 + strlen(r->res.message) + 1 + strlen(r->res.info) + 1 +
-           4 * sizeof(double);
+           4 * sizeof(double) + sizeof(uint64_t);
 }
 
 /* Three records: an ok one, a failed one (NaN score), one with empty strings. */
@@ -74,6 +81,7 @@ static void make_recs(ckr_journal_rec rec[3])
     rec[0].res.seconds = 12.5;
     rec[0].res.gflops = 0.1;
     rec[0].res.heldout = NAN;
+    rec[0].res.pair_sum = 0x0123456789abcdefull;
 
     snprintf(rec[1].ckpt, sizeof rec[1].ckpt, "vit-b16");
     snprintf(rec[1].task, sizeof rec[1].task, "flowers");
@@ -93,6 +101,7 @@ static void make_recs(ckr_journal_rec rec[3])
     rec[2].res.seconds = 1e-300;
     rec[2].res.gflops = 1e300;
     rec[2].res.heldout = 0.75;
+    rec[2].res.pair_sum = UINT64_MAX;
 }
 
 /* Bit-for-bit equal doubles (NaN equals NaN). */
@@ -113,6 +122,7 @@ static void assert_same_rec(const ckr_journal_rec *got, const ckr_journal_rec *w
     assert_true(same_double(got->res.seconds, want->res.seconds));
     assert_true(same_double(got->res.gflops, want->res.gflops));
     assert_true(same_double(got->res.heldout, want->res.heldout));
+    assert_true(got->res.pair_sum == want->res.pair_sum);
 }
 
 static const char *tmp_path(const char *name)
@@ -406,9 +416,15 @@ static void test_garbage_is_not_a_journal(void **state)
     assert_int_equal(file_size(path), (long)sizeof junk);
 
     /* the right magic with a header cut short */
-    write_bytes(path, "CKRJRNL1\x40\x00\x00\x00zoo=", 16);
+    write_bytes(path, "CKRJRNL2\x40\x00\x00\x00zoo=", 16);
     assert_int_equal(resume(path, &id, &s, &n_rec, &dropped, &err), CKR_EFORMAT);
     assert_non_null(strstr(err.msg, "header is truncated"));
+
+    /* a journal of the format before pair checksums: refused with the reason */
+    write_bytes(path, "CKRJRNL1\x04\x00\x00\x00zoo=", 16);
+    assert_int_equal(resume(path, &id, &s, &n_rec, &dropped, &err), CKR_EFORMAT);
+    assert_non_null(strstr(err.msg, "older ckptrank"));
+    assert_int_equal(file_size(path), 16);
 }
 
 /* A good header followed by garbage: no record, the garbage is cut off. */
@@ -434,6 +450,177 @@ static void test_garbage_after_the_header_is_dropped(void **state)
     assert_int_equal(file_size(path), (long)header_bytes(&id));
 }
 
+/* ---- the lock ------------------------------------------------------------------------ */
+
+/* No PATH.tmp.* is left in the directory of path. */
+static int temp_names_left(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[512], prefix[512];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    snprintf(prefix, sizeof prefix, "%s.tmp.", slash + 1);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
+/* A new journal appears with its whole header and no temporary name left;
+ * a leftover temporary file of a crashed creator does not matter. */
+static void test_new_journal_is_put_in_place_whole(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("place.journal");
+    char stale[600];
+    snprintf(stale, sizeof stale, "%s.tmp.%ld", path, (long)getpid());
+    write_bytes(stale, "CKRJ", 4); /* as a crash mid-header would leave it */
+    ckr_journal_id id;
+    make_id(&id, "7");
+    ckr_journal j;
+    ckr_err err = { 0, "" };
+    size_t n_rec, dropped;
+    assert_int_equal(ckr_journal_open(&j, path, &id, 0, NULL, NULL, &n_rec, &dropped, &err), 0);
+    /* before any record and before closing: the header is complete on disk */
+    assert_int_equal(file_size(path), (long)header_bytes(&id));
+    assert_int_equal(temp_names_left(path), 0);
+    assert_int_equal(ckr_journal_close(&j, &err), 0);
+    assert_int_equal(file_size(path), (long)header_bytes(&id));
+}
+
+/* In a child: try to open path (resuming or not); exit 0 when refused with
+ * CKR_EIO naming `holder` and the file untouched, else 1. */
+static void child_expect_refused(const char *path, const ckr_journal_id *id, long holder)
+{
+    long size = file_size(path);
+    for (int resume_it = 0; resume_it < 2; resume_it++) {
+        ckr_journal j;
+        ckr_err err = { 0, "" };
+        size_t n_rec, dropped;
+        int rc = ckr_journal_open(&j, path, id, resume_it, NULL, NULL, &n_rec, &dropped, &err);
+        char want[700];
+        snprintf(want, sizeof want, "%s is in use by process %ld (another ckptrank run writing "
+                 "the same outputs)", path, holder);
+        if (rc != CKR_EIO || strstr(err.msg, want) == NULL || file_size(path) != size) {
+            fprintf(stderr, "child: rc %d, message '%s'\n", rc, err.msg);
+            _exit(1);
+        }
+    }
+    _exit(0);
+}
+
+/* This process holds the journal: another process is refused, naming us,
+ * whether it resumes or not, and the file stays as it is. */
+static void test_lock_held_refuses_another_process(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("held.journal");
+    ckr_journal_id id;
+    ckr_journal_rec rec[3];
+    make_id(&id, "7");
+    make_recs(rec);
+    ckr_journal j;
+    ckr_err err = { 0, "" };
+    size_t n_rec, dropped;
+    assert_int_equal(ckr_journal_open(&j, path, &id, 0, NULL, NULL, &n_rec, &dropped, &err), 0);
+    assert_int_equal(ckr_journal_append(&j, &rec[0], &err), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        child_expect_refused(path, &id, (long)getppid());
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* still ours and intact */
+    assert_int_equal(ckr_journal_append(&j, &rec[1], &err), 0);
+    assert_int_equal(ckr_journal_close(&j, &err), 0);
+    seen s;
+    assert_int_equal(resume(path, &id, &s, &n_rec, &dropped, &err), 0);
+    assert_int_equal(n_rec, 2);
+}
+
+/* A process holding the journal is killed (SIGKILL): the OS drops its lock,
+ * and the journal resumes with what it had written. While it lived, this
+ * process was refused, naming it. */
+static void test_lock_released_when_the_holder_is_killed(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("killed.journal");
+    ckr_journal_id id;
+    ckr_journal_rec rec[3];
+    make_id(&id, "7");
+    make_recs(rec);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        ckr_journal j;
+        ckr_err err = { 0, "" };
+        size_t n_rec, dropped;
+        close(fds[0]);
+        if (ckr_journal_open(&j, path, &id, 0, NULL, NULL, &n_rec, &dropped, &err) != 0 ||
+            ckr_journal_append(&j, &rec[0], &err) != 0 || ckr_journal_append(&j, &rec[1], &err) != 0)
+            _exit(1);
+        if (write(fds[1], "r", 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    char c = 0;
+    assert_int_equal(read(fds[0], &c, 1), 1);
+    close(fds[0]);
+
+    ckr_journal j;
+    ckr_err err = { 0, "" };
+    size_t n_rec = 0, dropped = 0;
+    assert_int_equal(ckr_journal_open(&j, path, &id, 1, NULL, NULL, &n_rec, &dropped, &err), CKR_EIO);
+    char want[700];
+    snprintf(want, sizeof want, "%s is in use by process %ld", path, (long)pid);
+    assert_non_null(strstr(err.msg, want));
+
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    seen s;
+    assert_int_equal(resume(path, &id, &s, &n_rec, &dropped, &err), 0);
+    assert_int_equal(n_rec, 2);
+    assert_same_rec(&s.rec[0], &rec[0]);
+    assert_same_rec(&s.rec[1], &rec[1]);
+    assert_int_equal(dropped, 0);
+}
+
+/* The holder removes its journal; a journal another run put at the path
+ * meanwhile is never removed. */
+static void test_remove_only_the_journal_held(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("remove.journal");
+    ckr_journal_id id;
+    make_id(&id, "7");
+    ckr_journal j;
+    ckr_err err = { 0, "" };
+    size_t n_rec, dropped;
+    assert_int_equal(ckr_journal_open(&j, path, &id, 0, NULL, NULL, &n_rec, &dropped, &err), 0);
+    assert_int_equal(ckr_journal_remove(&j), 1);
+    assert_int_equal(file_size(path), -1);
+    assert_int_equal(ckr_journal_remove(&j), 0); /* closed: nothing */
+
+    assert_int_equal(ckr_journal_open(&j, path, &id, 0, NULL, NULL, &n_rec, &dropped, &err), 0);
+    const char *other = tmp_path("remove.other");
+    write_bytes(other, "another run's journal", 21);
+    assert_int_equal(rename(other, path), 0); /* someone replaced it */
+    assert_int_equal(ckr_journal_remove(&j), 0);
+    assert_int_equal(file_size(path), 21);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +635,10 @@ int main(void)
         cmocka_unit_test(test_empty_file_is_not_a_journal),
         cmocka_unit_test(test_garbage_is_not_a_journal),
         cmocka_unit_test(test_garbage_after_the_header_is_dropped),
+        cmocka_unit_test(test_new_journal_is_put_in_place_whole),
+        cmocka_unit_test(test_lock_held_refuses_another_process),
+        cmocka_unit_test(test_lock_released_when_the_holder_is_killed),
+        cmocka_unit_test(test_remove_only_the_journal_held),
     };
     return cmocka_run_group_tests(tests, NULL, ckr_test_remove_tmpdir);
 }

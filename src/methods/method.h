@@ -112,6 +112,8 @@ typedef struct ckr_result {
                             the trained model (NaN if none); never a score input */
     double seconds;      /* set by the worker */
     double gflops;       /* set by the worker from the FLOP counter */
+    uint64_t pair_sum;   /* set by the executor: the pair's content checksum
+                            (zoo/checksum.h; 0 = none), journalled for --resume */
 } ckr_result;
 
 /* result.c.  Mark res failed with a status word and a message; returns code. */

@@ -1,12 +1,15 @@
 /* coord.c -- rank 0's bookkeeping: journal identity, resume, recording. */
 #include "sched/coord.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/flops.h"
 #include "util/rng.h"
+#include "zoo/checksum.h"
 
 /* ---- resume: the journalled items ----------------------------------------------------- */
 
@@ -72,6 +75,58 @@ void ckr_coord_journal_id(const ckr_coord *c, const ckptrank_run_opts *o, ckr_jo
         snprintf(id->shard, sizeof id->shard, "all");
 }
 
+/* ---- resume: the pairs whose content changed ---------------------------------------- */
+
+/* Items [first, end) of one pair: those resumed from a record whose pair
+ * checksum is not the pair's current one go back to the work list. Returns
+ * how many. */
+static size_t reopen_changed(ckr_coord *c, size_t first, size_t end, uint64_t sum)
+{
+    size_t n = 0;
+    for (size_t i = first; i < end; i++) {
+        ckr_item *it = &c->list.items[i];
+        if (it->done != CKR_ITEM_RESUMED || it->res.pair_sum == sum)
+            continue;
+        it->done = CKR_ITEM_TODO;
+        memset(&it->res, 0, sizeof it->res);
+        it->res.score = it->res.heldout = NAN;
+        c->n_resumed--;
+        n++;
+    }
+    return n;
+}
+
+/* Recompute, on rank 0, the content checksum of every pair with resumed
+ * items (bounded row blocks: zoo/checksum.h) and send the items of a pair
+ * that changed since they were journalled back to the work list, saying so
+ * once per pair. A pair whose checksum cannot be computed counts as changed
+ * (its items are computed again and fail or succeed on their own). Items
+ * are pair-major (sched/items.h), so a pair's items are contiguous. */
+static void verify_resumed_pairs(ckr_coord *c)
+{
+    ckr_item_list *l = &c->list;
+    for (size_t first = 0, end; first < l->n; first = end) {
+        int resumed = 0;
+        for (end = first; end < l->n && l->items[end].pair == l->items[first].pair; end++)
+            resumed |= l->items[end].done == CKR_ITEM_RESUMED;
+        if (!resumed)
+            continue;
+        const char *ckpt, *task;
+        ckr_item_names(l, &l->items[first], &ckpt, &task);
+        uint64_t sum = 0;
+        ckr_err e = { 0, "" };
+        int rc = ckr_zoo_pair_checksum(ckr_zoo_path(l->zoo), ckpt, task, CKR_CHECKSUM_BLOCK_BYTES,
+                                       &sum, &e);
+        size_t n = reopen_changed(c, first, end, rc ? 0 : sum);
+        if (n && rc)
+            fprintf(stderr, "ckptrank: pair %s/%s cannot be checked against the journal (%s): "
+                    "its %zu item%s computed again\n", ckpt, task, e.msg, n, n == 1 ? " is" : "s are");
+        else if (n)
+            fprintf(stderr, "ckptrank: pair %s/%s changed since the journal: its %zu item%s "
+                    "computed again\n", ckpt, task, n, n == 1 ? " is" : "s are");
+    }
+}
+
 const char *ckr_coord_journal_path(const ckptrank_run_opts *o, char *buf, size_t len)
 {
     if (o->journal_path)
@@ -112,9 +167,13 @@ int ckr_coord_open_journal(ckr_coord *c, const ckptrank_run_opts *o, ckr_err *er
     if (rc)
         return rc;
     c->has_journal = 1;
+    double t0 = ckr_now();
+    if (c->n_resumed)
+        verify_resumed_pairs(c);
     if (o->resume && o->progress)
-        fprintf(stderr, "ckptrank: resuming from %s: %zu of %zu items done%s\n", path, c->n_resumed,
-                l->n, dropped ? " (a torn last record was dropped)" : "");
+        fprintf(stderr, "ckptrank: resuming from %s: %zu of %zu items done%s (pair contents "
+                "checked in %.3f s)\n", path, c->n_resumed, l->n,
+                dropped ? "; a torn last record was dropped" : "", ckr_now() - t0);
     return 0;
 }
 
@@ -152,11 +211,14 @@ int ckr_coord_close_journal(ckr_coord *c, int outputs_ok, ckr_err *err)
     if (!c->has_journal)
         return 0;
     c->has_journal = 0;
+    /* complete and written: the outputs hold everything, the journal is spent
+     * (removed only while this run still holds it) */
+    if (outputs_ok && c->n_resumed + c->n_computed == c->list.n) {
+        ckr_journal_remove(&c->journal);
+        return 0;
+    }
     ckr_err jerr = { 0, "" };
     if (ckr_journal_close(&c->journal, &jerr) != 0)
         return ckr_err_set(err, jerr.code, "%s", jerr.msg);
-    /* complete and written: the outputs hold everything, the journal is spent */
-    if (outputs_ok && c->n_resumed + c->n_computed == c->list.n)
-        remove(c->journal.path);
     return 0;
 }

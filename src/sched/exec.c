@@ -9,6 +9,7 @@
 #include "util/flops.h"
 #include "util/rng.h"
 #include "util/stop.h"
+#include "zoo/checksum.h"
 
 void ckr_executor_init(ckr_executor *ex, ckr_zoo *zoo, const ckr_spec *specs, uint64_t seed)
 {
@@ -16,6 +17,15 @@ void ckr_executor_init(ckr_executor *ex, ckr_zoo *zoo, const ckr_spec *specs, ui
     ex->zoo = zoo;
     ex->specs = specs;
     ex->seed = seed;
+}
+
+/* The content checksum of a pair that did not read, from the file (so a
+ * broken pair's checksum is stable too; journalled with its results, so
+ * --resume can tell a changed pair). Called with the io_lock held. */
+static void broken_pair_checksum(ckr_executor *ex, const char *ckpt, const char *task)
+{
+    if (ckr_zoo_pair_checksum(ckr_zoo_path(ex->zoo), ckpt, task, 0, &ex->pair_sum, NULL) != 0)
+        ex->pair_sum = 0;
 }
 
 /* The pair (ckpt, task), read once for consecutive items on it; NULL when it
@@ -35,8 +45,12 @@ static const ckr_pair *executor_pair(ckr_executor *ex, const char *ckpt, const c
         if (ex->io_lock)
             pthread_mutex_lock(ex->io_lock);
         ex->read_rc = ckr_zoo_read_pair(ex->zoo, ckpt, task, &ex->pair, &ex->read_err);
+        if (ex->read_rc != 0)
+            broken_pair_checksum(ex, ckpt, task);
         if (ex->io_lock)
             pthread_mutex_unlock(ex->io_lock);
+        if (ex->read_rc == 0) /* over the data as read (zoo/checksum.h) */
+            ex->pair_sum = ckr_pair_checksum(&ex->pair);
         ex->n_reads++;
         snprintf(ex->ckpt, sizeof ex->ckpt, "%s", ckpt);
         snprintf(ex->task, sizeof ex->task, "%s", task);
@@ -63,6 +77,7 @@ void ckr_executor_run(ckr_executor *ex, const char *ckpt, const char *task, int 
         return;
     }
     const ckr_pair *pair = executor_pair(ex, ckpt, task);
+    res->pair_sum = ex->zoo ? ex->pair_sum : 0;
     if (!pair) {
         ckr_result_fail(res, ex->read_rc, ckr_err_word(ex->read_rc), "%s", ex->read_err.msg);
         return;

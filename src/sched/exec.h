@@ -3,7 +3,8 @@
  * An executor reads the item's pair from the zoo (keeping the last pair, so
  * consecutive items on the same pair read it once), seeds the item's random
  * stream from (seed, checkpoint, task, method spec), runs the method and
- * measures its time and FLOPs. It counts the pairs it reads. It knows
+ * measures its time and FLOPs. It counts the pairs it reads and gives each
+ * result the checksum of its pair's content (for the journal). It knows
  * nothing of MPI, the queue or the outputs. */
 #ifndef CKR_SCHED_EXEC_H
 #define CKR_SCHED_EXEC_H
@@ -31,6 +32,9 @@ typedef struct ckr_executor {
     int cached, read_rc;
     ckr_pair pair;
     ckr_err read_err;
+    uint64_t pair_sum;      /* the cached pair's content checksum (zoo/checksum.h):
+                             * over the data as read, or from the file when the
+                             * pair does not read; 0 when the zoo is not open */
 } ckr_executor;
 
 /* An executor of specs on zoo (either may be set later), no io_lock, no

@@ -1,6 +1,7 @@
 #include "sched/journal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,8 @@
 
 #include "util/flops.h"
 
-#define J_MAGIC "CKRJRNL1"
+#define J_MAGIC "CKRJRNL2"     /* records carry the pair's content checksum */
+#define J_MAGIC_V1 "CKRJRNL1"  /* before: names and shapes only */
 #define REC_MAGIC 0x4a524543u /* "CERJ" */
 #define REC_MAX (64u * 1024u)
 
@@ -33,7 +35,7 @@ uint32_t ckr_crc32(const void *data, size_t len)
     return c ^ 0xffffffffu;
 }
 
-/* ---- encoding: strings NUL-terminated, then 4 doubles ---------------------- */
+/* ---- encoding: strings NUL-terminated, 4 doubles, the pair checksum -------- */
 
 static size_t put_str(unsigned char *buf, size_t at, const char *s)
 {
@@ -53,7 +55,9 @@ static size_t encode(const ckr_journal_rec *r, unsigned char *buf)
     at = put_str(buf, at, r->res.info);
     double d[4] = { r->res.score, r->res.seconds, r->res.gflops, r->res.heldout };
     memcpy(buf + at, d, sizeof d);
-    return at + sizeof d;
+    at += sizeof d;
+    memcpy(buf + at, &r->res.pair_sum, sizeof r->res.pair_sum);
+    return at + sizeof r->res.pair_sum;
 }
 
 static int get_str(const unsigned char *buf, size_t len, size_t *at, char *out, size_t cap)
@@ -77,10 +81,12 @@ static int decode(const unsigned char *buf, size_t len, ckr_journal_rec *r)
         get_str(buf, len, &at, r->method, sizeof r->method) ||
         get_str(buf, len, &at, r->res.status, sizeof r->res.status) ||
         get_str(buf, len, &at, r->res.message, sizeof r->res.message) ||
-        get_str(buf, len, &at, r->res.info, sizeof r->res.info) || len - at != 4 * sizeof(double))
+        get_str(buf, len, &at, r->res.info, sizeof r->res.info) ||
+        len - at != 4 * sizeof(double) + sizeof(uint64_t))
         return -1;
     double d[4];
     memcpy(d, buf + at, sizeof d);
+    memcpy(&r->res.pair_sum, buf + at + sizeof d, sizeof r->res.pair_sum);
     r->res.score = d[0];
     r->res.seconds = d[1];
     r->res.gflops = d[2];
@@ -130,8 +136,12 @@ static int read_existing(FILE *f, const char *path, const ckr_journal_id *id, ck
 {
     char magic[8];
     uint32_t n = 0;
-    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, J_MAGIC, 8) != 0 || fread(&n, sizeof n, 1, f) != 1 ||
-        n > 16384)
+    int got = (int)fread(magic, 1, 8, f);
+    if (got == 8 && memcmp(magic, J_MAGIC_V1, 8) == 0)
+        return ckr_err_set(err, CKR_EFORMAT, "%s: journal of an older ckptrank (its records have no "
+                           "pair checksums, so changed pairs cannot be told); remove it or run "
+                           "without --resume", path);
+    if (got != 8 || memcmp(magic, J_MAGIC, 8) != 0 || fread(&n, sizeof n, 1, f) != 1 || n > 16384)
         return ckr_err_set(err, CKR_EFORMAT, "%s: not a ckptrank journal", path);
     char *have = calloc(n + 1, 1), want[4096];
     if (!have || fread(have, 1, n, f) != n) {
@@ -166,6 +176,138 @@ static int read_existing(FILE *f, const char *path, const ckr_journal_id *id, ck
     return 0;
 }
 
+/* ---- the lock: an fcntl write lock on the whole journal ----------------------- */
+
+/* Lock fd (the journal path) for this process; when another process holds
+ * it, refuse naming that process. A file system without locks (ENOLCK)
+ * runs unlocked. */
+static int lock_or_refuse(int fd, const char *path, ckr_err *err)
+{
+    for (int attempt = 0; attempt < 4; attempt++) {
+        struct flock fl;
+        memset(&fl, 0, sizeof fl);
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        if (fcntl(fd, F_SETLK, &fl) == 0 || errno == ENOLCK)
+            return 0;
+        if (errno != EACCES && errno != EAGAIN)
+            return ckr_err_set(err, CKR_EIO, "%s: cannot lock the journal: %s", path, strerror(errno));
+        if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+            return ckr_err_set(err, CKR_EIO, "%s is in use by process %ld (another ckptrank run "
+                               "writing the same outputs)", path, (long)fl.l_pid);
+        /* the holder let go in between: try again */
+    }
+    return ckr_err_set(err, CKR_EIO, "%s is in use by another process (another ckptrank run "
+                       "writing the same outputs)", path);
+}
+
+/* 1 when path names the file open as fd (not replaced or removed since). */
+static int same_file(int fd, const char *path)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* fsync the directory holding path, so a rename into it is durable. */
+static void sync_dir_of(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+/* A new journal: PATH.tmp.PID locked, its header written and fsync'd, then
+ * put in place: renamed over path (replace) or linked to path only when no
+ * file is there. Returns 0 (j->f open and locked), 1 when another file
+ * appeared at path meanwhile (the caller looks again), or a CKR_E* code. */
+static int create_fresh(ckr_journal *j, const char *path, const ckr_journal_id *id, int replace,
+                        ckr_err *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return ckr_err_set(err, CKR_EIO, "%s: cannot create the journal: %s", path, strerror(errno));
+    FILE *f = NULL;
+    int rc = lock_or_refuse(fd, tmp, err);
+    if (rc) {
+        close(fd);
+        unlink(tmp);
+        return rc;
+    }
+    f = fdopen(fd, "w+b");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return ckr_err_set(err, CKR_EIO, "%s: cannot create the journal: %s", path, strerror(errno));
+    }
+    if (write_header(f, id) != 0 || fflush(f) != 0 || fsync(fd) != 0) {
+        rc = ckr_err_set(err, CKR_EIO, "%s: cannot write the journal header: %s", path,
+                         strerror(errno ? errno : EIO));
+        goto fail;
+    }
+    int placed = replace ? rename(tmp, path) : link(tmp, path);
+    if (placed != 0 && !replace && errno == EEXIST) {
+        rc = 1;
+        goto fail;
+    }
+    if (placed != 0 && !replace && (errno == EPERM || errno == ENOTSUP || errno == EMLINK))
+        placed = rename(tmp, path); /* a file system without hard links */
+    if (placed != 0) {
+        rc = ckr_err_set(err, CKR_EIO, "%s: cannot put the journal in place: %s", path,
+                         strerror(errno));
+        goto fail;
+    }
+    if (!replace)
+        unlink(tmp);
+    sync_dir_of(path);
+    j->f = f;
+    return 0;
+fail:
+    fclose(f);
+    unlink(tmp);
+    return rc;
+}
+
+/* Resume from the journal open (and locked) as fd: read, cut the torn tail. */
+static int resume_existing(ckr_journal *j, int fd, const char *path, const ckr_journal_id *id,
+                           ckr_journal_cb cb, void *ctx, size_t *n_records, size_t *dropped_bytes,
+                           ckr_err *err)
+{
+    struct stat st;
+    FILE *f = fstat(fd, &st) == 0 ? fdopen(fd, "r+b") : NULL;
+    if (!f) {
+        close(fd);
+        return ckr_err_set(err, CKR_EIO, "%s: cannot open the journal: %s", path, strerror(errno));
+    }
+    long good = 0;
+    int rc = read_existing(f, path, id, cb, ctx, n_records, &good, err);
+    if (rc) {
+        fclose(f);
+        return rc;
+    }
+    if (good < st.st_size) {
+        *dropped_bytes = (size_t)(st.st_size - good);
+        if (ftruncate(fd, good) != 0) {
+            fclose(f);
+            return ckr_err_set(err, CKR_EIO, "%s: cannot cut the torn tail", path);
+        }
+    }
+    fseek(f, 0, SEEK_END);
+    j->f = f;
+    return 0;
+}
+
 int ckr_journal_open(ckr_journal *j, const char *path, const ckr_journal_id *id, int resume,
                      ckr_journal_cb cb, void *ctx, size_t *n_records, size_t *dropped_bytes,
                      ckr_err *err)
@@ -177,38 +319,36 @@ int ckr_journal_open(ckr_journal *j, const char *path, const ckr_journal_id *id,
     j->last_sync = ckr_now();
     *n_records = 0;
     *dropped_bytes = 0;
-    struct stat st;
-    int exists = stat(path, &st) == 0;
-    if (exists && resume) {
-        FILE *f = fopen(path, "r+b");
-        if (!f)
-            return ckr_err_set(err, CKR_EIO, "%s: cannot open the journal: %s", path, strerror(errno));
-        long good = 0;
-        int rc = read_existing(f, path, id, cb, ctx, n_records, &good, err);
-        if (rc) {
-            fclose(f);
+    /* a few rounds: another run may create or replace the file in between */
+    for (int round = 0; round < 8; round++) {
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno != ENOENT)
+                return ckr_err_set(err, CKR_EIO, "%s: cannot open the journal: %s", path,
+                                   strerror(errno));
+            int rc = create_fresh(j, path, id, 0, err);
+            if (rc == 1)
+                continue;
             return rc;
         }
-        if (good < st.st_size) {
-            *dropped_bytes = (size_t)(st.st_size - good);
-            if (ftruncate(fileno(f), good) != 0) {
-                fclose(f);
-                return ckr_err_set(err, CKR_EIO, "%s: cannot cut the torn tail", path);
-            }
+        int rc = lock_or_refuse(fd, path, err);
+        if (rc) {
+            close(fd);
+            return rc;
         }
-        fseek(f, 0, SEEK_END);
-        j->f = f;
-        return 0;
+        if (!same_file(fd, path)) { /* replaced or removed while we locked it */
+            close(fd);
+            continue;
+        }
+        if (resume)
+            return resume_existing(j, fd, path, id, cb, ctx, n_records, dropped_bytes, err);
+        /* a new journal over the old one, whose lock we hold until it is replaced */
+        rc = create_fresh(j, path, id, 1, err);
+        close(fd);
+        return rc;
     }
-    j->f = fopen(path, "wb");
-    if (!j->f)
-        return ckr_err_set(err, CKR_EIO, "%s: cannot create the journal: %s", path, strerror(errno));
-    if (write_header(j->f, id) != 0 || ckr_journal_sync(j, err) != 0) {
-        fclose(j->f);
-        j->f = NULL;
-        return ckr_err_set(err, CKR_EIO, "%s: cannot write the journal header", path);
-    }
-    return 0;
+    return ckr_err_set(err, CKR_EIO, "%s: the journal keeps being replaced by another process",
+                       path);
 }
 
 int ckr_journal_append(ckr_journal *j, const ckr_journal_rec *rec, ckr_err *err)
@@ -236,6 +376,18 @@ int ckr_journal_sync(ckr_journal *j, ckr_err *err)
     j->unsynced = 0;
     j->last_sync = ckr_now();
     return 0;
+}
+
+int ckr_journal_remove(ckr_journal *j)
+{
+    if (!j->f)
+        return 0;
+    int removed = 0;
+    if (same_file(fileno(j->f), j->path)) /* still ours: remove it while locked */
+        removed = unlink(j->path) == 0;
+    fclose(j->f);
+    j->f = NULL;
+    return removed;
 }
 
 int ckr_journal_close(ckr_journal *j, ckr_err *err)

@@ -13,7 +13,23 @@
  * The header names what the journal belongs to: the zoo (a fingerprint of its
  * listing), the method list and the seed (and the shard). Opening a journal
  * whose header differs from the run's is refused with a message saying which
- * of them differs. */
+ * of them differs. Each record also carries the content checksum of its
+ * item's pair (ckr_result.pair_sum, zoo/checksum.h), which the caller
+ * compares on --resume (sched/coord.h).
+ *
+ * A new journal is written under PATH.tmp.PID, its header fsync'd, and then
+ * renamed (or, when no file is at PATH, hard-linked) into place, so a crash
+ * never leaves a half header under the final name; records are appended.
+ *
+ * Lock: while a journal is open, its process holds an fcntl write lock on
+ * the whole file. Opening a journal another process holds is refused
+ * (CKR_EIO: "PATH is in use by process PID (another ckptrank run writing the
+ * same outputs)") before anything is read or written. The OS drops the lock
+ * when the holder ends, however it ends (kill -9 too), so the journal can
+ * then be resumed. fcntl locks belong to the process: a second open in the
+ * same process is not refused, and closing any other descriptor of the file
+ * in the holder drops its lock (nothing in ckptrank does). A file system
+ * without locks (ENOLCK) works unlocked. */
 #ifndef CKR_JOURNAL_H
 #define CKR_JOURNAL_H
 
@@ -46,15 +62,18 @@ typedef struct ckr_journal {
 /* Called once per record found by ckr_journal_open, in file order. */
 typedef void (*ckr_journal_cb)(void *ctx, const ckr_journal_rec *rec);
 
-/* Open path for appending. If the file exists and `resume` is set, its
+/* Open path for appending, locked (see above: CKR_EIO when another process
+ * holds it). If the file exists and `resume` is set, its
  * header must match id (else CKR_EARG naming the difference; CKR_EFORMAT
  * when the file is not a journal or its header is cut short), its intact
  * records are passed to cb (in file order; cb may be NULL) and counted in
  * *n_records, and everything from the first record that is cut short, fails
  * its CRC or does not decode is truncated away (*dropped_bytes says how
  * much). Otherwise (no file, or resume not set) a new journal with id's
- * header is created, replacing any file. Returns 0, or a CKR_E* code with
- * err naming the file (j is then closed). */
+ * header is created under a temporary name and put in place, replacing any
+ * file (journals of older versions, magic CKRJRNL1, are refused on resume
+ * with CKR_EFORMAT). Returns 0, or a CKR_E* code with err naming the file
+ * (j is then closed). */
 int ckr_journal_open(ckr_journal *j, const char *path, const ckr_journal_id *id, int resume,
                      ckr_journal_cb cb, void *ctx, size_t *n_records, size_t *dropped_bytes,
                      ckr_err *err);
@@ -64,6 +83,11 @@ int ckr_journal_append(ckr_journal *j, const ckr_journal_rec *rec, ckr_err *err)
 /* Flush and fsync now (a closed journal: nothing to do). Returns 0 or
  * CKR_EIO (err set). */
 int ckr_journal_sync(ckr_journal *j, ckr_err *err);
+/* Remove the journal (when path still names the file this journal holds:
+ * a journal another run made in its place is never removed) and close it,
+ * unsynced (its content is not needed). Returns 1 when removed, else 0; a
+ * closed journal: 0. */
+int ckr_journal_remove(ckr_journal *j);
 /* Sync and close; closing a closed journal does nothing. Returns 0 or
  * CKR_EIO (err set, may be NULL); the journal is closed either way. */
 int ckr_journal_close(ckr_journal *j, ckr_err *err);

@@ -144,6 +144,7 @@ int ckr_zoo_check_root(hid_t file, int *minor, ckr_zrep *r);
 /* Check /tasks/<task> (tasks is the open /tasks group). With read_data the
  * labels are read and checked too (range, 0/1, at least two classes); with
  * keep_labels as well they stay in td (free with ckr_zoo_taskdata_free).
+ * The task name "mean" (reserved for the outputs' mean rows) is a problem.
  * Returns the number of problems found. */
 int ckr_zoo_check_task(hid_t tasks, const char *task, int read_data, int keep_labels,
                        ckr_zoo_taskdata *td, ckr_zrep *r);

@@ -11,6 +11,9 @@
 
 /* Rows per block when scanning labels (bounded memory for big label sets). */
 #define LABEL_BLOCK_VALUES 65536
+/* The task name the outputs use for their mean-over-tasks rows (CKR_MEAN_TASK
+ * of metrics/table.h, a layer above this one): a zoo task may not have it. */
+#define RESERVED_TASK "mean"
 
 /* ---- tasks ------------------------------------------------------------ */
 
@@ -245,6 +248,9 @@ int ckr_zoo_check_task(hid_t tasks, const char *task, int read_data, int keep_la
         return r->count - before;
     }
     td->exists = 1;
+    if (strcmp(task, RESERVED_TASK) == 0)
+        ckr_zrep_add(r, CKR_EFORMAT, path, "the task name '%s' is reserved for the mean-over-tasks "
+                     "rows of the outputs; rename the task", RESERVED_TASK);
     read_num_classes(g, path, td, r);
     int kind_ok = read_kind(g, path, td, r);
     td->meta_ok = kind_ok && td->num_classes > 0;
