@@ -30,7 +30,7 @@ static const cli_opt run_opts[] = {
     { "quiet", 'q', OPT_FLAG, offsetof(run_args, quiet), NULL, "no metrics table on stdout" },
     { "no-progress", 0, OPT_FLAG, offsetof(run_args, no_progress), NULL, "no progress lines on stderr" },
     { "resume", 0, OPT_FLAG, offsetof(run_args, resume), NULL,
-      "skip the items already in the journal (same zoo, methods, seed and shard)" },
+      "skip the items in the journal (same zoo, methods, seed, shard; changed pairs rerun)" },
     { "journal", 0, OPT_STR, offsetof(run_args, journal), "FILE",
       "journal of finished items (default OUTPUT.journal, else CSV.journal; '' = none)" },
     { "shard", 0, OPT_STR, offsetof(run_args, shard), "I/N",
