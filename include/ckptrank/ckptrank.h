@@ -50,7 +50,8 @@ typedef struct ckptrank_run_summary {
     size_t n_not_run;          /* left for a later --resume (interrupted) */
     int interrupted;           /* a signal stopped the run: outputs are partial */
     size_t n_pair_reads;       /* pairs read from the zoo, summed over the ranks: each pair
-                                * with items to compute is read once */
+                                * with items to compute is read once (a team's read counts
+                                * once; a team pair with single-rank items once more) */
     size_t n_computed_rank0;   /* of n_computed, computed by rank 0 itself */
     double seconds;
 } ckptrank_run_summary;
