@@ -37,6 +37,10 @@ typedef struct ckptrank_run_opts {
     int resume;                /* skip the items already in the journal */
     int shard_index, shard_count; /* run only items i with i % count == index (count 0: all) */
     double grace_seconds;      /* on SIGTERM/SIGINT/SIGUSR1: wait this long for in-flight items */
+    /* teams: a big pair is scored by a team of ranks together (see ckptrank_run) */
+    int team_size;             /* ranks per team, consecutive computing ranks; 1 = no teams */
+    double team_above;         /* a pair whose training features take N x D x 8 >= this many
+                                * bytes goes to a team (0: every pair) */
 } ckptrank_run_opts;
 
 typedef struct ckptrank_run_summary {
@@ -46,7 +50,8 @@ typedef struct ckptrank_run_summary {
     size_t n_not_run;          /* left for a later --resume (interrupted) */
     int interrupted;           /* a signal stopped the run: outputs are partial */
     size_t n_pair_reads;       /* pairs read from the zoo, summed over the ranks: each pair
-                                * with items to compute is read once */
+                                * with items to compute is read once (a team's read counts
+                                * once; a team pair with single-rank items once more) */
     size_t n_computed_rank0;   /* of n_computed, computed by rank 0 itself */
     double seconds;
 } ckptrank_run_summary;
@@ -55,7 +60,8 @@ typedef struct ckptrank_run_summary {
 #define CKPTRANK_EXIT_INTERRUPTED 75
 
 /* Fill o with the defaults: methods "nleep,leep", seed 0, k = {1, 3},
- * progress on, table on, grace 60 s, no outputs, no shard, no resume. The
+ * progress on, table on, grace 60 s, no outputs, no shard, no resume, no
+ * teams (team_size 1, team_above 1 GiB). The
  * caller then sets zoo_path (required) and the outputs. */
 void ckptrank_run_defaults(ckptrank_run_opts *o);
 
@@ -68,6 +74,18 @@ void ckptrank_run_defaults(ckptrank_run_opts *o);
  * come back; rank 0 computes items itself in the calling thread while a
  * coordinator thread answers the other ranks (with MPI_THREAD_MULTIPLE; see
  * above). Results do not depend on the number of ranks or who computed what.
+ *
+ * Teams (opts->team_size P > 1): the computing ranks form teams of P
+ * consecutive ranks (from rank 0 when it computes, else from rank 1; ranks
+ * left over are in no team). A pair whose training features take at least
+ * opts->team_above bytes (N x D x 8) is a team pair: its items whose method
+ * has a team entry point (score_team) go to one team, whose members read
+ * the pair's row blocks collectively (each holds about N/P rows) and score
+ * them together; its other items run on single ranks. Team scores equal
+ * single-rank scores to 1e-10 relative; their info ends in " team=P". A
+ * team pair counts one read per team in n_pair_reads (plus one when some
+ * of its items run on a single rank). P < 1, or more than the computing
+ * ranks, is CKR_EARG before any work.
  *
  * Returns 0 when the run completed (individual items may have failed: see
  * summary), CKR_EINTR when a signal stopped it (partial outputs and the

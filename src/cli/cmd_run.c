@@ -1,5 +1,7 @@
 /* cmd_run.c -- `ckptrank run ZOO [options]`. */
+#include <ctype.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +16,8 @@ typedef struct run_args {
     const char *journal, *shard;
     cli_klist k;
     int quiet, no_progress, resume, grace;
+    int team_size;
+    const char *team_above;
 } run_args;
 
 static const cli_opt run_opts[] = {
@@ -37,6 +41,11 @@ static const cli_opt run_opts[] = {
       "run only the I-th of N deterministic slices of the items (0 <= I < N)" },
     { "grace", 0, OPT_INT, offsetof(run_args, grace), "SECONDS",
       "on SIGTERM/SIGINT/SIGUSR1, wait this long for items in flight, then abandon them (default 60)" },
+    { "team-size", 0, OPT_INT, offsetof(run_args, team_size), "P",
+      "score big pairs on teams of P consecutive ranks (default 1: no teams)" },
+    { "team-above", 0, OPT_STR, offsetof(run_args, team_above), "SIZE",
+      "a pair goes to a team when its training features take N x D x 8 >= SIZE bytes "
+      "(e.g. 16M, 2G; default 1G; 0 = every pair)" },
     { NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -52,17 +61,55 @@ static const char run_about[] =
     "--grace seconds, or at a second signal, the items still computing are abandoned\n"
     "(not-run, computed again by --resume). It writes the journal and partial outputs\n"
     "and exits with status 75.\n"
+    "\nTeams: with --team-size P the computing ranks form teams of P consecutive ranks\n"
+    "(from rank 0, which computes too; ranks left over when P does not divide them\n"
+    "stay single). A pair whose training features take N x D x 8 bytes >= --team-above\n"
+    "goes to a team: each member reads about N/P of its rows (collective MPI-IO\n"
+    "reads of fixed 64-row blocks) and the team scores it together with the methods\n"
+    "that have a team form (logme, hscore, hscore_shrink, transrate, gbc, ...);\n"
+    "the pair's other methods run on single ranks. A member holds N/P x D x 8 bytes of features plus about 3 D^2\n"
+    "doubles. Scores equal single-rank scores to 1e-10 relative; info says team=P.\n"
+    "Choose P so that N/P x D x 8 fits a rank's memory, and as small as that allows:\n"
+    "a team runs one pair at a time, single ranks run several.\n"
     "\nexit status: 0 done (some items may have failed), 1 input or output error,\n"
     "2 usage error, 3 every item failed, 75 interrupted (requeue and --resume).";
 
+/* A size in bytes: a non-negative number with an optional suffix K, M, G or
+ * T (powers of 1024; a trailing B or iB is allowed). Returns 0, or -1 when bad. */
+static int parse_size(const char *s, double *out)
+{
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (end == s || !(v >= 0) || v > 1e18)
+        return -1;
+    double mult = 1.0;
+    const char *units = "KMGT";
+    const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+    if (*end && u) {
+        for (const char *k = units; k <= u; k++)
+            mult *= 1024.0;
+        end++;
+        if (*end == 'i')
+            end++;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end)
+        return -1;
+    *out = v * mult;
+    return 0;
+}
+
 /* Parse the options, the zoo argument and the shard (on every rank). Returns
  * CLI_OK, CLI_HELP or CLI_USAGE (printed on rank 0). */
-static int parse_run(const cli_cmd *c, run_args *a, char **zoo, int *shard_i, int *shard_n)
+static int parse_run(const cli_cmd *c, run_args *a, char **zoo, int *shard_i, int *shard_n,
+                     double *team_above)
 {
     memset(a, 0, sizeof *a);
     a->methods = "nleep,leep";
     cli_klist_default(&a->k);
     a->grace = 60;
+    a->team_size = 1;
     char *pos[1];
     int npos = 0;
     int prc = cli_cmd_parse(c, run_opts, a, pos, 1, &npos, "ckptrank run ZOO [options]", run_about);
@@ -70,6 +117,11 @@ static int parse_run(const cli_cmd *c, run_args *a, char **zoo, int *shard_i, in
         prc = cli_usage(c, "expected one zoo file (see --help)");
     if (prc == CLI_OK && a->shard && cli_parse_shard(a->shard, shard_i, shard_n) != 0)
         prc = cli_usage(c, "--shard %s: expected I/N with 0 <= I < N", a->shard);
+    if (prc == CLI_OK && a->team_size < 1)
+        prc = cli_usage(c, "--team-size %d: must be at least 1", a->team_size);
+    if (prc == CLI_OK && a->team_above && parse_size(a->team_above, team_above) != 0)
+        prc = cli_usage(c, "--team-above %s: expected a size in bytes such as 0, 512M, 16M or 2G",
+                        a->team_above);
     if (prc == CLI_OK)
         *zoo = pos[0];
     return prc;
@@ -82,7 +134,8 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     run_args a;
     char *zoo = NULL;
     int shard_i = 0, shard_n = 0;
-    int prc = parse_run(&c, &a, &zoo, &shard_i, &shard_n);
+    double team_above = 1024.0 * 1024.0 * 1024.0;
+    int prc = parse_run(&c, &a, &zoo, &shard_i, &shard_n, &team_above);
     if (prc != CLI_OK)
         return cli_parse_status(prc);
     /* a bad method spec is refused now, before the zoo is opened and before
@@ -126,6 +179,8 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     o.shard_index = shard_i;
     o.shard_count = shard_n;
     o.grace_seconds = a.grace;
+    o.team_size = a.team_size;
+    o.team_above = team_above;
 
     ckptrank_run_summary sum;
     ckr_err err = { 0, "" };

@@ -17,6 +17,7 @@ void ckr_executor_init(ckr_executor *ex, ckr_zoo *zoo, const ckr_spec *specs, ui
     ex->zoo = zoo;
     ex->specs = specs;
     ex->seed = seed;
+    ex->team_comm = MPI_COMM_NULL;
 }
 
 /* The content checksum of a pair that did not read, from the file (so a
@@ -38,6 +39,7 @@ static const ckr_pair *executor_pair(ckr_executor *ex, const char *ckpt, const c
         return NULL;
     }
     if (!ex->cached || strcmp(ex->ckpt, ckpt) != 0 || strcmp(ex->task, task) != 0) {
+        ckr_executor_release_team(ex); /* one pair in memory at a time */
         if (ex->cached && ex->read_rc == 0)
             ckr_pair_free(&ex->pair);
         memset(&ex->pair, 0, sizeof ex->pair);
@@ -64,6 +66,7 @@ void ckr_executor_release(ckr_executor *ex)
     if (ex->cached && ex->read_rc == 0)
         ckr_pair_free(&ex->pair);
     ex->cached = 0;
+    ckr_executor_release_team(ex);
 }
 
 void ckr_executor_run(ckr_executor *ex, const char *ckpt, const char *task, int spec_idx,

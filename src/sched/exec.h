@@ -27,11 +27,22 @@ typedef struct ckr_executor {
     pthread_mutex_t *io_lock; /* NULL, or held while reading from the zoo: another
                                * thread of the process may use HDF5 too */
     size_t n_reads;         /* pairs read (attempts, failed ones too) */
+    /* team items (sched/exec_team.c): this rank's team, MPI_COMM_NULL when none */
+    MPI_Comm team_comm;
+    int team_size, team_rank;
+    const char *zoo_path;   /* the zoo file the team opens on team_comm */
+    /* the team pair as this rank holds it (its rows of the training split) */
+    char tckpt[CKR_NAME_MAX], ttask[CKR_NAME_MAX];
+    int tcached, tread_rc;
+    ckr_pair tpair;
+    size_t trow0, tn_total;
+    ckr_err tread_err;
     /* one-pair cache */
     char ckpt[CKR_NAME_MAX], task[CKR_NAME_MAX];
     int cached, read_rc;
     ckr_pair pair;
     ckr_err read_err;
+    uint64_t tpair_sum;     /* the team pair's checksum (team leader: read from the file) */
     uint64_t pair_sum;      /* the cached pair's content checksum (zoo/checksum.h):
                              * over the data as read, or from the file when the
                              * pair does not read; 0 when the zoo is not open */
@@ -47,8 +58,21 @@ void ckr_executor_init(ckr_executor *ex, ckr_zoo *zoo, const ckr_spec *specs, ui
 void ckr_executor_run(ckr_executor *ex, const char *ckpt, const char *task, int spec_idx,
                       ckr_result *res);
 
-/* Free the cached pair (the zoo and specs stay with their owners). The
+/* exec_team.c. Run specs[spec_idx] (its method has score_team) on the pair
+ * as a member of ex's team: collective over ex->team_comm, every member
+ * calls it with the same item in the same order. The pair is read by the
+ * team (zoo/teamread.h: this rank's row blocks, the rest whole; kept for
+ * the next items of the same pair; counted in n_reads by the leader only),
+ * the item's RNG is seeded as in ckr_executor_run, and every member gets
+ * the same res (a read failure becomes every member's status). Never
+ * fails; res->seconds and res->gflops are this rank's. */
+void ckr_executor_run_team(ckr_executor *ex, const char *ckpt, const char *task, int spec_idx,
+                           ckr_result *res);
+
+/* Free the cached pairs, single and team (the zoo and specs stay with their owners). The
  * executor can be used again afterwards. */
 void ckr_executor_release(ckr_executor *ex);
+/* Free the cached team pair only. */
+void ckr_executor_release_team(ckr_executor *ex);
 
 #endif

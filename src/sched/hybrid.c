@@ -54,11 +54,15 @@ static void *coordinator_main(void *p)
 static void compute_local(ckr_queue *q, ckr_coord *c, ckr_executor *ex)
 {
     ckr_item *it;
-    while ((it = ckr_queue_take_local(q, c)) != NULL) {
+    int team = 0;
+    while ((it = ckr_queue_take_local(q, c, &team)) != NULL) {
         const char *ckpt, *task;
         ckr_item_names(&c->list, it, &ckpt, &task); /* scanned metadata: no HDF5 */
         ckr_result res;
-        ckr_executor_run(ex, ckpt, task, (int)it->spec, &res);
+        if (team) /* collective with the other members of rank 0's team */
+            ckr_executor_run_team(ex, ckpt, task, (int)it->spec, &res);
+        else
+            ckr_executor_run(ex, ckpt, task, (int)it->spec, &res);
         ckr_queue_put_local(q, c, it, &res);
     }
 }
@@ -82,6 +86,10 @@ int ckr_hybrid_run(MPI_Comm comm, ckr_queue *q, ckr_coord *c, ckr_executor *ex, 
         ex->io_lock = NULL;
         pthread_mutex_lock(&q->lock);
         q->stopped[0] = 1;
+        q->team0_off = 1; /* its team's other members run ordinary items only */
+        if (q->teams.n_teams == 1) /* no team left: every group is an ordinary one */
+            for (size_t g = 0; g < c->list.n_groups; g++)
+                c->list.groups[g].team = 0;
         pthread_mutex_unlock(&q->lock);
         coordinator_main(&t);
     } else {

@@ -74,7 +74,7 @@ int ckr_items_order(ckr_item_list *l, ckr_err *err)
         if (it->done)
             continue;
         if (l->n_todo == 0 || todo[l->n_todo - 1]->pair != it->pair)
-            l->groups[l->n_groups++] = (ckr_item_group){ l->n_todo, 0, 0.0 };
+            l->groups[l->n_groups++] = (ckr_item_group){ l->n_todo, 0, 0.0, 0 };
         ckr_item_group *g = &l->groups[l->n_groups - 1];
         g->count++;
         g->cost += it->cost;
@@ -90,6 +90,52 @@ int ckr_items_order(ckr_item_list *l, ckr_err *err)
         k += gr->count;
     }
     free(todo);
+    return 0;
+}
+
+int ckr_items_split_teams(ckr_item_list *l, double above, ckr_err *err)
+{
+    ckr_item_group *g2 = calloc(2 * l->n_groups + 1, sizeof *g2);
+    ckr_item **tmp = calloc(l->n_todo + 1, sizeof *tmp);
+    if (!g2 || !tmp) {
+        free(g2);
+        free(tmp);
+        return ckr_err_set(err, CKR_ENOMEM, "out of memory for the team groups of %zu items",
+                           l->n_todo);
+    }
+    size_t ng = 0;
+    for (size_t g = 0; g < l->n_groups; g++) {
+        ckr_item_group gr = l->groups[g];
+        const ckr_pair_shape *s = &ckr_zoo_pair(l->zoo, l->order[gr.first]->pair)->shape;
+        double bytes = (double)s->n * (double)s->d * 8.0;
+        if (bytes < above || s->n == 0 || s->d == 0) {
+            g2[ng++] = gr;
+            continue;
+        }
+        ckr_item_group tg = { gr.first, 0, 0.0, 1 }, sg = { 0, 0, 0.0, 0 };
+        size_t k = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = gr.first; i < gr.first + gr.count; i++) {
+                ckr_item *it = l->order[i];
+                int capable = l->specs[it->spec].method->score_team != NULL;
+                if (capable != (pass == 0))
+                    continue;
+                tmp[k++] = it;
+                ckr_item_group *dst = capable ? &tg : &sg;
+                dst->count++;
+                dst->cost += it->cost;
+            }
+        memcpy(&l->order[gr.first], tmp, gr.count * sizeof *tmp);
+        sg.first = gr.first + tg.count;
+        if (tg.count)
+            g2[ng++] = tg;
+        if (sg.count)
+            g2[ng++] = sg;
+    }
+    free(tmp);
+    free(l->groups);
+    l->groups = g2;
+    l->n_groups = ng;
     return 0;
 }
 

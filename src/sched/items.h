@@ -32,6 +32,7 @@ typedef struct ckr_item {
 typedef struct ckr_item_group {
     size_t first, count;
     double cost;            /* sum of the items' costs */
+    int team;               /* 1: items for a team (ckr_items_split_teams) */
 } ckr_item_group;
 
 typedef struct ckr_item_list {
@@ -55,6 +56,14 @@ int ckr_items_list(ckr_item_list *l, ckr_zoo *zoo, const ckr_spec *specs, size_t
  * the order above, and set l->n_todo and l->n_groups. Returns 0 or
  * CKR_ENOMEM (err set). */
 int ckr_items_order(ckr_item_list *l, ckr_err *err);
+
+/* Teams (sched/teams.h): after ckr_items_order, split each group whose pair
+ * is big -- its training features take at least `above` bytes (N x D x 8) --
+ * into its items whose method can run on a team (score_team), a group
+ * marked team, and right after it the other items, an ordinary group (when
+ * there are any). The order within each part is kept. Returns 0 or
+ * CKR_ENOMEM (err set). */
+int ckr_items_split_teams(ckr_item_list *l, double above, ckr_err *err);
 
 /* The checkpoint and task names of an item (owned by the zoo). */
 void ckr_item_names(const ckr_item_list *l, const ckr_item *it, const char **ckpt,

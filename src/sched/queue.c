@@ -29,12 +29,14 @@ enum { TAG_RESULT = 1, TAG_WORK = 2, TAG_STOP = 3 };
 /* What rank 0 sends to a worker. */
 typedef struct ckr_work_msg {
     int item, spec;
+    int team;                   /* 1: a team item (every member of the team gets it) */
     char ckpt[CKR_NAME_MAX], task[CKR_NAME_MAX];
 } work_msg;
 
 /* What a worker sends back (item = -1 on the first request). */
 typedef struct result_msg {
     int item;
+    int ack;                    /* a team member other than the leader: no result, only free */
     ckr_result res;
 } result_msg;
 
@@ -74,6 +76,7 @@ int ckr_queue_init(ckr_queue *q, int size, int local, const ckr_coord *c, ckr_er
         q->sreq[k] = MPI_REQUEST_NULL;
     if (!local)
         q->stopped[0] = 1; /* rank 0 only coordinates */
+    q->comm = MPI_COMM_NULL;
     if (pthread_mutex_init(&q->lock, NULL) != 0)
         return ckr_err_set(err, CKR_ENOMEM, "cannot create the lock of the work queue");
     q->lock_ok = 1;
@@ -91,6 +94,9 @@ void ckr_queue_free(ckr_queue *q)
         free(q->slot);
     free(q->sreq);
     free(q->next_slot);
+    free(q->tpos);
+    free(q->tend);
+    free(q->lfifo);
     if (q->lock_ok)
         pthread_mutex_destroy(&q->lock);
     memset(q, 0, sizeof *q);
@@ -101,12 +107,21 @@ static void unlock(ckr_queue *q) { pthread_mutex_unlock(&q->lock); }
 
 /* ---- pair affinity: what a worker gets next -------------------------------------------------- */
 
+/* Whether an ordinary (single-rank) group is left to give out; skips the
+ * team groups, which only teams take. */
+static int singles_left(const ckr_coord *c, ckr_queue *q)
+{
+    while (q->next_group < c->list.n_groups && c->list.groups[q->next_group].team)
+        q->next_group++;
+    return q->next_group < c->list.n_groups;
+}
+
 /* Worker w's next item: the next of its pair, else the first of the next
  * pair not yet given out (which becomes its pair); NULL when neither. */
 static ckr_item *next_item(ckr_coord *c, ckr_queue *q, int worker)
 {
     if (q->pos[worker] == q->end[worker]) {
-        if (q->next_group >= c->list.n_groups)
+        if (!singles_left(c, q))
             return NULL;
         const ckr_item_group *g = &c->list.groups[q->next_group++];
         q->pos[worker] = g->first;
@@ -115,10 +130,34 @@ static ckr_item *next_item(ckr_coord *c, ckr_queue *q, int worker)
     return c->list.order[q->pos[worker]++];
 }
 
-/* Nothing is left for worker w, now or later (pairs are never taken back). */
-static int no_work_for(const ckr_coord *c, const ckr_queue *q, int worker)
+/* Worker w's team, or -1 (none, or rank 0's team when rank 0 cannot compute). */
+static int team_of(const ckr_queue *q, int w)
 {
-    return q->pos[worker] == q->end[worker] && q->next_group >= c->list.n_groups;
+    int k = ckr_teams_of(&q->teams, w);
+    return k == 0 && q->team0_off ? -1 : k;
+}
+
+/* Whether a team group is left to start (skipping the ordinary groups). */
+static int team_groups_left(const ckr_coord *c, ckr_queue *q)
+{
+    while (q->next_tgroup < c->list.n_groups && !c->list.groups[q->next_tgroup].team)
+        q->next_tgroup++;
+    return q->next_tgroup < c->list.n_groups;
+}
+
+/* Team k has items to send now or later. */
+static int team_work_left(const ckr_coord *c, ckr_queue *q, int k)
+{
+    return k >= 0 && (q->tpos[k] < q->tend[k] || team_groups_left(c, q));
+}
+
+/* Nothing is left for worker w, now or later (pairs are never taken back). */
+static int no_work_for(const ckr_coord *c, ckr_queue *q, int worker)
+{
+    if (worker == 0 && q->lf_n > 0)
+        return 0;
+    return q->pos[worker] == q->end[worker] &&
+           !team_work_left(c, q, team_of(q, worker)) && !singles_left(c, q);
 }
 
 static void sleep_briefly(double seconds)
@@ -128,7 +167,7 @@ static void sleep_briefly(double seconds)
 }
 
 static int send_item(MPI_Comm comm, ckr_coord *c, ckr_queue *q, ckr_item *it, int worker,
-                     ckr_err *err)
+                     int team, ckr_err *err)
 {
     size_t k = (size_t)worker * SEND_SLOTS + (size_t)q->next_slot[worker];
     q->next_slot[worker] = (q->next_slot[worker] + 1) % SEND_SLOTS;
@@ -141,6 +180,7 @@ static int send_item(MPI_Comm comm, ckr_coord *c, ckr_queue *q, ckr_item *it, in
     ckr_item_names(&c->list, it, &ckpt, &task);
     w->item = (int)ckr_item_index(&c->list, it);
     w->spec = (int)it->spec;
+    w->team = team;
     snprintf(w->ckpt, sizeof w->ckpt, "%s", ckpt);
     snprintf(w->task, sizeof w->task, "%s", task);
     mrc = MPI_Isend(w, (int)sizeof *w, MPI_BYTE, worker, TAG_WORK, comm, &q->sreq[k]);
@@ -149,14 +189,62 @@ static int send_item(MPI_Comm comm, ckr_coord *c, ckr_queue *q, ckr_item *it, in
     return 0;
 }
 
-/* After a message from `worker`: top it up to WORKER_DEPTH, or stop it. */
+/* Worker w can take one more item. */
+static int has_room(const ckr_queue *q, int w)
+{
+    return q->outstanding[w] < WORKER_DEPTH ||
+           (q->outstanding[w] < WORKER_DEPTH_MAX && q->out_cost[w] < DEPTH_COST);
+}
+
+/* Hand team k its next items while every member has room: each to every
+ * member (worker 0 through its fifo), all or none. */
+static int refill_team(MPI_Comm comm, ckr_coord *c, ckr_queue *q, int k, ckr_err *err)
+{
+    const ckr_teams *T = &q->teams;
+    while (!ckr_stop_signal()) {
+        if (q->tpos[k] == q->tend[k]) {
+            if (!team_groups_left(c, q))
+                return 0;
+            const ckr_item_group *g = &c->list.groups[q->next_tgroup++];
+            q->tpos[k] = g->first;
+            q->tend[k] = g->first + g->count;
+        }
+        for (int m = 0; m < T->P; m++)
+            if (!has_room(q, ckr_teams_rank(T, k, m)))
+                return 0;
+        ckr_item *it = c->list.order[q->tpos[k]++];
+        for (int m = 0; m < T->P; m++) {
+            int w = ckr_teams_rank(T, k, m);
+            if (w == 0) {
+                q->lfifo[(q->lf_head + q->lf_n++) % WORKER_DEPTH_MAX] = it;
+            } else {
+                int rc = send_item(comm, c, q, it, w, 1, err);
+                if (rc)
+                    return rc;
+            }
+            q->out_cost[w] += it->cost;
+            q->outstanding[w]++;
+            q->busy++;
+        }
+    }
+    return 0;
+}
+
+/* After a message from `worker`: top it up to WORKER_DEPTH, or stop it. A
+ * team member gets its team's items while its team has any (refill_team),
+ * and ordinary items only after. */
 static int refill(MPI_Comm comm, ckr_coord *c, ckr_queue *q, int worker, ckr_err *err)
 {
-    while (!ckr_stop_signal() && !no_work_for(c, q, worker) &&
-           (q->outstanding[worker] < WORKER_DEPTH ||
-            (q->outstanding[worker] < WORKER_DEPTH_MAX && q->out_cost[worker] < DEPTH_COST))) {
+    int k = team_of(q, worker);
+    if (k >= 0) {
+        int rc = refill_team(comm, c, q, k, err);
+        if (rc)
+            return rc;
+    }
+    while (!ckr_stop_signal() && !no_work_for(c, q, worker) && !team_work_left(c, q, k) &&
+           has_room(q, worker)) {
         ckr_item *it = next_item(c, q, worker);
-        int rc = send_item(comm, c, q, it, worker, err);
+        int rc = send_item(comm, c, q, it, worker, 0, err);
         if (rc)
             return rc;
         q->out_cost[worker] += it->cost;
@@ -181,8 +269,10 @@ static void take_result(ckr_coord *c, ckr_queue *q, const result_msg *in, int wo
 {
     if (in->item >= 0 && (size_t)in->item < c->list.n && worker > 0 && worker < q->size &&
         q->outstanding[worker] > 0) {
-        c->list.items[in->item].res = in->res;
-        ckr_coord_record(c, &c->list.items[in->item]);
+        if (!in->ack) { /* an ack only says a team member is free */
+            c->list.items[in->item].res = in->res;
+            ckr_coord_record(c, &c->list.items[in->item]);
+        }
         q->out_cost[worker] -= c->list.items[in->item].cost;
         if (--q->outstanding[worker] == 0)
             q->out_cost[worker] = 0.0; /* no drift */
@@ -327,20 +417,74 @@ int ckr_queue_serve(MPI_Comm comm, ckr_queue *q, ckr_coord *c, double grace, int
     return rc;
 }
 
-ckr_item *ckr_queue_take_local(ckr_queue *q, ckr_coord *c)
+/* Worker 0's next item, under the lock: a team item handed to it, else
+ * (its team having nothing left) an ordinary one; *wait set when its team
+ * has items for it later. */
+static ckr_item *take_local_locked(ckr_queue *q, ckr_coord *c, int *team, int *wait)
 {
-    lock(q);
-    ckr_item *it = NULL;
-    if (!q->failed && !ckr_stop_signal())
-        it = next_item(c, q, 0);
+    int k = team_of(q, 0);
+    *wait = 0;
+    if (q->failed)
+        return NULL;
+    if (q->lf_n == 0 && k >= 0 && !ckr_stop_signal()) {
+        ckr_err err = { 0, "" };
+        if (refill_team(q->comm, c, q, k, &err) != 0) {
+            fprintf(stderr, "ckptrank: %s\n", err.msg);
+            q->failed = 1;
+            return NULL;
+        }
+    }
+    if (q->lf_n > 0) { /* counted in flight when handed over */
+        ckr_item *it = q->lfifo[q->lf_head];
+        q->lf_head = (q->lf_head + 1) % WORKER_DEPTH_MAX;
+        q->lf_n--;
+        *team = 1;
+        return it;
+    }
+    if (ckr_stop_signal())
+        return NULL;
+    if (team_work_left(c, q, k)) {
+        *wait = 1;
+        return NULL;
+    }
+    ckr_item *it = next_item(c, q, 0);
     if (it) {
         q->outstanding[0]++;
         q->busy++;
-    } else {
-        q->stopped[0] = 1;
     }
+    return it;
+}
+
+ckr_item *ckr_queue_take_local(ckr_queue *q, ckr_coord *c, int *team)
+{
+    ckr_item *it = NULL;
+    int wait = 0;
+    double nap = NAP_MIN;
+    *team = 0;
+    lock(q);
+    while ((it = take_local_locked(q, c, team, &wait)) == NULL && wait) {
+        unlock(q); /* the other members are still busy: their answers refill the team */
+        sleep_briefly(nap);
+        nap = nap < NAP_MAX ? nap * 2 : NAP_MAX;
+        lock(q);
+    }
+    if (!it)
+        q->stopped[0] = 1;
     unlock(q);
     return it;
+}
+
+int ckr_queue_set_teams(ckr_queue *q, MPI_Comm comm, const ckr_teams *teams, ckr_err *err)
+{
+    q->teams = *teams;
+    q->comm = comm;
+    size_t nt = teams->n_teams > 0 ? (size_t)teams->n_teams : 0;
+    q->tpos = calloc(nt + 1, sizeof *q->tpos);
+    q->tend = calloc(nt + 1, sizeof *q->tend);
+    q->lfifo = calloc(WORKER_DEPTH_MAX, sizeof *q->lfifo);
+    if (!q->tpos || !q->tend || !q->lfifo)
+        return ckr_err_set(err, CKR_ENOMEM, "out of memory for the queue of %zu teams", nt);
+    return 0;
 }
 
 void ckr_queue_put_local(ckr_queue *q, ckr_coord *c, ckr_item *it, const ckr_result *res)
@@ -379,7 +523,12 @@ int ckr_queue_work(MPI_Comm comm, ckr_executor *ex, ckr_err *err)
             break;
         memset(&out, 0, sizeof out);
         out.item = w[cur].item;
-        ckr_executor_run(ex, w[cur].ckpt, w[cur].task, w[cur].spec, &out.res);
+        if (w[cur].team && ex->team_comm != MPI_COMM_NULL) {
+            ckr_executor_run_team(ex, w[cur].ckpt, w[cur].task, w[cur].spec, &out.res);
+            out.ack = ex->team_rank != 0;
+        } else {
+            ckr_executor_run(ex, w[cur].ckpt, w[cur].task, w[cur].spec, &out.res);
+        }
         mrc = MPI_Send(&out, (int)sizeof out, MPI_BYTE, 0, TAG_RESULT, comm);
         cur = 1 - cur;
     }

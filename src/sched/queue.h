@@ -40,6 +40,7 @@
 
 #include "sched/coord.h"
 #include "sched/exec.h"
+#include "sched/teams.h"
 #include "util/err.h"
 
 struct ckr_work_msg;
@@ -63,6 +64,14 @@ typedef struct ckr_queue {
     int *next_slot;             /* per worker */
     int abandoned;              /* sends may be pending: keep slot allocated */
     struct ckr_abandon *abandon; /* where ABANDON goes after the grace (NULL: nowhere) */
+    /* teams (sched/teams.h; n_teams 0: none) */
+    ckr_teams teams;
+    MPI_Comm comm;              /* the run's (worker 0 may hand team items to its team) */
+    size_t next_tgroup;         /* team pairs not yet given to a team: groups[next_tgroup..] */
+    size_t *tpos, *tend;        /* per team: its pair's team items still to send */
+    struct ckr_item **lfifo;    /* team items handed to worker 0, not yet taken */
+    int lf_head, lf_n;
+    int team0_off;              /* rank 0 cannot compute after all: its team takes no team items */
     pthread_mutex_t lock;       /* guards all of the above and the ckr_coord while serving */
     int lock_ok;
 } ckr_queue;
@@ -74,6 +83,18 @@ typedef struct ckr_queue {
  * handed out, so a failure can be agreed with the workers like any other
  * setup failure. */
 int ckr_queue_init(ckr_queue *q, int size, int local, const ckr_coord *c, ckr_err *err);
+
+/* Teams: hand c->list's team groups (ckr_items_split_teams) to the teams
+ * of `teams`, over comm (the one ckr_queue_serve gets). Call after
+ * ckr_queue_init, before serving. Each item of a team group goes to every
+ * member of one team at once (the same items in the same order on every
+ * member); a team gets the next item only when every member has room for
+ * it, and team members get single-rank items only when no team group is
+ * left to start (so no member is ever busy elsewhere while its team waits
+ * in a collective). Every member answers each team item; the leader's
+ * answer is the result recorded, the others' only say the member is free.
+ * The ranks in no team take only ordinary groups. Returns 0 or CKR_ENOMEM. */
+int ckr_queue_set_teams(ckr_queue *q, MPI_Comm comm, const ckr_teams *teams, ckr_err *err);
 
 /* Coordinator (rank 0 of comm, size > 1): serve the workers from c->list's
  * order until every worker got STOP (and, when local, worker 0 stopped
@@ -89,8 +110,12 @@ int ckr_queue_serve(MPI_Comm comm, ckr_queue *q, ckr_coord *c, double grace, int
 /* Worker 0 (rank 0's computing thread, q->local): the next item for it
  * (its current pair's next item, else the next pair's first), counted in
  * flight; or NULL when there is none, a stop signal came or serving failed,
- * and then worker 0 is stopped for good. */
-ckr_item *ckr_queue_take_local(ckr_queue *q, ckr_coord *c);
+ * and then worker 0 is stopped for good. In a team, it may wait (napping
+ * without the lock) for its team's next item; *team is set to 1 for a team
+ * item (run it with ckr_executor_run_team), else 0. Team items already
+ * handed to it are still returned after a stop signal: its team's other
+ * members compute them too. */
+ckr_item *ckr_queue_take_local(ckr_queue *q, ckr_coord *c, int *team);
 
 /* Worker 0: its result res for it is in: record it (ckr_coord_record). */
 void ckr_queue_put_local(ckr_queue *q, ckr_coord *c, ckr_item *it, const ckr_result *res);
@@ -100,7 +125,7 @@ void ckr_queue_put_local(ckr_queue *q, ckr_coord *c, ckr_item *it, const ckr_res
 void ckr_queue_free(ckr_queue *q);
 
 /* Worker (rank > 0 of comm): ask rank 0 for work, execute each item with ex
- * and send its result back, until STOP. Returns 0, or CKR_EMPI (err set)
+ * (a team item with ckr_executor_run_team) and send its result back, until STOP. Returns 0, or CKR_EMPI (err set)
  * when an MPI call failed. */
 int ckr_queue_work(MPI_Comm comm, ckr_executor *ex, ckr_err *err);
 

@@ -35,6 +35,7 @@
 #include "sched/output.h"
 #include "sched/queue.h"
 #include "sched/signals.h"
+#include "sched/teams.h"
 #include "util/err.h"
 #include "util/flops.h"
 #include "util/stop.h"
@@ -53,6 +54,8 @@ void ckptrank_run_defaults(ckptrank_run_opts *o)
     o->progress = 1;
     o->print_table = 1;
     o->grace_seconds = 60.0;
+    o->team_size = 1;
+    o->team_above = 1024.0 * 1024.0 * 1024.0;
 }
 
 static int check_opts(const ckptrank_run_opts *o, ckr_err *err)
@@ -93,9 +96,29 @@ static int check_reserved_tasks(const ckr_zoo *zoo, ckr_err *err)
     return 0;
 }
 
+/* Every rank: the teams of the run (sched/teams.h) and this rank's team in
+ * the executor. Rank 0 decides whether it computes (sched/hybrid.h). */
+static int setup_teams(MPI_Comm lib, int size, const ckptrank_run_opts *o, ckr_teams *teams,
+                       ckr_executor *ex, ckr_err *err)
+{
+    int rank0_computes = size > 1 && ckr_hybrid_available();
+    int rc = ckr_teams_setup(lib, size, o->team_size, o->team_above, rank0_computes, teams,
+                             &ex->team_comm, err);
+    if (rc == 0 && ex->team_comm != MPI_COMM_NULL) {
+        int mrc = MPI_Comm_size(ex->team_comm, &ex->team_size);
+        if (mrc == MPI_SUCCESS)
+            mrc = MPI_Comm_rank(ex->team_comm, &ex->team_rank);
+        if (mrc != MPI_SUCCESS)
+            rc = ckr_mpi_fail(mrc, err, "asking the team communicator its size");
+    }
+    ex->zoo_path = o->zoo_path;
+    return rc;
+}
+
 /* Rank 0: open + scan + list + journal + order, and the queue's memory. */
 static int setup_coordinator(const ckptrank_run_opts *o, int size, const ckr_spec *specs,
-                             size_t n_specs, ckr_coord *c, ckr_queue *q, ckr_err *err)
+                             size_t n_specs, const ckr_teams *teams, MPI_Comm lib, ckr_coord *c,
+                             ckr_queue *q, ckr_err *err)
 {
     ckr_zoo *zoo = NULL;
     int rc = ckr_zoo_open(o->zoo_path, MPI_COMM_SELF, &zoo, err);
@@ -110,8 +133,12 @@ static int setup_coordinator(const ckptrank_run_opts *o, int size, const ckr_spe
         rc = ckr_coord_open_journal(c, o, err);
     if (!rc)
         rc = ckr_items_order(&c->list, err);
+    if (!rc && teams->n_teams > 0)
+        rc = ckr_items_split_teams(&c->list, teams->above, err);
     if (!rc && size > 1)
-        rc = ckr_queue_init(q, size, ckr_hybrid_available(), c, err);
+        rc = ckr_queue_init(q, size, teams->first == 0, c, err);
+    if (!rc && size > 1)
+        rc = ckr_queue_set_teams(q, lib, teams, err);
     return rc;
 }
 
@@ -208,6 +235,8 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
     ckr_abandon ab;
     memset(&ab, 0, sizeof ab);
     ab.comm = MPI_COMM_NULL;
+    ckr_teams teams;
+    memset(&teams, 0, sizeof teams);
     ckr_saved_handlers old;
     double t0 = ckr_now();
     /* rank 0 keeps the grace clock; the workers are told by ABANDON */
@@ -223,11 +252,14 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
         rc = check_opts(o, err);
     if (!rc)
         rc = ckr_spec_parse_list(o->methods, &specs, &n_specs, err);
+    ckr_executor_init(&ex, NULL, specs, o->seed);
+    if (!rc) /* every rank gets there: collective, same outcome */
+        rc = setup_teams(lib, size, o, &teams, &ex, err);
     if (rc)
         goto cleanup;
     if (rank == 0) {
         ckr_output_utc_now(res.meta.start_time, sizeof res.meta.start_time);
-        rc = setup_coordinator(o, size, specs, n_specs, &c, &q, err);
+        rc = setup_coordinator(o, size, specs, n_specs, &teams, lib, &c, &q, err);
         if (!rc && size > 1)
             rc = ckr_abandon_records(&ab, err);
         q.abandon = &ab;
@@ -236,7 +268,6 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
     if (rc)
         goto cleanup;
 
-    ckr_executor_init(&ex, NULL, specs, o->seed);
     if (rank == 0) {
         ckr_progress_start(&c.pg, c.list.n_todo, o->progress);
         ex.zoo = c.list.zoo;
@@ -289,6 +320,8 @@ cleanup:
     ckr_results_free(&res);
     ckr_items_free(&c.list);
     free(specs);
+    if (ex.team_comm != MPI_COMM_NULL)
+        MPI_Comm_free(&ex.team_comm);
     if (lib != MPI_COMM_NULL)
         MPI_Comm_free(&lib);
     return rc;

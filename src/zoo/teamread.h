@@ -22,6 +22,7 @@
 #include <mpi.h>
 #include <stddef.h>
 
+#include "core/pair.h"
 #include "util/err.h"
 
 /* Rows [*row0, *row0 + *nrows) of n rows that rank r of P holds when the rows
@@ -52,5 +53,26 @@ int ckr_team_read_rows(ckr_team_file *f, const char *ckpt, const char *task, con
 
 /* Bytes this rank has read through f (as stored, before conversion). */
 double ckr_team_file_bytes(const ckr_team_file *f);
+
+/* Rows per block of the team reads of a run (ckr_team_read_pair): fixed,
+ * independent of the team size. */
+#define CKR_TEAM_BLOCK 64
+
+/* Read pair (ckpt, task) for a team (collective over f's communicator):
+ * out is the pair as this rank holds it (methods/method.h, ckr_team):
+ * train_features, train_logits (when the pair has them) and the train
+ * labels are this rank's rows [*row0, *row0 + n) of the *n_total rows, with
+ * the row blocks of `block` rows dealt by ckr_rowblocks_range (one
+ * collective hyperslab read per dataset); the task (kind, num_classes, the
+ * labels of val and test), val_features, val_logits, test_features and the
+ * top layer are read whole on every rank. The checks are those of
+ * ckr_zoo_read_pair (shapes against the task's labels, labels in range and
+ * at least two classes, every value finite: a non-finite value in any
+ * rank's rows fails the pair on every rank). On success out owns its
+ * buffers (ckr_pair_free); out->ckpt/task are left NULL for the caller.
+ * Agreed code: 0, CKR_EFORMAT, CKR_EDATA, CKR_EIO, CKR_ENOMEM, CKR_EMPI
+ * (err names the file and object). */
+int ckr_team_read_pair(ckr_team_file *f, const char *ckpt, const char *task, size_t block,
+                       ckr_pair *out, size_t *row0, size_t *n_total, ckr_err *err);
 
 #endif
