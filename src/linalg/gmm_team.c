@@ -1,0 +1,245 @@
+/* gmm_team.c -- the Gaussian-mixture EM on a team of ranks (contract in
+ * linalg/gmm_team.h; the single-rank scheme is in linalg/gmm.h). */
+#include "linalg/gmm_team.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linalg/blas.h"
+#include "linalg/dist.h"
+#include "linalg/gmm_internal.h"
+#include "util/flops.h"
+#include "util/stop.h"
+
+static size_t cov_len(const ckr_gmm *g) { return g->cov == CKR_COV_FULL ? g->d * g->d : g->d; }
+
+/* Covariance of component j = scatter / nk + reg' I with gmm_mstep.c's
+ * Cholesky retry ladder (reg, 10 reg, 100 reg, 1000 reg). 0 or CKR_ENUM. */
+static int covariance_ladder(ckr_gmm *g, size_t j, const double *scatter, double nk)
+{
+    size_t d = g->d;
+    double reg = g->reg;
+    for (int attempt = 0; attempt <= 3; attempt++, reg *= 10.0) {
+        if (attempt > 0)
+            g->reg_retries++;
+        if (g->cov == CKR_COV_FULL) {
+            double *c = g->covs + j * d * d;
+            for (size_t t = 0; t < d * d; t++)
+                c[t] = scatter[t] / nk;
+            for (size_t a = 0; a < d; a++)
+                c[a * d + a] += reg;
+            ckr_flops_add((double)d * (double)d);
+        } else {
+            double *c = g->covs + j * d;
+            for (size_t a = 0; a < d; a++)
+                c[a] = scatter[a] / nk + reg;
+            ckr_flops_add(2.0 * (double)d);
+        }
+        if (ckr_gmm_component_precision(g, j) == 0)
+            return 0;
+        if (!(reg > 0.0))
+            reg = DBL_MIN;
+    }
+    return CKR_ENUM;
+}
+
+/* Buffers of the team M-step. */
+typedef struct mstep_ws {
+    double *s1;    /* k + k d: n_k, then the weighted sums */
+    double *s2;    /* k * cov_len: the scatters */
+    double *gbuf;  /* n x d rows of one component (NULL when n is 0) */
+} mstep_ws;
+
+/* sklearn's _m_step with the statistics summed over the team: r holds this
+ * rank's responsibilities (NULL when it has no rows). */
+static int team_m_step(ckr_gmm *g, const ckr_rowsum *s, const double *X, const ckr_gmm_resp *r,
+                       int init, mstep_ws *w, ckr_err *err)
+{
+    size_t d = g->d, k = g->k, sl = cov_len(g);
+    double *nk = w->s1, *mu = w->s1 + k;
+    memset(w->s1, 0, (k + k * d) * sizeof *w->s1);
+    memset(w->s2, 0, k * sl * sizeof *w->s2);
+    for (size_t j = 0; r && j < k; j++) {
+        size_t p0 = r->cptr[j], cnt = r->cptr[j + 1] - p0;
+        double t = 0.0;
+        for (size_t c = 0; c < cnt; c++)
+            t += r->val[r->cpos[p0 + c]];
+        nk[j] = t;
+        double *m = mu + j * d;
+        for (size_t c = 0; c < cnt; c++) {
+            double v = r->val[r->cpos[p0 + c]];
+            if (v == 0.0)
+                continue;
+            const double *x = X + (size_t)r->crow[p0 + c] * d;
+            for (size_t a = 0; a < d; a++)
+                m[a] += v * x[a];
+        }
+        ckr_flops_add(2.0 * (double)cnt * (double)d + (double)cnt);
+    }
+    int rc = ckr_dist_sum(s->comm, w->s1, k + k * d);
+    if (rc)
+        return ckr_err_set(err, rc, "GMM M-step: summing the statistics over the team failed");
+    for (size_t j = 0; j < k; j++) {
+        nk[j] += 10.0 * DBL_EPSILON;
+        for (size_t a = 0; a < d; a++)
+            mu[j * d + a] /= nk[j];
+    }
+    for (size_t j = 0; r && j < k; j++) {
+        size_t p0 = r->cptr[j], cnt = r->cptr[j + 1] - p0, rows = 0;
+        const double *m = mu + j * d;
+        double *sc = w->s2 + j * sl;
+        for (size_t c = 0; c < cnt; c++) {
+            double v = r->val[r->cpos[p0 + c]];
+            const double *x = X + (size_t)r->crow[p0 + c] * d;
+            if (g->cov == CKR_COV_DIAG) {
+                for (size_t a = 0; a < d; a++) {
+                    double t = x[a] - m[a];
+                    sc[a] += v * t * t;
+                }
+                continue;
+            }
+            if (!(v > 0.0))
+                continue;
+            double sv = sqrt(v);
+            for (size_t a = 0; a < d; a++)
+                w->gbuf[rows * d + a] = sv * (x[a] - m[a]);
+            rows++;
+        }
+        if (rows)
+            ckr_dsyrk_ata(d, rows, 1.0, w->gbuf, d, 0.0, sc);
+        ckr_flops_add(4.0 * (double)cnt * (double)d);
+    }
+    if ((rc = ckr_dist_sum(s->comm, w->s2, k * sl)))
+        return ckr_err_set(err, rc, "GMM M-step: summing the scatters over the team failed");
+    double sum = 0.0;
+    for (size_t j = 0; j < k; j++) {
+        memcpy(g->means + j * d, mu + j * d, d * sizeof *mu);
+        sum += nk[j];
+        if (covariance_ladder(g, j, w->s2 + j * sl, nk[j]) != 0)
+            return ckr_err_set(err, CKR_ENUM,
+                               "GMM: covariance of component %zu (weight %.3g) is not positive "
+                               "definite even with reg_covar x1000; decrease the number of "
+                               "components or increase reg",
+                               j, nk[j]);
+    }
+    for (size_t j = 0; j < k; j++)
+        g->weights[j] = nk[j] / (init ? (double)s->n_total : sum);
+    return 0;
+}
+
+/* This rank's E-step (nothing when it has no rows), agreed; *lb the team's
+ * mean log-likelihood; *stop the agreed stop flag. */
+static int team_e_step(ckr_gmm_engine *e, const ckr_gmm *g, const ckr_rowsum *s,
+                       ckr_gmm_resp *r, double *lb, int *stop)
+{
+    double mine = 0.0;
+    int rc = 0;
+    if (s->n > 0) {
+        rc = ckr_gmm_engine_e_step(e, g, r, &mine);
+        mine *= (double)s->n;
+    }
+    if ((rc = ckr_dist_agree(s->comm, rc, NULL)))
+        return rc;
+    double buf[2] = { mine, ckr_stop_requested() ? 1.0 : 0.0 };
+    if ((rc = ckr_dist_sum(s->comm, buf, 2)))
+        return rc;
+    *lb = buf[0] / (double)s->n_total;
+    *stop = buf[1] > 0.0;
+    return isfinite(*lb) ? 0 : CKR_ENUM;
+}
+
+int ckr_gmm_team_fit(ckr_gmm *g, const ckr_rowsum *s, const double *X, const ckr_gmm_opts *o,
+                     ckr_rng *rng, double *post, ckr_gmm_stats *st, ckr_err *err)
+{
+    ckr_gmm_stats local;
+    if (!st)
+        st = &local;
+    memset(st, 0, sizeof *st);
+    size_t n = s->n, N = s->n_total, k = g->k, d = g->d;
+    if (k > N)
+        return ckr_err_set(err, CKR_EARG, "GMM: %zu components but only %zu points", k, N);
+    ckr_gmm_engine e;
+    memset(&e, 0, sizeof e);
+    ckr_gmm_resp r = { 0 };
+    mstep_ws w = { 0 };
+    int *labels = malloc((n ? n : 1) * sizeof *labels);
+    double *centers = malloc(k * d * sizeof *centers);
+    w.s1 = malloc((k + k * d) * sizeof *w.s1);
+    w.s2 = malloc(k * cov_len(g) * sizeof *w.s2);
+    int rc = labels && centers && w.s1 && w.s2 ? 0 : CKR_ENOMEM;
+    if (rc)
+        ckr_err_set(err, rc, "GMM: out of memory for the k-means init");
+    if ((rc = ckr_dist_agree(s->comm, rc, err)))
+        goto cleanup;
+    double t0 = ckr_now();
+    ckr_kmeans_stats ks;
+    rc = ckr_kmeans_team_fit(s, X, d, k, o->kmeans_iter, o->kmeans_tol, rng, centers, labels,
+                             &ks, err);
+    st->sec_kmeans = ckr_now() - t0;
+    st->kmeans_iters = ks.iters;
+    if (rc)
+        goto cleanup;
+    t0 = ckr_now();
+    double f0 = ckr_flops_get();
+    if (n > 0) {
+        rc = ckr_gmm_engine_init(&e, X, n, d, k, g->cov);
+        if (rc == 0)
+            rc = ckr_gmm_resp_from_labels(&r, labels, n, k);
+        w.gbuf = e.gbuf;
+    }
+    if (rc)
+        ckr_err_set(err, rc, "GMM: out of memory (n=%zu, k=%zu, d=%zu)", N, k, d);
+    if ((rc = ckr_dist_agree(s->comm, rc, err)))
+        goto cleanup;
+    g->reg_retries = 0;
+    rc = team_m_step(g, s, X, n ? &r : NULL, 1, &w, err);
+    double lb = -INFINITY;
+    for (int it = 1; rc == 0 && it <= o->max_iter; it++) {
+        double prev = lb;
+        int stop = 0;
+        rc = team_e_step(&e, g, s, &r, &lb, &stop);
+        if (rc == 0 && stop)
+            rc = ckr_err_set(err, CKR_EINTR, "GMM: stopped at EM iteration %d", it);
+        else if (rc)
+            ckr_err_set(err, rc, "GMM: non-finite log-likelihood at EM iteration %d", it);
+        if (rc)
+            break;
+        rc = team_m_step(g, s, X, n ? &r : NULL, 0, &w, err);
+        st->iters = it;
+        st->lower_bound = lb;
+        if (rc == 0 && fabs(lb - prev) < o->tol) {
+            st->converged = 1;
+            break;
+        }
+    }
+    if (rc == 0) {
+        double final_lb;
+        int stop = 0;
+        rc = team_e_step(&e, g, s, &r, &final_lb, &stop);
+        if (rc)
+            ckr_err_set(err, rc, "GMM: non-finite log-likelihood in the final E-step");
+        else if (post && n > 0)
+            ckr_gmm_resp_to_dense(&r, post);
+    }
+    /* every rank ran the same E-steps (st->iters + 1 after a fit) */
+    double cand = e.cand_sum * (double)n;
+    int crc = ckr_dist_sum(s->comm, &cand, 1), esteps = st->iters + (rc == 0);
+    st->cand_per_point = crc == 0 && esteps ? cand / (double)N / (double)esteps : 0.0;
+    if (rc == 0 && crc)
+        rc = ckr_err_set(err, crc, "GMM: MPI failed on the team");
+    st->full_passes = e.full_passes;
+    st->dense_passes = e.dense_passes;
+    st->sec_approx = e.sec_approx;
+    st->sec_em = ckr_now() - t0;
+    st->flops_em = ckr_flops_get() - f0;
+cleanup:
+    ckr_gmm_resp_free(&r);
+    ckr_gmm_engine_free(&e);
+    free(labels);
+    free(centers);
+    free(w.s1);
+    free(w.s2);
+    return rc;
+}
