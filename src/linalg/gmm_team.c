@@ -50,7 +50,31 @@ typedef struct mstep_ws {
     double *s1;    /* k + k d: n_k, then the weighted sums */
     double *s2;    /* k * cov_len: the scatters */
     double *gbuf;  /* n x d rows of one component (NULL when n is 0) */
+    double *all;   /* P x (k * cov_len) gather scratch, or NULL */
+    size_t cap;
 } mstep_ws;
+
+/* buf[0..n) summed over the team in rank order on every rank: the bits of
+ * ckr_dist_sum, in one allgather when the scratch holds P x n doubles. */
+static int team_sum(const ckr_rowsum *s, mstep_ws *w, double *buf, size_t n)
+{
+    size_t P = (size_t)s->P;
+    if (P == 1 || n == 0)
+        return 0;
+    if (!w->all || P * n > w->cap)
+        return ckr_dist_sum(s->comm, buf, n);
+    if (MPI_Allgather(buf, (int)n, MPI_DOUBLE, w->all, (int)n, MPI_DOUBLE, s->comm) !=
+        MPI_SUCCESS)
+        return CKR_EMPI;
+    for (size_t i = 0; i < n; i++) {
+        double v = w->all[i];
+        for (size_t r = 1; r < P; r++)
+            v += w->all[r * n + i];
+        buf[i] = v;
+    }
+    ckr_flops_add((double)n * (double)(P - 1));
+    return 0;
+}
 
 /* sklearn's _m_step with the statistics summed over the team: r holds this
  * rank's responsibilities (NULL when it has no rows). */
@@ -78,7 +102,7 @@ static int team_m_step(ckr_gmm *g, const ckr_rowsum *s, const double *X, const c
         }
         ckr_flops_add(2.0 * (double)cnt * (double)d + (double)cnt);
     }
-    int rc = ckr_dist_sum(s->comm, w->s1, k + k * d);
+    int rc = team_sum(s, w, w->s1, k + k * d);
     if (rc)
         return ckr_err_set(err, rc, "GMM M-step: summing the statistics over the team failed");
     for (size_t j = 0; j < k; j++) {
@@ -111,7 +135,7 @@ static int team_m_step(ckr_gmm *g, const ckr_rowsum *s, const double *X, const c
             ckr_dsyrk_ata(d, rows, 1.0, w->gbuf, d, 0.0, sc);
         ckr_flops_add(4.0 * (double)cnt * (double)d);
     }
-    if ((rc = ckr_dist_sum(s->comm, w->s2, k * sl)))
+    if ((rc = team_sum(s, w, w->s2, k * sl)))
         return ckr_err_set(err, rc, "GMM M-step: summing the scatters over the team failed");
     double sum = 0.0;
     for (size_t j = 0; j < k; j++) {
@@ -129,9 +153,10 @@ static int team_m_step(ckr_gmm *g, const ckr_rowsum *s, const double *X, const c
     return 0;
 }
 
-/* This rank's E-step (nothing when it has no rows), agreed; *lb the team's
- * mean log-likelihood; *stop the agreed stop flag. */
-static int team_e_step(ckr_gmm_engine *e, const ckr_gmm *g, const ckr_rowsum *s,
+/* This rank's E-step (nothing when it has no rows); *lb the team's mean
+ * log-likelihood and *stop the agreed stop flag, with the failures agreed,
+ * in one sum: [log-likelihood, stop, out of memory, other failure]. */
+static int team_e_step(ckr_gmm_engine *e, const ckr_gmm *g, const ckr_rowsum *s, mstep_ws *w,
                        ckr_gmm_resp *r, double *lb, int *stop)
 {
     double mine = 0.0;
@@ -140,17 +165,18 @@ static int team_e_step(ckr_gmm_engine *e, const ckr_gmm *g, const ckr_rowsum *s,
         rc = ckr_gmm_engine_e_step(e, g, r, &mine);
         mine *= (double)s->n;
     }
-    if ((rc = ckr_dist_agree(s->comm, rc, NULL)))
+    double buf[4] = { rc ? 0.0 : mine, ckr_stop_requested() ? 1.0 : 0.0,
+                      rc == CKR_ENOMEM ? 1.0 : 0.0, rc && rc != CKR_ENOMEM ? 1.0 : 0.0 };
+    if ((rc = team_sum(s, w, buf, 4)))
         return rc;
-    double buf[2] = { mine, ckr_stop_requested() ? 1.0 : 0.0 };
-    if ((rc = ckr_dist_sum(s->comm, buf, 2)))
-        return rc;
+    if (buf[2] > 0.0)
+        return CKR_ENOMEM;
     *lb = buf[0] / (double)s->n_total;
     *stop = buf[1] > 0.0;
-    return isfinite(*lb) ? 0 : CKR_ENUM;
+    return buf[3] == 0.0 && isfinite(*lb) ? 0 : CKR_ENUM;
 }
 
-int ckr_gmm_team_fit(ckr_gmm *g, const ckr_rowsum *s, const double *X, const ckr_gmm_opts *o,
+int ckr_gmm_team_fit(ckr_gmm *g, ckr_rowsum *s, const double *X, const ckr_gmm_opts *o,
                      ckr_rng *rng, double *post, ckr_gmm_stats *st, ckr_err *err)
 {
     ckr_gmm_stats local;
@@ -168,7 +194,13 @@ int ckr_gmm_team_fit(ckr_gmm *g, const ckr_rowsum *s, const double *X, const ckr
     double *centers = malloc(k * d * sizeof *centers);
     w.s1 = malloc((k + k * d) * sizeof *w.s1);
     w.s2 = malloc(k * cov_len(g) * sizeof *w.s2);
-    int rc = labels && centers && w.s1 && w.s2 ? 0 : CKR_ENOMEM;
+    size_t big = k * cov_len(g) > k + k * d ? k * cov_len(g) : k + k * d;
+    w.cap = (size_t)s->P * (big > 4 ? big : 4);
+    if (s->P > 1 && w.cap <= CKR_ROWSUM_GATHER_MAX * 4)
+        w.all = malloc(w.cap * sizeof *w.all); /* else ckr_dist_sum */
+    int rc = labels && centers && w.s1 && w.s2 && (w.all || s->P == 1 ||
+                                                   w.cap > CKR_ROWSUM_GATHER_MAX * 4)
+                 ? 0 : CKR_ENOMEM;
     if (rc)
         ckr_err_set(err, rc, "GMM: out of memory for the k-means init");
     if ((rc = ckr_dist_agree(s->comm, rc, err)))
@@ -199,7 +231,7 @@ int ckr_gmm_team_fit(ckr_gmm *g, const ckr_rowsum *s, const double *X, const ckr
     for (int it = 1; rc == 0 && it <= o->max_iter; it++) {
         double prev = lb;
         int stop = 0;
-        rc = team_e_step(&e, g, s, &r, &lb, &stop);
+        rc = team_e_step(&e, g, s, &w, &r, &lb, &stop);
         if (rc == 0 && stop)
             rc = ckr_err_set(err, CKR_EINTR, "GMM: stopped at EM iteration %d", it);
         else if (rc)
@@ -217,7 +249,7 @@ int ckr_gmm_team_fit(ckr_gmm *g, const ckr_rowsum *s, const double *X, const ckr
     if (rc == 0) {
         double final_lb;
         int stop = 0;
-        rc = team_e_step(&e, g, s, &r, &final_lb, &stop);
+        rc = team_e_step(&e, g, s, &w, &r, &final_lb, &stop);
         if (rc)
             ckr_err_set(err, rc, "GMM: non-finite log-likelihood in the final E-step");
         else if (post && n > 0)
@@ -225,7 +257,7 @@ int ckr_gmm_team_fit(ckr_gmm *g, const ckr_rowsum *s, const double *X, const ckr
     }
     /* every rank ran the same E-steps (st->iters + 1 after a fit) */
     double cand = e.cand_sum * (double)n;
-    int crc = ckr_dist_sum(s->comm, &cand, 1), esteps = st->iters + (rc == 0);
+    int crc = team_sum(s, &w, &cand, 1), esteps = st->iters + (rc == 0);
     st->cand_per_point = crc == 0 && esteps ? cand / (double)N / (double)esteps : 0.0;
     if (rc == 0 && crc)
         rc = ckr_err_set(err, crc, "GMM: MPI failed on the team");
@@ -241,5 +273,6 @@ cleanup:
     free(centers);
     free(w.s1);
     free(w.s2);
+    free(w.all);
     return rc;
 }

@@ -39,7 +39,7 @@
  * flops_em are this rank's). Returns 0, CKR_EARG (more components than
  * points), CKR_ENUM, CKR_ENOMEM, CKR_EINTR, CKR_EMPI; agreed (same code and
  * message everywhere). */
-int ckr_gmm_team_fit(ckr_gmm *g, const ckr_rowsum *s, const double *X, const ckr_gmm_opts *o,
+int ckr_gmm_team_fit(ckr_gmm *g, ckr_rowsum *s, const double *X, const ckr_gmm_opts *o,
                      ckr_rng *rng, double *post, ckr_gmm_stats *st, ckr_err *err);
 
 #endif

@@ -12,172 +12,6 @@
 #include "util/flops.h"
 #include "util/stop.h"
 
-/* ---- row pieces and ordered sums ---------------------------------------- */
-
-static size_t pieces_of(size_t row0, size_t n)
-{
-    if (n == 0)
-        return 0;
-    size_t b0 = row0 / CKR_ROWSUM_BLOCK, b1 = (row0 + n - 1) / CKR_ROWSUM_BLOCK;
-    return b1 - b0 + 1;
-}
-
-void ckr_rowsum_free(ckr_rowsum *s)
-{
-    free(s->rrow0);
-    free(s->rn);
-    free(s->rpieces);
-    memset(s, 0, sizeof *s);
-}
-
-int ckr_rowsum_init(ckr_rowsum *s, MPI_Comm comm, size_t row0, size_t n, size_t n_total,
-                    ckr_err *err)
-{
-    memset(s, 0, sizeof *s);
-    s->comm = comm;
-    if (MPI_Comm_size(comm, &s->P) != MPI_SUCCESS || MPI_Comm_rank(comm, &s->rank) != MPI_SUCCESS)
-        return ckr_err_set(err, CKR_EMPI, "team: MPI failed");
-    s->row0 = row0;
-    s->n = n;
-    s->n_total = n_total;
-    size_t P = (size_t)s->P;
-    unsigned long long mine[2] = { row0, n }, *all = malloc(2 * P * sizeof *all);
-    s->rrow0 = malloc(P * sizeof *s->rrow0);
-    s->rn = malloc(P * sizeof *s->rn);
-    s->rpieces = malloc(P * sizeof *s->rpieces);
-    int rc = 0;
-    if (!all || !s->rrow0 || !s->rn || !s->rpieces)
-        rc = ckr_err_set(err, CKR_ENOMEM, "team: out of memory for %zu ranks", P);
-    if ((rc = ckr_dist_agree(comm, rc, err)))
-        goto cleanup;
-    if (MPI_Allgather(mine, 2, MPI_UNSIGNED_LONG_LONG, all, 2, MPI_UNSIGNED_LONG_LONG, comm) !=
-        MPI_SUCCESS) {
-        rc = ckr_err_set(err, CKR_EMPI, "team: MPI failed");
-        goto cleanup;
-    }
-    size_t at = 0;
-    for (size_t r = 0; r < P; r++) {
-        s->rrow0[r] = (size_t)all[2 * r];
-        s->rn[r] = (size_t)all[2 * r + 1];
-        if (s->rn[r] > 0 && s->rrow0[r] != at)
-            rc = CKR_EARG;
-        at += s->rn[r];
-        s->rpieces[r] = pieces_of(s->rrow0[r], s->rn[r]);
-        s->total_pieces += s->rpieces[r];
-    }
-    if (rc || at != n_total)
-        rc = ckr_err_set(err, CKR_EARG, "team: the ranks' rows are not one contiguous run of %zu",
-                         n_total);
-    s->npieces = s->rpieces[s->rank];
-cleanup:
-    free(all);
-    if (rc)
-        ckr_rowsum_free(s);
-    return rc;
-}
-
-void ckr_rowsum_piece(const ckr_rowsum *s, size_t q, size_t *i0, size_t *len)
-{
-    size_t g0 = s->row0, first = g0 / CKR_ROWSUM_BLOCK;
-    size_t lo = q == 0 ? g0 : (first + q) * CKR_ROWSUM_BLOCK;
-    size_t hi = (first + q + 1) * CKR_ROWSUM_BLOCK;
-    if (hi > g0 + s->n)
-        hi = g0 + s->n;
-    *i0 = lo - g0;
-    *len = hi - lo;
-}
-
-int ckr_rowsum_owner(const ckr_rowsum *s, size_t i)
-{
-    for (int r = 0; r < s->P; r++)
-        if (s->rn[r] > 0 && i >= s->rrow0[r] && i < s->rrow0[r] + s->rn[r])
-            return r;
-    return 0;
-}
-
-/* Elements [seg_lo(k), seg_lo(k+1)) of m form segment k of P. */
-static size_t seg_lo(size_t m, int P, int k)
-{
-    return m / (size_t)P * (size_t)k + (m % (size_t)P) * (size_t)k / (size_t)P;
-}
-
-int ckr_rowsum_reduce(const ckr_rowsum *s, const double *part, size_t m, double *out)
-{
-    int P = s->P, me = s->rank, rc = 0;
-    if (m == 0)
-        return 0;
-    if (P == 1) { /* the pieces in order */
-        memcpy(out, part, m * sizeof *out);
-        for (size_t q = 1; q < s->npieces; q++)
-            for (size_t j = 0; j < m; j++)
-                out[j] += part[q * m + j];
-        ckr_flops_add((double)m * (double)(s->npieces ? s->npieces - 1 : 0));
-        return 0;
-    }
-    size_t my_lo = seg_lo(m, P, me), my_len = seg_lo(m, P, me + 1) - my_lo;
-    int *cnt = calloc(4 * (size_t)P, sizeof *cnt);
-    double *send = malloc((s->npieces * m > 0 ? s->npieces * m : 1) * sizeof *send);
-    double *recv = malloc((s->total_pieces * my_len > 0 ? s->total_pieces * my_len : 1) *
-                          sizeof *recv);
-    if (!cnt || !send || !recv)
-        rc = CKR_ENOMEM;
-    else if (s->npieces * m > 2147483647 || s->total_pieces * my_len > 2147483647)
-        rc = CKR_EARG;
-    if (rc)
-        goto agree;
-    int *sc = cnt, *sd = cnt + P, *rcn = cnt + 2 * P, *rd = cnt + 3 * P;
-    size_t at = 0; /* segment k of every piece, for rank k */
-    for (int k = 0; k < P; k++) {
-        size_t lo = seg_lo(m, P, k), len = seg_lo(m, P, k + 1) - lo;
-        sd[k] = (int)at;
-        for (size_t q = 0; q < s->npieces; q++, at += len)
-            memcpy(send + at, part + q * m + lo, len * sizeof *send);
-        sc[k] = (int)(at - (size_t)sd[k]);
-    }
-    at = 0;
-    for (int k = 0; k < P; k++) {
-        rd[k] = (int)at;
-        rcn[k] = (int)(s->rpieces[k] * my_len);
-        at += s->rpieces[k] * my_len;
-    }
-    if (MPI_Alltoallv(send, sc, sd, MPI_DOUBLE, recv, rcn, rd, MPI_DOUBLE, s->comm) !=
-        MPI_SUCCESS) {
-        rc = CKR_EMPI;
-        goto agree;
-    }
-    /* recv: the pieces in row order (rank order, then each rank's order) */
-    for (size_t j = 0; j < my_len; j++) {
-        double v = s->total_pieces ? recv[j] : 0.0;
-        for (size_t q = 1; q < s->total_pieces; q++)
-            v += recv[q * my_len + j];
-        out[my_lo + j] = v;
-    }
-    ckr_flops_add((double)my_len * (double)s->total_pieces);
-    for (int k = 0; k < P; k++) {
-        rd[k] = (int)seg_lo(m, P, k);
-        rcn[k] = (int)(seg_lo(m, P, k + 1) - (size_t)rd[k]);
-    }
-    if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, out, rcn, rd, MPI_DOUBLE, s->comm) !=
-        MPI_SUCCESS)
-        rc = CKR_EMPI;
-agree:
-    free(cnt);
-    free(send);
-    free(recv);
-    int worst = rc;
-    if (MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MIN, s->comm) != MPI_SUCCESS)
-        return CKR_EMPI;
-    return worst;
-}
-
-int ckr_team_stop_agreed(MPI_Comm comm)
-{
-    int mine = ckr_stop_requested() ? 1 : 0, any = 1;
-    if (MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS)
-        return 1;
-    return any;
-}
-
 /* ---- small helpers ------------------------------------------------------ */
 
 static double sqdist(const double *a, const double *b, size_t d)
@@ -228,8 +62,10 @@ typedef struct km_ws {
 
 /* The first global row whose running sum of closest[] exceeds r (the
  * single-rank rule), located through the piece totals ptot (all pieces, row
- * order) and then by the rank holding that piece. */
-static int locate(const ckr_rowsum *s, const km_ws *w, double r, size_t *out)
+ * order); the rank holding it writes [row index, |x|^2, x] into slot (d + 2
+ * values, zero elsewhere). */
+static void locate(const ckr_rowsum *s, const km_ws *w, const double *X, size_t d, double r,
+                   double *slot)
 {
     double acc = 0.0;
     size_t q = 0, piece_rank_q = 0;
@@ -243,29 +79,75 @@ static int locate(const ckr_rowsum *s, const km_ws *w, double r, size_t *out)
             }
             acc += w->ptot[q];
         }
+    size_t i;
     if (owner < 0) { /* r beyond the total (rounding): the last row */
-        *out = s->n_total - 1;
-        return 0;
-    }
-    unsigned long long idx = 0;
-    if (owner == s->rank) {
+        if (s->rank != ckr_rowsum_owner(s, s->n_total - 1))
+            return;
+        i = s->n - 1;
+    } else {
+        if (owner != s->rank)
+            return;
         size_t i0, len;
         ckr_rowsum_piece(s, piece_rank_q, &i0, &len);
-        size_t i = i0;
         double run = acc;
-        for (; i < i0 + len; i++) {
+        for (i = i0; i < i0 + len; i++) {
             run += w->closest[i];
             if (run > r)
                 break;
         }
         if (i == i0 + len)
             i = i0 + len - 1;
-        idx = s->row0 + i;
     }
-    if (MPI_Bcast(&idx, 1, MPI_UNSIGNED_LONG_LONG, owner, s->comm) != MPI_SUCCESS)
-        return CKR_EMPI;
-    *out = (size_t)idx;
-    return 0;
+    slot[0] = (double)(s->row0 + i);
+    slot[1] = w->xsq[i];
+    memcpy(slot + 2, X + i * d, d * sizeof *slot);
+}
+
+/* Every piece's total of closest[] on every rank (w->ptot, row order) and
+ * the agreed stop flag, in one allgather when the scratch is reserved. */
+static int piece_totals(const ckr_rowsum *s, km_ws *w, int *stop)
+{
+    piece_sums(s, w->closest, w->part);
+    size_t P = (size_t)s->P;
+    int cnt[2 * 64], *c = P <= 64 ? cnt : malloc(2 * P * sizeof *c);
+    if (!c)
+        return CKR_ENOMEM;
+    int rc = 0;
+    if (P + s->total_pieces <= s->gcap) {
+        size_t at = 0;
+        for (size_t r = 0; r < P; r++) {
+            c[r] = (int)(1 + s->rpieces[r]);
+            c[P + r] = (int)at;
+            at += (size_t)c[r];
+        }
+        double *mine = s->gbuf + c[P + (size_t)s->rank];
+        mine[0] = ckr_stop_requested() ? 1.0 : 0.0;
+        memcpy(mine + 1, w->part, s->npieces * sizeof *mine);
+        if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, s->gbuf, c, c + P, MPI_DOUBLE,
+                           s->comm) != MPI_SUCCESS)
+            rc = CKR_EMPI;
+        *stop = 0;
+        for (size_t r = 0, q = 0; rc == 0 && r < P; r++) {
+            const double *b = s->gbuf + c[P + r];
+            *stop |= b[0] > 0.0;
+            for (size_t t = 0; t < s->rpieces[r]; t++)
+                w->ptot[q++] = b[1 + t];
+        }
+    } else {
+        *stop = ckr_team_stop_agreed(s->comm);
+        size_t at = 0;
+        for (size_t r = 0; r < P; r++) {
+            c[r] = (int)s->rpieces[r];
+            c[P + r] = (int)at;
+            at += s->rpieces[r];
+        }
+        if (MPI_Allgatherv(w->part, (int)s->npieces, MPI_DOUBLE, w->ptot, c, c + P, MPI_DOUBLE,
+                           s->comm) != MPI_SUCCESS)
+            rc = CKR_EMPI;
+    }
+    if (c != cnt)
+        free(c);
+    return rc;
 }
 
 static int plusplus_team(const ckr_rowsum *s, const double *X, size_t d, size_t k,
@@ -292,39 +174,27 @@ static int plusplus_team(const ckr_rowsum *s, const double *X, size_t d, size_t 
     if ((rc = ckr_rowsum_reduce(s, w->part, 1, &pot)))
         return rc;
     for (size_t c = 1; c < k; c++) {
-        if (ckr_team_stop_agreed(s->comm))
+        int stop = 0;
+        if ((rc = piece_totals(s, w, &stop)))
+            return rc;
+        if (stop)
             return CKR_EINTR;
-        /* every piece's total, in row order, on every rank */
-        piece_sums(s, w->closest, w->part);
-        int *cnt = malloc(2 * (size_t)s->P * sizeof *cnt);
-        if (!cnt)
-            rc = CKR_ENOMEM;
-        if ((rc = ckr_dist_agree(s->comm, rc, NULL))) {
-            free(cnt);
-            return rc;
-        }
-        size_t at = 0;
-        for (int r = 0; r < s->P; r++) {
-            cnt[r] = (int)s->rpieces[r];
-            cnt[s->P + r] = (int)at;
-            at += s->rpieces[r];
-        }
-        rc = MPI_Allgatherv(w->part, (int)s->npieces, MPI_DOUBLE, w->ptot, cnt, cnt + s->P,
-                            MPI_DOUBLE, s->comm) == MPI_SUCCESS ? 0 : CKR_EMPI;
-        free(cnt);
-        if (rc)
-            return rc;
-        for (size_t t = 0; t < trials; t++) {
-            double r = ckr_rng_uniform(rng) * pot;
-            if ((rc = locate(s, w, r, &w->cand[t])) ||
-                (rc = bcast_row(s, X, w->xsq, d, w->cand[t], w->rows + t * (d + 1))))
-                return rc;
-        }
+        /* the candidates: every rank draws the same uniforms; the holders of
+         * the drawn rows fill their slots; one sum hands them to all */
+        size_t sl = d + 2;
+        memset(w->rows, 0, trials * sl * sizeof *w->rows);
+        for (size_t t = 0; t < trials; t++)
+            locate(s, w, X, d, ckr_rng_uniform(rng) * pot, w->rows + t * sl);
+        if (s->P > 1 && MPI_Allreduce(MPI_IN_PLACE, w->rows, (int)(trials * sl), MPI_DOUBLE,
+                                      MPI_SUM, s->comm) != MPI_SUCCESS)
+            return CKR_EMPI;
+        for (size_t t = 0; t < trials; t++)
+            w->cand[t] = (size_t)w->rows[t * sl];
         /* dist[t][i] = min(closest_i, |x_i - cand_t|^2), expanded form */
         if (n)
-            ckr_dgemm(0, 1, trials, n, d, 1.0, w->rows, d + 1, X, d, 0.0, w->dist, n);
+            ckr_dgemm(0, 1, trials, n, d, 1.0, w->rows + 2, sl, X, d, 0.0, w->dist, n);
         for (size_t t = 0; t < trials; t++) {
-            double *row = w->dist + t * n, cs = w->rows[t * (d + 1) + d];
+            double *row = w->dist + t * n, cs = w->rows[t * sl + 1];
             for (size_t i = 0; i < n; i++) {
                 double v = cs + w->xsq[i] - 2.0 * row[i];
                 v = v > 0.0 ? v : 0.0;
@@ -342,7 +212,7 @@ static int plusplus_team(const ckr_rowsum *s, const double *X, size_t d, size_t 
             }
         }
         ckr_flops_add(5.0 * (double)trials * (double)n + 2.0 * (double)n);
-        if ((rc = ckr_rowsum_reduce(s, w->part, trials, w->red)))
+        if ((rc = ckr_rowsum_reduce_flags(s, w->part, trials, w->red, NULL, 0)))
             return rc;
         size_t best = 0;
         double best_pot = INFINITY;
@@ -354,7 +224,7 @@ static int plusplus_team(const ckr_rowsum *s, const double *X, size_t d, size_t 
         if (n)
             memcpy(w->closest, w->dist + best * n, n * sizeof *w->closest);
         pot = best_pot > 0.0 ? best_pot : 0.0;
-        memcpy(centers + c * d, w->rows + best * (d + 1), d * sizeof *centers);
+        memcpy(centers + c * d, w->rows + best * sl + 2, d * sizeof *centers);
     }
     return 0;
 }
@@ -474,10 +344,6 @@ static int lloyd_team(const ckr_rowsum *s, const double *X, size_t d, size_t k, 
     for (size_t i = 0; i < n; i++)
         old[i] = -1;
     for (it = 0; it < (max_iter > 0 ? max_iter : 1); it++) {
-        if (ckr_team_stop_agreed(s->comm)) {
-            rc = CKR_EINTR;
-            goto cleanup;
-        }
         assign_all(s, X, w->xsq, d, k, C, csq, dots, labels);
         st->dist_evals += s->n_total * k;
         memset(part, 0, (s->npieces ? s->npieces : 1) * m * sizeof *part);
@@ -493,8 +359,15 @@ static int lloyd_team(const ckr_rowsum *s, const double *X, size_t d, size_t k, 
             }
         }
         ckr_flops_add((double)n * (double)d);
-        if ((rc = ckr_rowsum_reduce(s, part, m, tot)))
+        /* flags: the stop request, labels changed since the last iteration */
+        int flags[2] = { ckr_stop_requested() ? 1 : 0,
+                         n ? memcmp(labels, old, n * sizeof *labels) != 0 : 0 };
+        if ((rc = ckr_rowsum_reduce_flags(s, part, m, tot, flags, 2)))
             goto cleanup;
+        if (flags[0]) {
+            rc = CKR_EINTR;
+            goto cleanup;
+        }
         double *counts = tot, *sums = tot + k;
         if ((rc = relocate_empty_team(s, X, d, k, C, labels, sums, counts, w->rows)))
             goto cleanup;
@@ -510,12 +383,7 @@ static int lloyd_team(const ckr_rowsum *s, const double *X, size_t d, size_t k, 
         }
         ckr_flops_add(4.0 * (double)k * (double)d);
         memcpy(C, newc, k * d * sizeof *C);
-        int changed = n ? memcmp(labels, old, n * sizeof *labels) != 0 : 0, any = 1;
-        if (MPI_Allreduce(&changed, &any, 1, MPI_INT, MPI_MAX, s->comm) != MPI_SUCCESS) {
-            rc = CKR_EMPI;
-            goto cleanup;
-        }
-        if (!any) {
+        if (!flags[1]) {
             strict = 1;
             break;
         }
@@ -572,7 +440,7 @@ static void column_piece_sums(const ckr_rowsum *s, const double *X, size_t d, co
     ckr_flops_add(3.0 * (double)s->n * (double)d);
 }
 
-int ckr_kmeans_team_fit(const ckr_rowsum *s, const double *X, size_t d, size_t k, int max_iter,
+int ckr_kmeans_team_fit(ckr_rowsum *s, const double *X, size_t d, size_t k, int max_iter,
                         double tol_rel, ckr_rng *rng, double *centers, int *labels,
                         ckr_kmeans_stats *st, ckr_err *err)
 {
@@ -591,7 +459,7 @@ int ckr_kmeans_team_fit(const ckr_rowsum *s, const double *X, size_t d, size_t k
     w.xsq = calloc(n ? n : 1, sizeof *w.xsq);
     w.closest = malloc((n ? n : 1) * sizeof *w.closest);
     w.dist = malloc((n ? n : 1) * trials * sizeof *w.dist);
-    w.rows = calloc(trials * (d + 1), sizeof *w.rows);
+    w.rows = calloc(trials * (d + 2), sizeof *w.rows);
     w.part = malloc(np * pw * sizeof *w.part);
     w.ptot = malloc((s->total_pieces ? s->total_pieces : 1) * sizeof *w.ptot);
     w.red = malloc(trials * sizeof *w.red);
@@ -601,6 +469,8 @@ int ckr_kmeans_team_fit(const ckr_rowsum *s, const double *X, size_t d, size_t k
         !w.ptot || !w.red || !w.cand)
         rc = CKR_ENOMEM;
     if ((rc = ckr_dist_agree(s->comm, rc, NULL)))
+        goto cleanup;
+    if ((rc = ckr_rowsum_reserve(s, k + k * d > pw ? k + k * d : pw)))
         goto cleanup;
     /* centre by the team's column means */
     column_piece_sums(s, X, d, NULL, w.part);
