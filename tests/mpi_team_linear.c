@@ -1,6 +1,6 @@
-/* mpi_team_linear.c -- the linear probe on a team of ranks (score_team of
- * `linear`, data-parallel training in train/team_train.h) under mpirun -n
- * 1, 2, 4.
+/* mpi_team_linear.c -- the trained baselines on a team of ranks (score_team
+ * of `linear` and `finetune`, data-parallel training in train/team_train.h)
+ * under mpirun -n 1, 2, 4.
  *
  * Each case's training rows are dealt to the ranks of a team in fixed
  * blocks (ckr_rowblocks_range), on MPI_COMM_WORLD and on its two halves;
@@ -9,7 +9,8 @@
  * test_linear.c) to 1e-10 relative, with the same status, the same bits on
  * every rank, and the bits of `score` on a team of one. Cases: a validation
  * split, the seeded hold-out of train (its rows spread over the ranks),
- * multilabel (mAP over gathered logits), SGD minibatches, classes that do
+ * multilabel (mAP over gathered logits), SGD minibatches (linear and
+ * finetune, from the checkpoint's top layer or from scratch), classes that do
  * not occur (relabelling), N not divisible by P, fewer rows than ranks x
  * block, and failures (one training row, a label out of range on one rank). */
 #include <setjmp.h>
@@ -37,11 +38,12 @@ typedef struct lcase {
     int C, used;          /* classes declared, classes that occur (0: all) */
     ckr_task_kind kind;
     int bad_label;        /* label C in the last training row */
+    size_t top;           /* width of the checkpoint's top layer (0: none) */
 } lcase;
 
 typedef struct lpair {
     ckr_pair pair;
-    double *F, *V, *T;
+    double *F, *V, *T, *W, *b;
     int *y, *vy, *ty;
     uint8_t *Y, *VY, *TY;
 } lpair;
@@ -102,6 +104,16 @@ static void make_pair(const lcase *c, lpair *t)
         p->test_features = (ckr_matrix){ c->ntest, d, t->T };
         p->test = (ckr_labels){ c->ntest, ml ? NULL : t->ty, t->TY };
     }
+    if (c->top) { /* the checkpoint's top layer: finetune starts from it */
+        t->W = malloc(d * c->top * sizeof *t->W);
+        t->b = malloc(c->top * sizeof *t->b);
+        for (size_t k = 0; k < d * c->top; k++)
+            t->W[k] = 0.3 * ckr_rng_normal(&rng);
+        for (size_t k = 0; k < c->top; k++)
+            t->b[k] = 0.1 * ckr_rng_normal(&rng);
+        p->top_weights = (ckr_matrix){ d, c->top, t->W };
+        p->top_bias = t->b;
+    }
     free(mu);
 }
 
@@ -110,6 +122,8 @@ static void free_pair(lpair *t)
     free(t->F);
     free(t->V);
     free(t->T);
+    free(t->W);
+    free(t->b);
     free(t->y);
     free(t->vy);
     free(t->ty);
@@ -134,7 +148,11 @@ static double rel(double a, double b)
     return fabs(a - b) / (fabs(b) > 1e-300 ? fabs(b) : 1.0);
 }
 
-static const char *const specs[] = { "linear", "linear:epochs=3,batch=64", "linear:standardize=0" };
+static const char *const specs[] = {
+    "linear", "linear:epochs=3,batch=64", "linear:standardize=0",
+    "finetune:steps=12,batch=32,hidden=8", "finetune:epochs=2,batch=50,hidden=5,standardize=0",
+    "finetune:steps=10,batch=40", /* from the top layer when the pair has one, else 256 wide */
+};
 #define NSPECS (sizeof specs / sizeof *specs)
 
 static int check(const lcase *c, const lpair *t, MPI_Comm comm)
@@ -236,14 +254,14 @@ static void test_linear_team(void **state)
     (void)state;
     const lcase cases[] = {
         /* the seeded hold-out of train, its rows on every rank; a test split */
-        { "hold", 203, 7, 8, 0, 50, 4, 0, CKR_MULTICLASS, 0 },
+        { "hold", 203, 7, 8, 0, 50, 4, 0, CKR_MULTICLASS, 0, 6 },
         /* a validation split, whole on every rank */
-        { "val", 150, 5, 16, 60, 0, 3, 0, CKR_MULTICLASS, 0 },
+        { "val", 150, 5, 16, 60, 0, 3, 0, CKR_MULTICLASS, 0, 4 },
         /* fewer rows than ranks x block; 3 of 6 declared classes occur */
-        { "few", 40, 4, 16, 0, 0, 6, 3, CKR_MULTICLASS, 0 },
+        { "few", 40, 4, 16, 0, 0, 6, 3, CKR_MULTICLASS, 0, 0 },
         /* multilabel: mAP over the gathered hold-out logits */
-        { "ml", 181, 6, 8, 0, 40, 4, 0, CKR_MULTILABEL, 0 },
-        { "mlval", 97, 6, 8, 30, 0, 3, 0, CKR_MULTILABEL, 0 },
+        { "ml", 181, 6, 8, 0, 40, 4, 0, CKR_MULTILABEL, 0, 0 },
+        { "mlval", 97, 6, 8, 30, 0, 3, 0, CKR_MULTILABEL, 0, 0 },
     };
     run(cases, sizeof cases / sizeof *cases, 1);
 }
@@ -252,8 +270,8 @@ static void test_linear_team_failures(void **state)
 {
     (void)state;
     const lcase cases[] = {
-        { "badlabel", 41, 4, 4, 0, 0, 3, 0, CKR_MULTICLASS, 1 },
-        { "one", 1, 4, 4, 0, 0, 2, 0, CKR_MULTICLASS, 0 },
+        { "badlabel", 41, 4, 4, 0, 0, 3, 0, CKR_MULTICLASS, 1, 0 },
+        { "one", 1, 4, 4, 0, 0, 2, 0, CKR_MULTICLASS, 0, 0 },
     };
     run(cases, sizeof cases / sizeof *cases, 0);
 }
@@ -262,7 +280,7 @@ static void test_linear_team_failures(void **state)
 static void test_linear_team_stop(void **state)
 {
     (void)state;
-    const lcase c = { "stop", 120, 4, 8, 0, 0, 3, 0, CKR_MULTICLASS, 0 };
+    const lcase c = { "stop", 120, 4, 8, 0, 0, 3, 0, CKR_MULTICLASS, 0, 0 };
     lpair t;
     make_pair(&c, &t);
     ckr_team team = { .comm = MPI_COMM_WORLD, .size = nranks, .rank = me, .n_total = c.n };
