@@ -110,13 +110,16 @@ static int team_m_step(ckr_gmm *g, const ckr_rowsum *s, const double *X, const c
         for (size_t a = 0; a < d; a++)
             mu[j * d + a] /= nk[j];
     }
+    double *gb = w->gbuf;
     for (size_t j = 0; r && j < k; j++) {
         size_t p0 = r->cptr[j], cnt = r->cptr[j + 1] - p0, rows = 0;
-        const double *m = mu + j * d;
+        const double *m = mu + j * d, *val = r->val;
+        const size_t *cpos = r->cpos + p0;
+        const uint32_t *crow = r->crow + p0;
         double *sc = w->s2 + j * sl;
         for (size_t c = 0; c < cnt; c++) {
-            double v = r->val[r->cpos[p0 + c]];
-            const double *x = X + (size_t)r->crow[p0 + c] * d;
+            double v = val[cpos[c]];
+            const double *x = X + (size_t)crow[c] * d;
             if (g->cov == CKR_COV_DIAG) {
                 for (size_t a = 0; a < d; a++) {
                     double t = x[a] - m[a];
@@ -126,13 +129,13 @@ static int team_m_step(ckr_gmm *g, const ckr_rowsum *s, const double *X, const c
             }
             if (!(v > 0.0))
                 continue;
-            double sv = sqrt(v);
+            double sv = sqrt(v), *row = gb + rows * d;
             for (size_t a = 0; a < d; a++)
-                w->gbuf[rows * d + a] = sv * (x[a] - m[a]);
+                row[a] = sv * (x[a] - m[a]);
             rows++;
         }
         if (rows)
-            ckr_dsyrk_ata(d, rows, 1.0, w->gbuf, d, 0.0, sc);
+            ckr_dsyrk_ata(d, rows, 1.0, gb, d, 0.0, sc);
         ckr_flops_add(4.0 * (double)cnt * (double)d);
     }
     if ((rc = team_sum(s, w, w->s2, k * sl)))

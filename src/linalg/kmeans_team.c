@@ -1,5 +1,5 @@
-/* kmeans_team.c -- ordered row-piece sums and k-means on a team (contract
- * in linalg/kmeans_team.h). */
+/* kmeans_team.c -- k-means on a team (contract in linalg/kmeans_team.h;
+ * the sums are linalg/rowsum.h's). */
 #include "linalg/kmeans_team.h"
 
 #include <float.h>
@@ -171,7 +171,7 @@ static int plusplus_team(const ckr_rowsum *s, const double *X, size_t d, size_t 
     ckr_flops_add(3.0 * (double)n * (double)d);
     piece_sums(s, w->closest, w->part);
     double pot;
-    if ((rc = ckr_rowsum_reduce(s, w->part, 1, &pot)))
+    if ((rc = ckr_rowsum_reduce_flags(s, w->part, 1, &pot, NULL, 0)))
         return rc;
     for (size_t c = 1; c < k; c++) {
         int stop = 0;
@@ -409,7 +409,7 @@ static int lloyd_team(const ckr_rowsum *s, const double *X, size_t d, size_t k, 
         part[q] = v;
     }
     ckr_flops_add(3.0 * (double)n * (double)d);
-    rc = ckr_rowsum_reduce(s, part, 1, &st->inertia);
+    rc = ckr_rowsum_reduce_flags(s, part, 1, &st->inertia, NULL, 0);
 cleanup:
     free(old);
     free(csq);
@@ -474,7 +474,7 @@ int ckr_kmeans_team_fit(ckr_rowsum *s, const double *X, size_t d, size_t k, int 
         goto cleanup;
     /* centre by the team's column means */
     column_piece_sums(s, X, d, NULL, w.part);
-    if ((rc = ckr_rowsum_reduce(s, w.part, d, mean)))
+    if ((rc = ckr_rowsum_reduce_flags(s, w.part, d, mean, NULL, 0)))
         goto cleanup;
     for (size_t t = 0; t < d; t++)
         mean[t] /= (double)N;
@@ -487,7 +487,7 @@ int ckr_kmeans_team_fit(ckr_rowsum *s, const double *X, size_t d, size_t k, int 
     if (tol_rel != 0.0 && d > 0) {
         double total = 0.0;
         column_piece_sums(s, Xc, d, NULL, w.part);
-        if ((rc = ckr_rowsum_reduce(s, w.part, d, var)))
+        if ((rc = ckr_rowsum_reduce_flags(s, w.part, d, var, NULL, 0)))
             goto cleanup;
         for (size_t t = 0; t < d; t++)
             var[t] /= (double)N; /* the centred data's column means (~0) */
@@ -498,7 +498,7 @@ int ckr_kmeans_team_fit(ckr_rowsum *s, const double *X, size_t d, size_t k, int 
             free(v2);
             goto cleanup;
         }
-        rc = ckr_rowsum_reduce(s, w.part, d, v2);
+        rc = ckr_rowsum_reduce_flags(s, w.part, d, v2, NULL, 0);
         for (size_t t = 0; rc == 0 && t < d; t++)
             total += v2[t] / (double)N;
         free(v2);
