@@ -47,7 +47,8 @@ static int covariance_ladder(ckr_gmm *g, size_t j, const double *scatter, double
 
 /* Buffers of the team M-step. */
 typedef struct mstep_ws {
-    double *s1;    /* k + k d: n_k, then the weighted sums */
+    double *s1;    /* k + k d + 4: n_k, the weighted sums, then the E-step's
+                      [log-likelihood sum, stop, out of memory, other failure] */
     double *s2;    /* k * cov_len: the scatters */
     double *gbuf;  /* n x d rows of one component (NULL when n is 0) */
     double *all;   /* P x (k * cov_len) gather scratch, or NULL */
@@ -76,10 +77,37 @@ static int team_sum(const ckr_rowsum *s, mstep_ws *w, double *buf, size_t n)
     return 0;
 }
 
+/* The E-step's part of the first M-step sum (s1's last 4 values): this
+ * rank's log-likelihood sum, stop request and failure (rc). */
+static void e_step_flags(double *x, double loglik_sum, int rc)
+{
+    x[0] = rc ? 0.0 : loglik_sum;
+    x[1] = ckr_stop_requested() ? 1.0 : 0.0;
+    x[2] = rc == CKR_ENOMEM ? 1.0 : 0.0;
+    x[3] = rc && rc != CKR_ENOMEM ? 1.0 : 0.0;
+}
+
+/* The team's verdict on the summed flags x: 0, CKR_ENOMEM, CKR_ENUM (a
+ * failure or a non-finite log-likelihood) or CKR_EINTR; *lb the mean
+ * log-likelihood. */
+static int e_step_verdict(const double *x, size_t N, double *lb)
+{
+    *lb = x[0] / (double)N;
+    if (x[2] > 0.0)
+        return CKR_ENOMEM;
+    if (x[3] > 0.0 || !isfinite(*lb))
+        return CKR_ENUM;
+    return x[1] > 0.0 ? CKR_EINTR : 0;
+}
+
 /* sklearn's _m_step with the statistics summed over the team: r holds this
- * rank's responsibilities (NULL when it has no rows). */
+ * rank's responsibilities (NULL when it has no rows or its E-step failed).
+ * The first sum also carries the E-step's flags (w->s1 + k + k d, filled
+ * by the caller; e_step_verdict reads them after the sum): when they say
+ * the E-step failed or a stop was asked, *ev is that code and nothing is
+ * updated. */
 static int team_m_step(ckr_gmm *g, const ckr_rowsum *s, const double *X, const ckr_gmm_resp *r,
-                       int init, mstep_ws *w, ckr_err *err)
+                       int init, mstep_ws *w, double *lb, int *ev, ckr_err *err)
 {
     size_t d = g->d, k = g->k, sl = cov_len(g);
     double *nk = w->s1, *mu = w->s1 + k;
@@ -102,9 +130,11 @@ static int team_m_step(ckr_gmm *g, const ckr_rowsum *s, const double *X, const c
         }
         ckr_flops_add(2.0 * (double)cnt * (double)d + (double)cnt);
     }
-    int rc = team_sum(s, w, w->s1, k + k * d);
+    int rc = team_sum(s, w, w->s1, k + k * d + 4);
     if (rc)
         return ckr_err_set(err, rc, "GMM M-step: summing the statistics over the team failed");
+    if ((*ev = e_step_verdict(w->s1 + k + k * d, s->n_total, lb)))
+        return 0;
     for (size_t j = 0; j < k; j++) {
         nk[j] += 10.0 * DBL_EPSILON;
         for (size_t a = 0; a < d; a++)
@@ -195,9 +225,9 @@ int ckr_gmm_team_fit(ckr_gmm *g, ckr_rowsum *s, const double *X, const ckr_gmm_o
     mstep_ws w = { 0 };
     int *labels = malloc((n ? n : 1) * sizeof *labels);
     double *centers = malloc(k * d * sizeof *centers);
-    w.s1 = malloc((k + k * d) * sizeof *w.s1);
+    w.s1 = malloc((k + k * d + 4) * sizeof *w.s1);
     w.s2 = malloc(k * cov_len(g) * sizeof *w.s2);
-    size_t big = k * cov_len(g) > k + k * d ? k * cov_len(g) : k + k * d;
+    size_t big = k * cov_len(g) > k + k * d + 4 ? k * cov_len(g) : k + k * d + 4;
     w.cap = (size_t)s->P * (big > 4 ? big : 4);
     if (s->P > 1 && w.cap <= CKR_ROWSUM_GATHER_MAX * 4)
         w.all = malloc(w.cap * sizeof *w.all); /* else ckr_dist_sum */
@@ -229,22 +259,34 @@ int ckr_gmm_team_fit(ckr_gmm *g, ckr_rowsum *s, const double *X, const ckr_gmm_o
     if ((rc = ckr_dist_agree(s->comm, rc, err)))
         goto cleanup;
     g->reg_retries = 0;
-    rc = team_m_step(g, s, X, n ? &r : NULL, 1, &w, err);
     double lb = -INFINITY;
+    int ev = 0;
+    e_step_flags(w.s1 + k + k * d, 0.0, 0);
+    rc = team_m_step(g, s, X, n ? &r : NULL, 1, &w, &lb, &ev, err);
+    if (rc == 0 && ev == CKR_EINTR)
+        rc = ckr_err_set(err, CKR_EINTR, "GMM: stopped before EM");
+    lb = -INFINITY;
     for (int it = 1; rc == 0 && it <= o->max_iter; it++) {
-        double prev = lb;
-        int stop = 0;
-        rc = team_e_step(&e, g, s, &w, &r, &lb, &stop);
-        if (rc == 0 && stop)
+        double prev = lb, mine = 0.0;
+        int erc = 0;
+        ev = 0;
+        if (n > 0) { /* this rank's E-step; its flags travel with the M-step's first sum */
+            erc = ckr_gmm_engine_e_step(&e, g, &r, &mine);
+            mine *= (double)n;
+        }
+        e_step_flags(w.s1 + k + k * d, mine, erc);
+        rc = team_m_step(g, s, X, n && !erc ? &r : NULL, 0, &w, &lb, &ev, err);
+        if (rc == 0 && ev == CKR_EINTR)
             rc = ckr_err_set(err, CKR_EINTR, "GMM: stopped at EM iteration %d", it);
-        else if (rc)
-            ckr_err_set(err, rc, "GMM: non-finite log-likelihood at EM iteration %d", it);
+        else if (rc == 0 && ev)
+            rc = ckr_err_set(err, ev, "GMM: non-finite log-likelihood at EM iteration %d", it);
+        if (!ev) { /* the M-step ran (as gmm.c counts it, even when it failed) */
+            st->iters = it;
+            st->lower_bound = lb;
+        }
         if (rc)
             break;
-        rc = team_m_step(g, s, X, n ? &r : NULL, 0, &w, err);
-        st->iters = it;
-        st->lower_bound = lb;
-        if (rc == 0 && fabs(lb - prev) < o->tol) {
+        if (fabs(lb - prev) < o->tol) {
             st->converged = 1;
             break;
         }

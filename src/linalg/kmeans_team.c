@@ -56,7 +56,7 @@ static int bcast_row(const ckr_rowsum *s, const double *X, const double *extra, 
 /* ---- k-means++ on the team -------------------------------------------- */
 
 typedef struct km_ws {
-    double *xsq, *closest, *dist, *rows, *part, *ptot, *red;
+    double *xsq, *closest, *dist, *rows, *part, *ptot, *red, *allp;
     size_t *cand;
 } km_ws;
 
@@ -103,53 +103,6 @@ static void locate(const ckr_rowsum *s, const km_ws *w, const double *X, size_t 
     memcpy(slot + 2, X + i * d, d * sizeof *slot);
 }
 
-/* Every piece's total of closest[] on every rank (w->ptot, row order) and
- * the agreed stop flag, in one allgather when the scratch is reserved. */
-static int piece_totals(const ckr_rowsum *s, km_ws *w, int *stop)
-{
-    piece_sums(s, w->closest, w->part);
-    size_t P = (size_t)s->P;
-    int cnt[2 * 64], *c = P <= 64 ? cnt : malloc(2 * P * sizeof *c);
-    if (!c)
-        return CKR_ENOMEM;
-    int rc = 0;
-    if (P + s->total_pieces <= s->gcap) {
-        size_t at = 0;
-        for (size_t r = 0; r < P; r++) {
-            c[r] = (int)(1 + s->rpieces[r]);
-            c[P + r] = (int)at;
-            at += (size_t)c[r];
-        }
-        double *mine = s->gbuf + c[P + (size_t)s->rank];
-        mine[0] = ckr_stop_requested() ? 1.0 : 0.0;
-        memcpy(mine + 1, w->part, s->npieces * sizeof *mine);
-        if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, s->gbuf, c, c + P, MPI_DOUBLE,
-                           s->comm) != MPI_SUCCESS)
-            rc = CKR_EMPI;
-        *stop = 0;
-        for (size_t r = 0, q = 0; rc == 0 && r < P; r++) {
-            const double *b = s->gbuf + c[P + r];
-            *stop |= b[0] > 0.0;
-            for (size_t t = 0; t < s->rpieces[r]; t++)
-                w->ptot[q++] = b[1 + t];
-        }
-    } else {
-        *stop = ckr_team_stop_agreed(s->comm);
-        size_t at = 0;
-        for (size_t r = 0; r < P; r++) {
-            c[r] = (int)s->rpieces[r];
-            c[P + r] = (int)at;
-            at += s->rpieces[r];
-        }
-        if (MPI_Allgatherv(w->part, (int)s->npieces, MPI_DOUBLE, w->ptot, c, c + P, MPI_DOUBLE,
-                           s->comm) != MPI_SUCCESS)
-            rc = CKR_EMPI;
-    }
-    if (c != cnt)
-        free(c);
-    return rc;
-}
-
 static int plusplus_team(const ckr_rowsum *s, const double *X, size_t d, size_t k,
                          ckr_rng *rng, double *centers, km_ws *w)
 {
@@ -169,14 +122,16 @@ static int plusplus_team(const ckr_rowsum *s, const double *X, size_t d, size_t 
     for (size_t i = 0; i < n; i++)
         w->closest[i] = s->row0 + i == first ? 0.0 : sqdist(X + i * d, w->rows, d);
     ckr_flops_add(3.0 * (double)n * (double)d);
+    /* every piece's total of closest[] on every rank (row order), and their
+     * ordered sum; later rounds get both from the candidates' gather */
     piece_sums(s, w->closest, w->part);
-    double pot;
-    if ((rc = ckr_rowsum_reduce_flags(s, w->part, 1, &pot, NULL, 0)))
+    int stop = ckr_stop_requested() ? 1 : 0;
+    if ((rc = ckr_rowsum_gather(s, w->part, 1, w->ptot, &stop, 1)))
         return rc;
+    double pot = w->ptot[0];
+    for (size_t q = 1; q < s->total_pieces; q++)
+        pot += w->ptot[q];
     for (size_t c = 1; c < k; c++) {
-        int stop = 0;
-        if ((rc = piece_totals(s, w, &stop)))
-            return rc;
         if (stop)
             return CKR_EINTR;
         /* the candidates: every rank draws the same uniforms; the holders of
@@ -212,8 +167,15 @@ static int plusplus_team(const ckr_rowsum *s, const double *X, size_t d, size_t 
             }
         }
         ckr_flops_add(5.0 * (double)trials * (double)n + 2.0 * (double)n);
-        if ((rc = ckr_rowsum_reduce_flags(s, w->part, trials, w->red, NULL, 0)))
+        stop = ckr_stop_requested() ? 1 : 0;
+        if ((rc = ckr_rowsum_gather(s, w->part, trials, w->allp, &stop, 1)))
             return rc;
+        for (size_t t = 0; t < trials; t++) { /* the ordered piece sums */
+            double v = w->allp[t];
+            for (size_t q = 1; q < s->total_pieces; q++)
+                v += w->allp[q * trials + t];
+            w->red[t] = v;
+        }
         size_t best = 0;
         double best_pot = INFINITY;
         for (size_t t = 0; t < trials; t++)
@@ -224,6 +186,8 @@ static int plusplus_team(const ckr_rowsum *s, const double *X, size_t d, size_t 
         if (n)
             memcpy(w->closest, w->dist + best * n, n * sizeof *w->closest);
         pot = best_pot > 0.0 ? best_pot : 0.0;
+        for (size_t q = 0; q < s->total_pieces; q++) /* the pieces of the new closest[] */
+            w->ptot[q] = w->allp[q * trials + best];
         memcpy(centers + c * d, w->rows + best * sl + 2, d * sizeof *centers);
     }
     return 0;
@@ -463,10 +427,11 @@ int ckr_kmeans_team_fit(ckr_rowsum *s, const double *X, size_t d, size_t k, int 
     w.part = malloc(np * pw * sizeof *w.part);
     w.ptot = malloc((s->total_pieces ? s->total_pieces : 1) * sizeof *w.ptot);
     w.red = malloc(trials * sizeof *w.red);
+    w.allp = malloc((s->total_pieces ? s->total_pieces : 1) * trials * sizeof *w.allp);
     w.cand = malloc(trials * sizeof *w.cand);
     int rc = 0;
     if (!Xc || !mean || !var || !w.xsq || !w.closest || !w.dist || !w.rows || !w.part ||
-        !w.ptot || !w.red || !w.cand)
+        !w.ptot || !w.red || !w.cand || !w.allp)
         rc = CKR_ENOMEM;
     if ((rc = ckr_dist_agree(s->comm, rc, NULL)))
         goto cleanup;
@@ -524,6 +489,7 @@ cleanup:
     free(w.part);
     free(w.ptot);
     free(w.red);
+    free(w.allp);
     free(w.cand);
     if (rc == CKR_ENOMEM)
         return ckr_err_set(err, rc, "k-means: out of memory (n=%zu, k=%zu)", N, k);

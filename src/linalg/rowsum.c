@@ -239,6 +239,55 @@ int ckr_rowsum_reduce_flags(const ckr_rowsum *s, const double *part, size_t m, d
     return rc;
 }
 
+int ckr_rowsum_gather(const ckr_rowsum *s, const double *part, size_t m, double *all,
+                      int *flags, int nflags)
+{
+    size_t P = (size_t)s->P, nf = (size_t)nflags;
+    if (P == 1) {
+        if (s->npieces * m > 0)
+            memcpy(all, part, s->npieces * m * sizeof *all);
+        return 0;
+    }
+    int cnt[2 * 64], *c = P <= 64 ? cnt : malloc(2 * P * sizeof *c);
+    if (!c)
+        return CKR_ENOMEM; /* P > 64 only */
+    int rc = 0, one = P * nf + s->total_pieces * m <= s->gcap;
+    size_t at = 0, hdr = one ? nf : 0;
+    for (size_t r = 0; r < P; r++) {
+        c[r] = (int)(hdr + s->rpieces[r] * m);
+        c[P + r] = (int)at;
+        at += (size_t)c[r];
+    }
+    double *buf = one ? s->gbuf : all, *mine = buf + c[P + (size_t)s->rank];
+    for (size_t f = 0; f < hdr; f++)
+        mine[f] = (double)flags[f];
+    if (s->npieces * m > 0)
+        memmove(mine + hdr, part, s->npieces * m * sizeof *mine);
+    if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, c, c + P, MPI_DOUBLE, s->comm) !=
+        MPI_SUCCESS)
+        rc = CKR_EMPI;
+    if (rc == 0 && one) {
+        for (size_t f = 0; f < nf; f++)
+            flags[f] = 0;
+        size_t q = 0;
+        for (size_t r = 0; r < P; r++) {
+            const double *b = buf + c[P + r];
+            for (size_t f = 0; f < nf; f++)
+                if ((int)b[f] > flags[f])
+                    flags[f] = (int)b[f];
+            memcpy(all + q * m, b + nf, s->rpieces[r] * m * sizeof *all);
+            q += s->rpieces[r];
+        }
+    } else if (rc == 0 && nf &&
+               MPI_Allreduce(MPI_IN_PLACE, flags, nflags, MPI_INT, MPI_MAX, s->comm) !=
+                   MPI_SUCCESS) {
+        rc = CKR_EMPI;
+    }
+    if (c != cnt)
+        free(c);
+    return rc;
+}
+
 int ckr_team_stop_agreed(MPI_Comm comm)
 {
     int mine = ckr_stop_requested() ? 1 : 0, any = 1;

@@ -70,6 +70,14 @@ int ckr_rowsum_reserve(ckr_rowsum *s, size_t m);
 int ckr_rowsum_reduce_flags(const ckr_rowsum *s, const double *part, size_t m, double *out,
                             int *flags, int nflags);
 
+/* Collective: every piece's partials on every rank: all (total_pieces x m)
+ * receives the pieces of all ranks in row order, flags (nflags <= 4,
+ * non-negative) the max over the ranks. One allgather when reserved (then
+ * also an allreduce for the flags otherwise). Summing all's rows in order
+ * gives the bits of ckr_rowsum_reduce. CKR_EMPI. */
+int ckr_rowsum_gather(const ckr_rowsum *s, const double *part, size_t m, double *all,
+                      int *flags, int nflags);
+
 /* The team's rank holding global row i (i < n_total); local. */
 int ckr_rowsum_owner(const ckr_rowsum *s, size_t i);
 
