@@ -25,11 +25,45 @@ static double rows_pass(ckr_clf *c, const double *theta, size_t B, double gscale
     return loss;
 }
 
-/* buf = [gradient (np), loss sum, stop] summed over the team. */
-static int sum_step(MPI_Comm comm, double *buf, size_t np, ckr_err *err)
+/* Per-step sums up to this many doubles in all (P x the step's values) go
+ * through one allgather; larger ones through ckr_dist_sum (same bits). */
+#define STEP_GATHER_MAX ((size_t)1 << 18)
+
+/* Scratch for the one-allgather step sum: P x (np + 2) doubles when that is
+ * at most STEP_GATHER_MAX, else NULL. Collective (agreed); CKR_ENOMEM. */
+static int step_scratch(MPI_Comm comm, size_t np, double **all, ckr_err *err)
+{
+    int P = 1, rc = 0;
+    MPI_Comm_size(comm, &P);
+    *all = NULL;
+    if (P > 1 && (size_t)P * (np + 2) <= STEP_GATHER_MAX &&
+        !(*all = malloc((size_t)P * (np + 2) * sizeof **all)))
+        rc = ckr_err_set(err, CKR_ENOMEM, "out of memory for the gradient sums");
+    return ckr_dist_agree(comm, rc, err);
+}
+
+/* buf = [gradient (np), loss sum, stop] summed over the team in rank order
+ * (ckr_dist_sum's bits; one allgather into all when it is not NULL). */
+static int sum_step(MPI_Comm comm, double *buf, size_t np, double *all, ckr_err *err)
 {
     buf[np + 1] = ckr_stop_requested() ? 1.0 : 0.0;
-    int rc = ckr_dist_sum(comm, buf, np + 2);
+    int rc = 0, P = 1;
+    size_t n = np + 2;
+    MPI_Comm_size(comm, &P);
+    if (!all) {
+        rc = ckr_dist_sum(comm, buf, n);
+    } else if (MPI_Allgather(buf, (int)n, MPI_DOUBLE, all, (int)n, MPI_DOUBLE, comm) !=
+               MPI_SUCCESS) {
+        rc = CKR_EMPI;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            double v = all[i];
+            for (size_t r = 1; r < (size_t)P; r++)
+                v += all[r * n + i];
+            buf[i] = v;
+        }
+        ckr_flops_add((double)n * (double)(P - 1));
+    }
     if (rc)
         return ckr_err_set(err, rc, "summing the gradient over the team failed");
     if (buf[np + 1] > 0.0)
@@ -43,6 +77,7 @@ typedef struct team_obj {
     size_t n_train;
     MPI_Comm comm;
     double *buf; /* np + 2 */
+    double *all; /* step_scratch */
 } team_obj;
 
 static int team_obj_fn(void *ctx, const double *x, double *f, double *g, ckr_err *err)
@@ -59,7 +94,7 @@ static int team_obj_fn(void *ctx, const double *x, double *f, double *g, ckr_err
         sum += rows_pass(c, x, B, inv, o->buf);
     }
     o->buf[np] = sum;
-    int rc = sum_step(o->comm, o->buf, np, err);
+    int rc = sum_step(o->comm, o->buf, np, o->all, err);
     if (rc)
         return rc;
     if (g)
@@ -71,9 +106,10 @@ static int team_obj_fn(void *ctx, const double *x, double *f, double *g, ckr_err
 int ckr_clf_train_lbfgs_team(ckr_clf *c, const ckr_ds *tr, size_t n_train, MPI_Comm comm,
                              const ckr_lbfgs_opts *o, ckr_lbfgs_info *info, ckr_err *err)
 {
-    team_obj ctx = { c, tr, n_train, comm, malloc((c->net.nparams + 2) * sizeof(double)) };
+    team_obj ctx = { c, tr, n_train, comm, malloc((c->net.nparams + 2) * sizeof(double)), NULL };
     int rc = ctx.buf ? 0 : ckr_err_set(err, CKR_ENOMEM, "out of memory for the gradient");
-    if ((rc = ckr_dist_agree(comm, rc, err)))
+    if ((rc = ckr_dist_agree(comm, rc, err)) ||
+        (rc = step_scratch(comm, c->net.nparams, &ctx.all, err)))
         goto done;
     rc = ckr_lbfgs(c->net.nparams, c->theta, team_obj_fn, &ctx, o, info, err);
     if (!rc && !isfinite(info->f)) {
@@ -82,6 +118,7 @@ int ckr_clf_train_lbfgs_team(ckr_clf *c, const ckr_ds *tr, size_t n_train, MPI_C
     }
 done:
     free(ctx.buf);
+    free(ctx.all);
     return rc;
 }
 
@@ -97,14 +134,14 @@ int ckr_clf_train_sgd_team(ckr_clf *c, const ckr_ds *base, size_t row0, const si
     ckr_sgd opt;
     memset(&bat, 0, sizeof bat);
     memset(&opt, 0, sizeof opt);
-    double *buf = malloc((np + 2) * sizeof *buf);
+    double *buf = malloc((np + 2) * sizeof *buf), *all = NULL;
     size_t *mine = malloc(bsz * sizeof *mine);
     int rc = buf && mine ? 0 : ckr_err_set(err, CKR_ENOMEM, "out of memory for the gradient");
     if (!rc)
         rc = ckr_batcher_init(&bat, n_train, bsz, 0, rng, err);
     if (!rc)
         rc = ckr_sgd_init(&opt, np, o->lr, o->momentum, o->sched, o->steps, err);
-    if ((rc = ckr_dist_agree(comm, rc, err)))
+    if ((rc = ckr_dist_agree(comm, rc, err)) || (rc = step_scratch(comm, np, &all, err)))
         goto cleanup;
     size_t window = ckr_steps_per_epoch(n_train, bsz), in_window = 0;
     double wsum = 0.0;
@@ -122,7 +159,7 @@ int ckr_clf_train_sgd_team(ckr_clf *c, const ckr_ds *base, size_t row0, const si
             ckr_ds_gather_labels(base, mine, 0, m, c->yb, c->Yb);
             buf[np] = rows_pass(c, c->theta, m, 1.0 / (double)B, buf);
         }
-        if ((rc = sum_step(comm, buf, np, err)))
+        if ((rc = sum_step(comm, buf, np, all, err)))
             goto cleanup;
         memcpy(c->grad, buf, np * sizeof *buf);
         double loss = buf[np] / (double)B;
@@ -146,6 +183,7 @@ cleanup:
     ckr_batcher_free(&bat);
     ckr_sgd_free(&opt);
     free(buf);
+    free(all);
     free(mine);
     return rc;
 }
