@@ -29,10 +29,14 @@
 
 #include "methods/finetune.h"
 #include "methods/method.h"
+#include "methods/team.h"
 #include "methods/trained.h"
+#include "methods/trained_team.h"
 #include "train/batcher.h"
 #include "train/classifier.h"
 #include "train/split.h"
+#include "train/team_train.h"
+#include "linalg/dist.h"
 #include "util/flops.h"
 
 #define DEFAULT_HIDDEN 256
@@ -182,6 +186,59 @@ cleanup:
     return rc;
 }
 
+/* The same on a team (method.h's score_team): the split of trained_team.h,
+ * SGD with the same global minibatches on every rank and the gradient
+ * summed over the team (train/team_train.h). */
+static int finetune_score_team(const ckr_pair *local, const ckr_team *team, const ckr_params *p,
+                               ckr_rng *rng, ckr_result *res)
+{
+    if (team->size == 1)
+        return finetune_score(local, p, rng, res);
+    const ckr_finetune_cfg *c = ckr_params_config(p);
+    int step_decay = c->decay == CKR_FINETUNE_DECAY_STEP, rc, from_top = 0;
+    ckr_team_split ts;
+    ckr_clf clf;
+    ckr_err err = { 0, "" };
+    memset(&clf, 0, sizeof clf);
+    if ((rc = ckr_team_split_make(local, team, c->standardize == CKR_SWITCH_ON, &ts, res)))
+        goto cleanup;
+    size_t H = hidden_width(local, c, &from_top), n_train = ts.n_train;
+    size_t dim[3] = { ts.D, H, ts.C };
+    size_t bsz = (size_t)c->batch < n_train ? (size_t)c->batch : n_train;
+    ckr_sgd_opts o = { .lr = c->lr, .momentum = c->momentum, .batch = bsz,
+                       .steps = total_steps(c, n_train),
+                       .sched = step_decay ? CKR_LR_STEP : CKR_LR_CONSTANT };
+    ckr_sgd_stats st;
+    ckr_clf_eval ev;
+    rc = ckr_clf_create(&clf, 2, dim, local->kind, c->l2, bsz, &err);
+    if ((rc = ckr_dist_agree(team->comm, rc, &err))) {
+        rc = ckr_trained_fail(res, rc, &clf, &err);
+        goto cleanup;
+    }
+    ckr_mlp_init(&clf.net, clf.theta, rng, 1);
+    if (from_top)
+        load_top(&clf, local, &ts.sp);
+    if ((rc = ckr_clf_train_sgd_team(&clf, &ts.base, team->row0, ts.sp.train.idx, n_train,
+                                     team->comm, &o, rng, &st, &err))) {
+        rc = ckr_trained_fail(res, rc, &clf, &err);
+        goto cleanup;
+    }
+    if ((rc = ckr_team_trained_evaluate(&clf, &ts, team, &ev, res)))
+        goto cleanup;
+    snprintf(res->info, sizeof res->info,
+             "init=%s H=%zu steps=%zu batch=%zu lr=%g decay=%s train_loss=%.4g eval=%s "
+             "n_eval=%zu eval_loss=%.4g metric=%s",
+             from_top ? "top" : "scratch", H, st.steps, bsz, c->lr, step_decay ? "step" : "none",
+             st.last_loss, ckr_split_eval_name(&ts.sp), ev.n, ev.loss,
+             local->kind == CKR_MULTILABEL ? "mAP" : "top1");
+    ckr_team_info_suffix(team, res);
+    rc = ckr_result_ok(res, ev.metric);
+cleanup:
+    ckr_clf_destroy(&clf);
+    ckr_team_split_free(&ts);
+    return rc;
+}
+
 const ckr_method ckr_method_finetune = {
     .name = "finetune",
     .summary = "fine-tune a hidden layer (from the checkpoint's top layer when present) + "
@@ -191,5 +248,6 @@ const ckr_method ckr_method_finetune = {
     .check = finetune_check,
     .cost = finetune_cost,
     .score = finetune_score,
+    .score_team = finetune_score_team,
     .gives_accuracy = 1,
 };

@@ -150,5 +150,6 @@ const ckr_method ckr_method_linear = {
     .check = linear_check,
     .cost = linear_cost,
     .score = linear_score,
+    .score_team = ckr_linear_score_team, /* linear_team.c */
     .gives_accuracy = 1,
 };

@@ -13,4 +13,15 @@ typedef struct ckr_linear_cfg {
     int standardize;   /* CKR_SWITCH_ON ("1") or CKR_SWITCH_OFF ("0") */
 } ckr_linear_cfg;
 
+/* The linear probe on a team (linear_team.c; the contract of score_team in
+ * methods/method.h). */
+struct ckr_pair;
+struct ckr_team;
+struct ckr_params;
+struct ckr_rng;
+struct ckr_result;
+int ckr_linear_score_team(const struct ckr_pair *local, const struct ckr_team *team,
+                          const struct ckr_params *p, struct ckr_rng *rng,
+                          struct ckr_result *res);
+
 #endif

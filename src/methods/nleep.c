@@ -177,4 +177,5 @@ const ckr_method ckr_method_nleep = {
     .check = nleep_check,
     .cost = nleep_cost,
     .score = nleep_score,
+    .score_team = ckr_nleep_score_team, /* nleep_team.c */
 };

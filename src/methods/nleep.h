@@ -15,4 +15,15 @@ typedef struct ckr_nleep_cfg {
     long kmeans_iters;   /* maximum Lloyd iterations, in [1, 1000000] */
 } ckr_nleep_cfg;
 
+/* NLEEP on a team (nleep_team.c; the contract of score_team in
+ * methods/method.h). */
+struct ckr_pair;
+struct ckr_team;
+struct ckr_params;
+struct ckr_rng;
+struct ckr_result;
+int ckr_nleep_score_team(const struct ckr_pair *local, const struct ckr_team *team,
+                         const struct ckr_params *p, struct ckr_rng *rng,
+                         struct ckr_result *res);
+
 #endif
