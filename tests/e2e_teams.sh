@@ -21,8 +21,8 @@ step() { echo "== $*"; }
 
 # the parity LogME counts rounding-level eigenvalues of rank-deficient
 # features (synthetic features are), so its exact_logdet form is compared
-M='logme:exact_logdet=1,hscore,hscore_shrink,transrate,gbc,leep,nce,nleep:ratio=2'
-TEAMM='logme:exact_logdet=1 hscore hscore_shrink transrate gbc'
+M='logme:exact_logdet=1,hscore,hscore_shrink,transrate,gbc,leep,nce,nleep:ratio=2,linear'
+TEAMM='logme:exact_logdet=1 hscore hscore_shrink transrate gbc nleep:ratio=2 linear'
 
 "$B" synth -o "$T/a.h5" --checkpoints 3 --tasks 2 -n 203 --val 50 --test 20 --multilabel \
   --seed 4 >/dev/null || fail "synth a"
