@@ -37,6 +37,9 @@ typedef struct ckptrank_run_opts {
     int resume;                /* skip the items already in the journal */
     int shard_index, shard_count; /* run only items i with i % count == index (count 0: all) */
     double grace_seconds;      /* on SIGTERM/SIGINT/SIGUSR1: wait this long for in-flight items */
+    double max_memory;         /* bytes one rank may hold of a pair (features streamed by row
+                                * blocks where the method allows, else the item's status is
+                                * over-memory); 0 = no cap */
 } ckptrank_run_opts;
 
 typedef struct ckptrank_run_summary {

@@ -7,11 +7,12 @@
 #include "cli/cli.h"
 #include "cli/cmdutil.h"
 #include "util/err.h"
+#include "util/memsize.h"
 
 typedef struct run_args {
     const char *methods, *out, *csv, *metrics_csv, *json;
     uint64_t seed;
-    const char *journal, *shard;
+    const char *journal, *shard, *max_memory;
     cli_klist k;
     int quiet, no_progress, resume, grace;
 } run_args;
@@ -37,6 +38,9 @@ static const cli_opt run_opts[] = {
       "run only the I-th of N deterministic slices of the items (0 <= I < N)" },
     { "grace", 0, OPT_INT, offsetof(run_args, grace), "SECONDS",
       "on SIGTERM/SIGINT/SIGUSR1, wait this long for items in flight (default 60)" },
+    { "max-memory", 0, OPT_STR, offsetof(run_args, max_memory), "SIZE",
+      "cap on what one rank holds of a pair (16M, 2G): features streamed by row blocks where "
+      "the method allows, else the item's status is over-memory" },
     { NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -55,7 +59,8 @@ static const char run_about[] =
 
 /* Parse the options, the zoo argument and the shard (on every rank). Returns
  * CLI_OK, CLI_HELP or CLI_USAGE (printed on rank 0). */
-static int parse_run(const cli_cmd *c, run_args *a, char **zoo, int *shard_i, int *shard_n)
+static int parse_run(const cli_cmd *c, run_args *a, char **zoo, int *shard_i, int *shard_n,
+                     uint64_t *max_memory)
 {
     memset(a, 0, sizeof *a);
     a->methods = "nleep,leep";
@@ -68,6 +73,9 @@ static int parse_run(const cli_cmd *c, run_args *a, char **zoo, int *shard_i, in
         prc = cli_usage(c, "expected one zoo file (see --help)");
     if (prc == CLI_OK && a->shard && cli_parse_shard(a->shard, shard_i, shard_n) != 0)
         prc = cli_usage(c, "--shard %s: expected I/N with 0 <= I < N", a->shard);
+    ckr_err merr = { 0, "" };
+    if (prc == CLI_OK && a->max_memory && ckr_parse_memsize(a->max_memory, max_memory, &merr))
+        prc = cli_usage(c, "--max-memory: %s", merr.msg);
     if (prc == CLI_OK)
         *zoo = pos[0];
     return prc;
@@ -80,7 +88,8 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     run_args a;
     char *zoo = NULL;
     int shard_i = 0, shard_n = 0;
-    int prc = parse_run(&c, &a, &zoo, &shard_i, &shard_n);
+    uint64_t max_memory = 0;
+    int prc = parse_run(&c, &a, &zoo, &shard_i, &shard_n, &max_memory);
     if (prc != CLI_OK)
         return cli_parse_status(prc);
     /* a bad method spec is refused now, before the zoo is opened and before
@@ -124,6 +133,7 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     o.shard_index = shard_i;
     o.shard_count = shard_n;
     o.grace_seconds = a.grace;
+    o.max_memory = (double)max_memory;
 
     ckptrank_run_summary sum;
     ckr_err err = { 0, "" };

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "methods/memory.h"
 #include "methods/finetune.h"
 #include "methods/method.h"
 #include "methods/trained.h"
@@ -192,4 +193,5 @@ const ckr_method ckr_method_finetune = {
     .cost = finetune_cost,
     .score = finetune_score,
     .gives_accuracy = 1,
+    .memory = ckr_memory_trained,
 };

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "methods/memory.h"
 #include "linalg/featstats.h"
 #include "linalg/pca.h"
 #include "linalg/pca_team.h"
@@ -356,4 +357,5 @@ const ckr_method ckr_method_gbc = {
     .cost = gbc_cost,
     .score = gbc_score,
     .score_team = gbc_score_team,
+    .memory = ckr_memory_gbc,
 };

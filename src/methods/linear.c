@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "methods/memory.h"
 #include "methods/linear.h"
 #include "methods/method.h"
 #include "methods/trained.h"
@@ -151,4 +152,5 @@ const ckr_method ckr_method_linear = {
     .cost = linear_cost,
     .score = linear_score,
     .gives_accuracy = 1,
+    .memory = ckr_memory_trained,
 };

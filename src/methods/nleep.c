@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "methods/memory.h"
 #include "linalg/gmm.h"
 #include "linalg/pca.h"
 #include "methods/leep_core.h"
@@ -177,4 +178,5 @@ const ckr_method ckr_method_nleep = {
     .check = nleep_check,
     .cost = nleep_cost,
     .score = nleep_score,
+    .memory = ckr_memory_nleep,
 };

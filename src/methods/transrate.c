@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "methods/memory.h"
 #include "linalg/featstats.h"
 #include "methods/method.h"
 #include "methods/pair_check.h"
@@ -214,4 +215,5 @@ const ckr_method ckr_method_transrate = {
     .cost = transrate_cost,
     .score = transrate_score,
     .score_team = transrate_score_team,
+    .memory = ckr_memory_transrate,
 };

@@ -1,0 +1,182 @@
+/* memory.c -- the memory estimates of the methods (see memory.h and the
+ * README table "Bounded memory"), and the feature-less streamed forms. */
+#include "methods/memory.h"
+
+#include <math.h>
+
+#include "methods/mi.h"
+#include "methods/nleep.h"
+
+extern const ckr_method ckr_method_leep;
+extern const ckr_method ckr_method_nce;
+
+#define W 8.0 /* bytes of a double */
+
+/* The sizes of s as doubles: N, D, C (>= 1), Z, n = min(N, D). */
+typedef struct { double N, D, C, Z, n, M; } dims;
+
+static dims dims_of(const ckr_pair_shape *s)
+{
+    dims d = { (double)s->n, (double)s->d, s->num_classes > 0 ? (double)s->num_classes : 1.0,
+               (double)s->z, 0.0, (double)s->n_val };
+    d.n = d.N < d.D ? d.N : d.D;
+    return d;
+}
+
+#define MIB 1048576.0
+/* OpenBLAS's packing buffers, touched by the first large level-3 call. */
+#define BLAS_BYTES (4.0 * MIB)
+
+/* The closed-form eigen-solvers: the Gram or kernel, the eigenvectors and
+ * LAPACK's tridiagonal reduction and divide-and-conquer workspaces (4 n^2
+ * in all), the target sums and their projections (3 C n), O(n) vectors and
+ * the BLAS buffers. */
+static double eigen_bytes(double n, double C)
+{
+    return W * (4.0 * n * n + 3.0 * C * n + 8.0 * n) + BLAS_BYTES;
+}
+
+double ckr_memory_logme(const ckr_pair_shape *s, const ckr_params *p, size_t block)
+{
+    (void)p;
+    dims d = dims_of(s);
+    if (block == 0)
+        return eigen_bytes(d.n, d.C);
+    if (d.N <= d.D) /* gathered whole */
+        return W * d.N * d.D + eigen_bytes(d.n, d.C);
+    return eigen_bytes(d.D, d.C) + W * ((double)block * d.D + d.C * d.D);
+}
+
+double ckr_memory_hscore(const ckr_pair_shape *s, const ckr_params *p, size_t block)
+{
+    (void)p;
+    dims d = dims_of(s);
+    /* ckr_fs_gram's block of transformed rows: at most 8 MB, at most N x D */
+    double fsblock = fmin(W * d.N * d.D, 8.0 * MIB + 16.0 * W * d.D);
+    if (block == 0)
+        return eigen_bytes(d.n, d.C) + W * d.D + fsblock;
+    if (d.N <= d.D)
+        return W * d.N * d.D + eigen_bytes(d.n, d.C) + W * d.D + fsblock;
+    return eigen_bytes(d.D, d.C) + W * ((double)block * d.D + d.C * d.D + 3.0 * d.D);
+}
+
+/* LEEP: the softmax of the logits (N x Z) and the Z x C joint table. */
+double ckr_memory_leep(const ckr_pair_shape *s, const ckr_params *p, size_t block)
+{
+    (void)p;
+    (void)block;
+    dims d = dims_of(s);
+    return W * (d.N * d.Z + 2.0 * d.Z * d.C + d.C);
+}
+
+/* NCE: one key per instance and the Z x C counts. */
+double ckr_memory_nce(const ckr_pair_shape *s, const ckr_params *p, size_t block)
+{
+    (void)p;
+    (void)block;
+    dims d = dims_of(s);
+    return W * (d.N * (s->kind == CKR_MULTILABEL ? d.C : 1.0) + d.Z * d.C + d.Z + d.C) + MIB;
+}
+
+/* NLEEP: the PCA (a centred copy, N x D at most, the D x D covariance and
+ * its eigenvectors), the reduced rows (N x r), posteriors and
+ * responsibilities (3 N K), the K full covariances with their factors (3 K
+ * r^2), the E-step's cached quadratic features (4 N m bytes, m = r(r+1)/2 +
+ * r + 1, capped at 512 MiB by linalg/gmm.h), its bound tracking (6 N K +
+ * 8 K (r^2 + r) bytes, capped at 256 MiB) and 16 MiB of E-step blocks. The
+ * reduced width r is not known before the PCA: the estimate takes r =
+ * min(N, D) (or pca when pca >= 1), an upper bound. */
+double ckr_memory_nleep(const ckr_pair_shape *s, const ckr_params *p, size_t block)
+{
+    if (block > 0)
+        return -1.0;
+    const ckr_nleep_cfg *c = ckr_params_config(p);
+    dims d = dims_of(s);
+    double K = fmin((double)c->ratio * d.C, d.N);
+    double r = c->pca >= 1.0 ? fmin(floor(c->pca), d.n) : d.n;
+    double m = r * (r + 1.0) / 2.0 + r + 1.0;
+    double qcache = fmin(4.0 * d.N * m, 512.0 * MIB);
+    double track = fmin(6.0 * d.N * K + W * K * (r * r + r), 256.0 * MIB);
+    return W * (d.N * d.D + 3.0 * d.D * d.D + d.N * r + 3.0 * d.N * K + 3.0 * K * r * r) +
+           qcache + track + 16.0 * MIB + BLAS_BYTES;
+}
+
+/* TransRate: the centred, normalised rows a block at a time (8 MiB), the
+ * Gram or kernel of the whole and of each class (one at a time) with their
+ * factors, row indices. */
+double ckr_memory_transrate(const ckr_pair_shape *s, const ckr_params *p, size_t block)
+{
+    (void)p;
+    if (block > 0)
+        return -1.0;
+    dims d = dims_of(s);
+    return W * (3.0 * d.n * d.n + 2.0 * d.N + d.D) + fmin(W * d.N * d.D, 8.0 * MIB) + BLAS_BYTES;
+}
+
+/* GBC: PCA to 64 dims (the centred rows a block at a time, the D x D
+ * covariance and its eigenvectors, the N x 64 scores) and per-class means
+ * and variances. */
+double ckr_memory_gbc(const ckr_pair_shape *s, const ckr_params *p, size_t block)
+{
+    (void)p;
+    if (block > 0)
+        return -1.0;
+    dims d = dims_of(s);
+    return W * (3.0 * d.D * d.D + 2.0 * 64.0 * d.N + 2.0 * d.C * 64.0 + d.D) +
+           fmin(W * d.N * d.D, 8.0 * MIB) + BLAS_BYTES;
+}
+
+/* linear / finetune: the model (D x H + H x C, H = 256 hidden units or C
+ * for the linear probe) with its gradients, momentum and best copy, one
+ * minibatch of 512 rows (input, activations, gradients), the split's row
+ * indices and the standardisation. */
+double ckr_memory_trained(const ckr_pair_shape *s, const ckr_params *p, size_t block)
+{
+    (void)p;
+    if (block > 0)
+        return -1.0;
+    dims d = dims_of(s);
+    double H = 256.0 > d.C ? 256.0 : d.C;
+    return W * (4.0 * (d.D * H + H * d.C) + 2.0 * 512.0 * (d.D + 2.0 * H + 2.0 * d.C) +
+                2.0 * (d.N + d.M) + 4.0 * d.D) + BLAS_BYTES;
+}
+
+/* mi: the critic (D x h, layers x h x h and h x embed weights, with
+ * gradients and Adam's two moments: 4 copies, two towers), one batch of B x B
+ * scores and the activations, the split's indices; with pca > 0 also a copy
+ * of the training and monitor rows, their scores (at most the same size)
+ * and the D x D covariance with its eigenvectors. */
+double ckr_memory_mi(const ckr_pair_shape *s, const ckr_params *p, size_t block)
+{
+    if (block > 0)
+        return -1.0;
+    const ckr_mi_cfg *c = ckr_params_config(p);
+    dims d = dims_of(s);
+    double h = (double)c->hidden, B = (double)c->batch, e = (double)c->embed;
+    double critic = 8.0 * (d.D * h + (double)c->layers * h * h + h * e);
+    double pca = c->pca > 0.0 ? 2.0 * (d.N + d.M) * d.D + 3.0 * d.D * d.D : 0.0;
+    return W * (critic + 4.0 * B * B + 4.0 * B * (h + e) + 2.0 * (d.N + d.M) + pca) +
+           BLAS_BYTES;
+}
+
+double ckr_memory_none(const ckr_pair_shape *s, const ckr_params *p, size_t block)
+{
+    (void)s;
+    (void)p;
+    (void)block;
+    return 0.0;
+}
+
+int ckr_leep_score_stream(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_params *p,
+                          ckr_rng *rng, ckr_result *res)
+{
+    (void)rows;
+    return ckr_method_leep.score(meta, p, rng, res);
+}
+
+int ckr_nce_score_stream(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_params *p,
+                         ckr_rng *rng, ckr_result *res)
+{
+    (void)rows;
+    return ckr_method_nce.score(meta, p, rng, res);
+}
