@@ -2,8 +2,8 @@
 # End-to-end bounded memory (--max-memory): a zoo whose pairs are larger
 # than the cap completes with the scores of an uncapped run (1e-10) for the
 # streamable methods (LogME, H-score, shrinkage H-score by row blocks; LEEP,
-# NCE without features); the others report over-memory without reading the
-# pair; the process's peak RSS stays under the cap plus a fixed overhead,
+# NCE without features); the others report over-memory (NLEEP after its
+# streamed PCA, when the mixture does not fit; the rest without reading); the process's peak RSS stays under the cap plus a fixed overhead,
 # measured here as the peak RSS of the same capped run on a tiny zoo (the
 # program, MPI, HDF5, OpenBLAS: about 30 MB). Bad sizes are refused.
 set -u
@@ -76,10 +76,14 @@ sys.exit(1 if bad else 0)
 PYEOF
 
 step "the over-memory message gives the estimate, the shape and the cap"
-"$B" run "$T/big.h5" --methods nleep --json "$T/cap.json" -q --no-progress --max-memory ${CAP_MB}M \
-  2>/dev/null
-grep -q "needs about [0-9.]* MB for N=30000 D=256 C=10 (whole pair; nleep has no streamed form), over --max-memory 24.0 MB" \
-  "$T/cap.json" || { grep -o '"message[^,]*' "$T/cap.json" | head -3; fail "message"; }
+# transrate has no streamed form; nleep streams its PCA, then finds that the
+# mixture on the reduced rows does not fit
+"$B" run "$T/big.h5" --methods transrate,nleep --json "$T/cap.json" -q --no-progress \
+  --max-memory ${CAP_MB}M 2>/dev/null
+grep -q "needs about [0-9.]* MB for N=30000 D=256 C=10 (whole pair; transrate has no streamed form), over --max-memory 24.0 MB" \
+  "$T/cap.json" || { grep -o '"message[^,]*' "$T/cap.json" | head -3; fail "transrate message"; }
+grep -q "the mixture needs about [0-9.]* MB for N=30000 d=[0-9]* K=50 (after the PCA), over the [0-9.]* MB left of --max-memory" \
+  "$T/cap.json" || { grep -o '"message[^,]*' "$T/cap.json" | head -3; fail "nleep message"; }
 
 step "bad sizes are refused before any work (exit 2, one message)"
 for s in 0 abc 16X -1 1.5G 99999999999999999999T ''; do

@@ -11,6 +11,8 @@ extern const ckr_method ckr_method_leep;
 extern const ckr_method ckr_method_nce;
 
 #define W 8.0 /* bytes of a double */
+/* bound-tracking history of linalg/gmm_engine.c (sshrink, sshift) */
+#define TRACK_HIST 32.0
 
 /* The sizes of s as doubles: N, D, C (>= 1), Z, n = min(N, D). */
 typedef struct { double N, D, C, Z, n, M; } dims;
@@ -78,27 +80,45 @@ double ckr_memory_nce(const ckr_pair_shape *s, const ckr_params *p, size_t block
     return W * (d.N * (s->kind == CKR_MULTILABEL ? d.C : 1.0) + d.Z * d.C + d.Z + d.C) + MIB;
 }
 
-/* NLEEP: the PCA (a centred copy, N x D at most, the D x D covariance and
- * its eigenvectors), the reduced rows (N x r), posteriors and
- * responsibilities (3 N K), the K full covariances with their factors (3 K
- * r^2), the E-step's cached quadratic features (4 N m bytes, m = r(r+1)/2 +
- * r + 1, capped at 512 MiB by linalg/gmm.h), its bound tracking (6 N K +
- * 8 K (r^2 + r) bytes, capped at 256 MiB) and 16 MiB of E-step blocks. The
- * reduced width r is not known before the PCA: the estimate takes r =
- * min(N, D) (or pca when pca >= 1), an upper bound. */
+double ckr_nleep_gmm_bytes(double N, double d, double K, int cov, int caches)
+{
+    int full = cov != CKR_NLEEP_COV_DIAG;
+    double cl = full ? d * d : d;                          /* one covariance */
+    double m = full ? d * (d + 1.0) / 2.0 + d + 1.0 : 2.0 * d + 1.0; /* E-step features */
+    /* reduced rows and two working copies, posteriors, responsibilities and
+     * k-means distances (5 N K), covariances with factors and inverses */
+    double base = W * (3.0 * N * d + 5.0 * N * K + 3.0 * K * cl + 2.0 * K * d + 2.0 * N) + 4.0 * N;
+    double blocks, qcache = 0.0, track = 0.0;
+    if (full) {
+        blocks = 12.0 * fmin(N * K, 2097152.0) + fmin(4.0 * N * m, 16.0 * MIB) + 4.0 * K * m;
+        if (caches && 4.0 * N * m <= 512.0 * MIB)
+            qcache = 4.0 * N * m;
+    } else {
+        blocks = W * (N * m + K * m) + W * fmin(N * K, 1048576.0 + 64.0 * K);
+    }
+    if (caches && N * K * 6.0 + K * (cl + d) * 8.0 <= 256.0 * MIB)
+        track = 6.0 * N * K + W * (K * (2.0 * cl + d + 2.0 * TRACK_HIST) + N);
+    return base + blocks + qcache + track + BLAS_BYTES;
+}
+
+/* NLEEP whole: the PCA (a chunk of 1024 centred rows, the D x D covariance
+ * with its reduction and eigenvectors) and the mixture on the reduced rows
+ * (ckr_nleep_gmm_bytes) with the reduced width r = min(N, D) (or pca when
+ * pca >= 1): r is known only after the PCA, so this is an upper bound.
+ * Streamed: the PCA part only (its rows read in chunks); the mixture's part
+ * is checked by the method once r is known (methods/nleep_stream.c). */
 double ckr_memory_nleep(const ckr_pair_shape *s, const ckr_params *p, size_t block)
 {
-    if (block > 0)
-        return -1.0;
     const ckr_nleep_cfg *c = ckr_params_config(p);
     dims d = dims_of(s);
     double K = fmin((double)c->ratio * d.C, d.N);
     double r = c->pca >= 1.0 ? fmin(floor(c->pca), d.n) : d.n;
-    double m = r * (r + 1.0) / 2.0 + r + 1.0;
-    double qcache = fmin(4.0 * d.N * m, 512.0 * MIB);
-    double track = fmin(6.0 * d.N * K + W * K * (r * r + r), 256.0 * MIB);
-    return W * (d.N * d.D + 3.0 * d.D * d.D + d.N * r + 3.0 * d.N * K + 3.0 * K * r * r) +
-           qcache + track + 16.0 * MIB + BLAS_BYTES;
+    double pca = c->pca > 0.0 ? W * (1024.0 * d.D + 3.0 * d.D * d.D + 4.0 * d.D) : 0.0;
+    if (block == 0)
+        return pca + ckr_nleep_gmm_bytes(d.N, r, K, c->cov, 1);
+    if (!(c->pca > 0.0) || d.N < d.D) /* gathered whole */
+        return W * d.N * d.D + pca + ckr_nleep_gmm_bytes(d.N, r, K, c->cov, 1);
+    return pca + W * d.N + BLAS_BYTES; /* + the N x r scores, checked after the PCA */
 }
 
 /* TransRate: the centred, normalised rows a block at a time (8 MiB), the

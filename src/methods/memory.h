@@ -28,6 +28,14 @@ double ckr_memory_trained(const ckr_pair_shape *s, const ckr_params *p, size_t b
 double ckr_memory_mi(const ckr_pair_shape *s, const ckr_params *p, size_t block);
 double ckr_memory_none(const ckr_pair_shape *s, const ckr_params *p, size_t block);
 
+/* NLEEP's mixture on N x d reduced rows with K components (cov: the
+ * CKR_NLEEP_COV_* of its config), the reduced rows included; caches 0: with
+ * the E-step's caches off (ckr_gmm_set_limits(0, 0)). */
+double ckr_nleep_gmm_bytes(double N, double d, double K, int cov, int caches);
+/* score_stream of NLEEP (nleep_stream.c). */
+int ckr_nleep_score_stream(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_params *p,
+                           ckr_rng *rng, ckr_result *res);
+
 /* score_stream of LEEP and NCE: their `score` on the feature-less pair. */
 int ckr_leep_score_stream(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_params *p,
                           ckr_rng *rng, ckr_result *res);

@@ -140,6 +140,10 @@ typedef struct ckr_rowsrc {
     size_t n, d, block;
     int (*read)(void *ctx, size_t row0, size_t nrows, double *out, ckr_err *err);
     void *ctx;
+    /* Bytes the method may allocate in all (0: no limit): a method whose
+     * need is known only part-way (NLEEP after its PCA) checks it then and
+     * fails with status "over-memory" when over it. */
+    double budget;
 } ckr_rowsrc;
 
 typedef struct ckr_method {

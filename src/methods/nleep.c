@@ -179,4 +179,5 @@ const ckr_method ckr_method_nleep = {
     .cost = nleep_cost,
     .score = nleep_score,
     .memory = ckr_memory_nleep,
+    .score_stream = ckr_nleep_score_stream,
 };

@@ -107,7 +107,9 @@ static int run_stream(ckr_executor *ex, const char *ckpt, const char *task, cons
 {
     ckr_zoo_rows *zr = NULL;
     ckr_err err = { 0, "" };
-    ckr_rowsrc src = { 0, 0, block, ckr_zoo_rows_read, NULL };
+    ckr_rowsrc src = { 0, 0, block, ckr_zoo_rows_read, NULL, 0.0 };
+    if (ex->extent_ok)
+        src.budget = fmax(1.0, ex->max_memory - ex->extent.bytes_meta);
     /* no rows (a pair without features): the method says what it needs */
     if (meta->train_features.rows > 0 &&
         ckr_zoo_rows_open(ex->zoo, ckpt, task, ex->io_lock, &zr, &err) == 0) {
