@@ -331,8 +331,8 @@ static void test_formulas(void **state)
     assert_true(mem("hscore", 1000, 10, 3, 0, 0) == 8.0 * (570.0 + 10.0) + 80000.0 + 4.0 * MiB);
     assert_true(mem("hscore", 1000, 10, 3, 0, 100) == 8.0 * (570.0 + 1000.0 + 30.0 + 30.0) +
                                                           4.0 * MiB);
-    /* LEEP: 8 (N Z + 2 Z C + C) */
-    assert_true(mem("leep", 1000, 10, 3, 20, 0) == 8.0 * (20000.0 + 120.0 + 3.0));
+    /* LEEP: 8 (N Z + 2 Z C + C) + 1 MiB */
+    assert_true(mem("leep", 1000, 10, 3, 20, 0) == 8.0 * (20000.0 + 120.0 + 3.0) + MiB);
     /* a larger block never needs less */
     for (size_t b = 1; b < 4096; b *= 2)
         assert_true(mem("hscore", 100000, 256, 10, 0, 2 * b) > mem("hscore", 100000, 256, 10, 0, b));

@@ -62,13 +62,14 @@ double ckr_memory_hscore(const ckr_pair_shape *s, const ckr_params *p, size_t bl
     return eigen_bytes(d.D, d.C) + W * ((double)block * d.D + d.C * d.D + 3.0 * d.D);
 }
 
-/* LEEP: the softmax of the logits (N x Z) and the Z x C joint table. */
+/* LEEP: the softmax of the logits (N x Z), the Z x C joint table and 1 MiB
+ * for the small buffers of the reading and the labels. */
 double ckr_memory_leep(const ckr_pair_shape *s, const ckr_params *p, size_t block)
 {
     (void)p;
     (void)block;
     dims d = dims_of(s);
-    return W * (d.N * d.Z + 2.0 * d.Z * d.C + d.C);
+    return W * (d.N * d.Z + 2.0 * d.Z * d.C + d.C) + MIB;
 }
 
 /* NCE: one key per instance and the Z x C counts. */
@@ -103,8 +104,9 @@ double ckr_nleep_gmm_bytes(double N, double d, double K, int cov, int caches)
 
 /* NLEEP whole: the PCA (a chunk of 1024 centred rows, the D x D covariance
  * with its reduction and eigenvectors) and the mixture on the reduced rows
- * (ckr_nleep_gmm_bytes) with the reduced width r = min(N, D) (or pca when
- * pca >= 1): r is known only after the PCA, so this is an upper bound.
+ * (ckr_nleep_gmm_bytes), the largest over the reduced widths r <= min(N, D)
+ * (r = pca when pca >= 1): r is known only after the PCA, so this is an
+ * upper bound.
  * Streamed: the PCA part only (its rows read in chunks); the mixture's part
  * is checked by the method once r is known (methods/nleep_stream.c). */
 double ckr_memory_nleep(const ckr_pair_shape *s, const ckr_params *p, size_t block)
@@ -114,10 +116,17 @@ double ckr_memory_nleep(const ckr_pair_shape *s, const ckr_params *p, size_t blo
     double K = fmin((double)c->ratio * d.C, d.N);
     double r = c->pca >= 1.0 ? fmin(floor(c->pca), d.n) : d.n;
     double pca = c->pca > 0.0 ? W * (1024.0 * d.D + 3.0 * d.D * d.D + 4.0 * d.D) : 0.0;
+    /* the largest over the widths the PCA may keep: the E-step caches are
+     * only taken when they fit their limits, so a smaller width may need more */
+    double gmm = 0.0;
+    if (c->pca > 0.0 && c->pca < 1.0)
+        for (double w = 1.0; w < r; w += 1.0)
+            gmm = fmax(gmm, ckr_nleep_gmm_bytes(d.N, w, K, c->cov, 1));
+    gmm = fmax(gmm, ckr_nleep_gmm_bytes(d.N, r, K, c->cov, 1));
     if (block == 0)
-        return pca + ckr_nleep_gmm_bytes(d.N, r, K, c->cov, 1);
+        return pca + gmm;
     if (!(c->pca > 0.0) || d.N < d.D) /* gathered whole */
-        return W * d.N * d.D + pca + ckr_nleep_gmm_bytes(d.N, r, K, c->cov, 1);
+        return W * d.N * d.D + pca + gmm;
     return pca + W * d.N + BLAS_BYTES; /* + the N x r scores, checked after the PCA */
 }
 
