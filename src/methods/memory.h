@@ -1,7 +1,8 @@
 /* memory.h -- how many bytes each method allocates for one pair beyond the
- * pair's own data (the `memory` hook of ckr_method, methods/method.h), and
- * the streamed forms of the scores that need no features (LEEP, NCE: the
- * pair read without its features).
+ * pair's own data (the `memory` hook of ckr_method, methods/method.h; the
+ * README's table "Bounded memory"), and the streamed forms that live
+ * outside their method's file: NLEEP's (nleep_stream.c) and those of the
+ * scores that need no features (LEEP, NCE: the pair read without them).
  *
  * Notation: N training rows, D features, C classes (targets), Z source
  * classes, K mixture components, b the rows of a streamed block, n =
