@@ -1,8 +1,8 @@
 #!/bin/bash
 # End-to-end bounded memory (--max-memory): a zoo whose pairs are larger
 # than the cap completes with the scores of an uncapped run (1e-10) for the
-# streamable methods (LogME, H-score, shrinkage H-score by row blocks; LEEP,
-# NCE without features); the others report over-memory (NLEEP after its
+# streamable methods (LogME, H-score, shrinkage H-score, GBC by row blocks;
+# LEEP, NCE without features); the others report over-memory (NLEEP after its
 # streamed PCA, when the mixture does not fit; the rest without reading); the process's peak RSS stays under the cap plus a fixed overhead,
 # measured here as the peak RSS of the same capped run on a tiny zoo (the
 # program, MPI, HDF5, OpenBLAS: about 30 MB). Bad sizes are refused.
@@ -27,9 +27,9 @@ print(ru.ru_maxrss)
 PYEOF
 }
 
-STREAMED='logme,hscore,hscore_shrink,leep,nce'
-OTHERS='nleep,transrate,gbc,linear'
-CAP_MB=24
+STREAMED='logme,hscore,hscore_shrink,gbc,leep,nce'
+OTHERS='nleep,transrate,linear'
+CAP_MB=32
 # 2 pairs (a multiclass and a multilabel task) of 30,000 x 256: 62 MB of
 # features each in memory
 "$B" synth -o "$T/big.h5" --checkpoints 1 --tasks 2 --classes 10 --n 30000 --val 200 \
@@ -63,9 +63,14 @@ bad = 0
 for (c, t, m), r in cap.items():
     if m in streamed:
         f = full[(c, t, m)]
-        a, b = float(r["score"]), float(f["score"])
-        if r["status"] != "ok" or f["status"] != "ok" or abs(a - b) > 1e-10 * abs(b):
-            print("differs:", c, t, m, r["status"], a, f["status"], b); bad += 1
+        if r["status"] != f["status"]:
+            print("status differs:", c, t, m, r["status"], f["status"]); bad += 1
+        elif f["status"] == "ok":
+            a, b = float(r["score"]), float(f["score"])
+            if abs(a - b) > 1e-10 * abs(b):
+                print("differs:", c, t, m, a, b); bad += 1
+        elif m != "gbc":  # GBC on the multilabel task: unsupported-multilabel in both
+            print("not ok:", c, t, m, f["status"]); bad += 1
     elif m in others:
         if r["status"] != "over-memory" or r["score"] != "":
             print("not over-memory:", c, t, m, r["status"]); bad += 1
@@ -80,7 +85,7 @@ step "the over-memory message gives the estimate, the shape and the cap"
 # mixture on the reduced rows does not fit
 "$B" run "$T/big.h5" --methods transrate,nleep --json "$T/cap.json" -q --no-progress \
   --max-memory ${CAP_MB}M 2>/dev/null
-grep -q "needs about [0-9.]* MB for N=30000 D=256 C=10 (whole pair; transrate has no streamed form), over --max-memory 24.0 MB" \
+grep -q "needs about [0-9.]* MB for N=30000 D=256 C=10 (whole pair; transrate has no streamed form), over --max-memory 32.0 MB" \
   "$T/cap.json" || { grep -o '"message[^,]*' "$T/cap.json" | head -3; fail "transrate message"; }
 grep -q "the mixture needs about [0-9.]* MB for N=30000 d=[0-9]* K=50 (after the PCA), over the [0-9.]* MB left of --max-memory" \
   "$T/cap.json" || { grep -o '"message[^,]*' "$T/cap.json" | head -3; fail "nleep message"; }

@@ -4,6 +4,7 @@
 
 #include <math.h>
 
+#include "methods/gbc.h"
 #include "methods/mi.h"
 #include "methods/nleep.h"
 
@@ -142,17 +143,23 @@ double ckr_memory_transrate(const ckr_pair_shape *s, const ckr_params *p, size_t
     return W * (3.0 * d.n * d.n + 2.0 * d.N + d.D) + fmin(W * d.N * d.D, 8.0 * MIB) + BLAS_BYTES;
 }
 
-/* GBC: PCA to 64 dims (the centred rows a block at a time, the D x D
- * covariance and its eigenvectors, the N x 64 scores) and per-class means
- * and variances. */
+/* GBC: PCA to d = min(pca, D, N) dims (the centred rows a chunk or a block
+ * at a time, the D x D covariance, its reduction and eigenvectors, the N x d
+ * scores) and per-class means and variances. Streamed (N > D, pca > 0): the
+ * same without the features; otherwise the rows are gathered whole. */
 double ckr_memory_gbc(const ckr_pair_shape *s, const ckr_params *p, size_t block)
 {
-    (void)p;
-    if (block > 0)
-        return -1.0;
+    const ckr_gbc_cfg *c = ckr_params_config(p);
     dims d = dims_of(s);
-    return W * (3.0 * d.D * d.D + 2.0 * 64.0 * d.N + 2.0 * d.C * 64.0 + d.D) +
-           fmin(W * d.N * d.D, 8.0 * MIB) + BLAS_BYTES;
+    double k = c->pca > 0 ? fmin(fmin((double)c->pca, d.D), d.N) : d.D;
+    double pca = c->pca > 0 ? W * (3.0 * d.D * d.D + 2.0 * d.D + d.N * k) : 0.0;
+    double whole = pca + W * (2.0 * d.C * k + d.C + d.D) + fmin(W * d.N * d.D, 8.0 * MIB) +
+                   BLAS_BYTES;
+    if (block == 0)
+        return whole;
+    if (c->pca <= 0 || d.N <= d.D)
+        return W * d.N * d.D + whole;
+    return pca + W * (2.0 * d.C * k + d.C + 2.0 * d.D + 1024.0 * d.D) + BLAS_BYTES;
 }
 
 /* linear / finetune: the model (D x H + H x C, H = 256 hidden units or C
