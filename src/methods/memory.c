@@ -133,14 +133,21 @@ double ckr_memory_nleep(const ckr_pair_shape *s, const ckr_params *p, size_t blo
 
 /* TransRate: the centred, normalised rows a block at a time (8 MiB), the
  * Gram or kernel of the whole and of each class (one at a time) with their
- * factors, row indices. */
+ * factors, row indices. Streamed (N > D): one D x D Gram summed over the
+ * blocks (more when the budget allows), the block's Gram, the block and its
+ * transformed copy (ckr_fs_gram's buffer), indices; N <= D: gathered. */
 double ckr_memory_transrate(const ckr_pair_shape *s, const ckr_params *p, size_t block)
 {
     (void)p;
-    if (block > 0)
-        return -1.0;
     dims d = dims_of(s);
-    return W * (3.0 * d.n * d.n + 2.0 * d.N + d.D) + fmin(W * d.N * d.D, 8.0 * MIB) + BLAS_BYTES;
+    double whole = W * (3.0 * d.n * d.n + 2.0 * d.N + d.D) + fmin(W * d.N * d.D, 8.0 * MIB) +
+                   BLAS_BYTES;
+    if (block == 0)
+        return whole;
+    if (d.N <= d.D)
+        return W * d.N * d.D + whole;
+    double b = (double)block;
+    return W * (2.0 * d.D * d.D + 2.0 * b * d.D + b + 3.0 * d.D) + BLAS_BYTES;
 }
 
 /* GBC: PCA to d = min(pca, D, N) dims (the centred rows a chunk or a block
