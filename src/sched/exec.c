@@ -45,11 +45,17 @@ static const ckr_pair_extent *executor_extent(ckr_executor *ex, const char *ckpt
     return &ex->extent;
 }
 
-static void count_pair_bytes(ckr_executor *ex, const char *ckpt, const char *task, int meta)
+/* Bytes of the pair as held in memory (matrices that were read, labels). */
+static double pair_bytes(const ckr_pair *p)
 {
-    const ckr_pair_extent *e = executor_extent(ex, ckpt, task);
-    if (e && ex->read_rc == 0)
-        ex->bytes_read += e->bytes_meta + (meta ? 0.0 : e->bytes_features);
+    const ckr_matrix *m[] = { &p->train_features, &p->val_features, &p->test_features,
+                              &p->train_logits, &p->val_logits, &p->top_weights };
+    double b = p->top_bias ? 8.0 * (double)p->top_weights.cols : 0.0;
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+        if (m[i]->data)
+            b += 8.0 * (double)m[i]->rows * (double)m[i]->cols;
+    double label = p->kind == CKR_MULTILABEL ? (double)p->num_classes : 4.0;
+    return b + label * (double)(p->train.n + p->val.n + p->test.n);
 }
 
 enum { PLAN_WHOLE = 0, PLAN_STREAM = 1, PLAN_OVER = 2 };
@@ -155,7 +161,8 @@ static const ckr_pair *executor_pair(ckr_executor *ex, const char *ckpt, const c
             pthread_mutex_unlock(ex->io_lock);
         ex->n_reads++;
         ex->cached_meta = meta;
-        count_pair_bytes(ex, ckpt, task, meta);
+        if (ex->read_rc == 0)
+            ex->bytes_read += pair_bytes(&ex->pair);
         snprintf(ex->ckpt, sizeof ex->ckpt, "%s", ckpt);
         snprintf(ex->task, sizeof ex->task, "%s", task);
         ex->cached = 1;
