@@ -6,7 +6,8 @@
 # streamed PCA, when the mixture does not fit; linear without reading); the
 # process's peak RSS stays under the cap plus a fixed overhead: the peak RSS
 # of the same capped run on a tiny zoo (the program, MPI, HDF5, OpenBLAS:
-# about 31 MB) plus 8 MB of allocator slack. Bad sizes are refused.
+# about 31 MB) plus 8 MB of allocator slack. Results are the same bits on 1,
+# 2 and 4 ranks under a cap. Bad sizes are refused.
 set -u
 B=${CKPTRANK:?set CKPTRANK to the binary}
 T=$(mktemp -d /tmp/ckr-memory.XXXXXX)
@@ -94,6 +95,20 @@ grep -q "needs about [0-9.]* MB for N=30000 D=256 C=10 (whole pair; linear has n
   "$T/cap.json" || { grep -o '"message[^,]*' "$T/cap.json" | head -3; fail "linear message"; }
 grep -q "the mixture needs about [0-9.]* MB for N=30000 d=[0-9]* K=50 (after the PCA), over the [0-9.]* MB left of --max-memory" \
   "$T/cap.json" || { grep -o '"message[^,]*' "$T/cap.json" | head -3; fail "nleep message"; }
+
+step "ranks: the same bits on 1, 2 and 4 ranks under a cap (whole, streamed, over-memory mixed)"
+"$B" synth -o "$T/mid.h5" --checkpoints 4 --tasks 2 --classes 5 --n 6000 --val 100 --dim 96 \
+  --seed 5 >/dev/null || fail "synth mid"
+M='logme,hscore_shrink,gbc,transrate,nleep,leep,linear:epochs=1'
+for np in 1 2 4; do
+  OMPI_MCA_rmaps_base_oversubscribe=1 mpirun -n $np "$B" run "$T/mid.h5" --methods "$M" \
+    --csv "$T/np$np.csv" -q --no-progress --max-memory 9M 2>"$T/np$np.err" || { cat "$T/np$np.err"; fail "-n $np"; }
+done
+cmp <(cut -d, -f1-5 "$T/np1.csv") <(cut -d, -f1-5 "$T/np2.csv") || fail "-n 1 and -n 2 differ"
+cmp <(cut -d, -f1-5 "$T/np1.csv") <(cut -d, -f1-5 "$T/np4.csv") || fail "-n 1 and -n 4 differ"
+n_ok=$(grep -c ',ok,' "$T/np1.csv"); n_over=$(grep -c ',over-memory,' "$T/np1.csv")
+echo "9M on 6000 x 96 pairs: $n_ok ok, $n_over over-memory"
+[ "$n_ok" -gt 0 ] && [ "$n_over" -gt 0 ] || fail "expected both ok and over-memory items"
 
 step "bad sizes are refused before any work (exit 2, one message)"
 for s in 0 abc 16X -1 1.5G 99999999999999999999T ''; do
