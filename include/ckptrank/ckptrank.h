@@ -41,6 +41,9 @@ typedef struct ckptrank_run_opts {
     int team_size;             /* ranks per team, consecutive computing ranks; 1 = no teams */
     double team_above;         /* a pair whose training features take N x D x 8 >= this many
                                 * bytes goes to a team (0: every pair) */
+    double max_memory;         /* bytes one rank may hold of a pair (features streamed by row
+                                * blocks where the method allows, else the item's status is
+                                * over-memory); 0 = no cap */
 } ckptrank_run_opts;
 
 typedef struct ckptrank_run_summary {

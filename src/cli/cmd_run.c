@@ -9,11 +9,12 @@
 #include "cli/cli.h"
 #include "cli/cmdutil.h"
 #include "util/err.h"
+#include "util/memsize.h"
 
 typedef struct run_args {
     const char *methods, *out, *csv, *metrics_csv, *json;
     uint64_t seed;
-    const char *journal, *shard;
+    const char *journal, *shard, *max_memory;
     cli_klist k;
     int quiet, no_progress, resume, grace;
     int team_size;
@@ -46,6 +47,9 @@ static const cli_opt run_opts[] = {
     { "team-above", 0, OPT_STR, offsetof(run_args, team_above), "SIZE",
       "a pair goes to a team when its training features take N x D x 8 >= SIZE bytes "
       "(e.g. 16M, 2G; default 1G; 0 = every pair)" },
+    { "max-memory", 0, OPT_STR, offsetof(run_args, max_memory), "SIZE",
+      "cap on what one rank holds of a pair (16M, 2G): features streamed by row blocks where "
+      "the method allows, else the item's status is over-memory" },
     { NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -75,36 +79,21 @@ static const char run_about[] =
     "\nexit status: 0 done (some items may have failed), 1 input or output error,\n"
     "2 usage error, 3 every item failed, 75 interrupted (requeue and --resume).";
 
-/* A size in bytes: a non-negative number with an optional suffix K, M, G or
- * T (powers of 1024; a trailing B or iB is allowed). Returns 0, or -1 when bad. */
-static int parse_size(const char *s, double *out)
+/* --team-above: 0, or a size as --max-memory takes it (util/memsize.h).
+ * Returns 0, or -1 when bad. */
+static int parse_team_above(const char *s, double *out)
 {
-    char *end = NULL;
-    double v = strtod(s, &end);
-    if (end == s || !(v >= 0) || v > 1e18)
+    uint64_t v = 0;
+    if (strcmp(s, "0") != 0 && ckr_parse_memsize(s, &v, NULL) != 0)
         return -1;
-    double mult = 1.0;
-    const char *units = "KMGT";
-    const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
-    if (*end && u) {
-        for (const char *k = units; k <= u; k++)
-            mult *= 1024.0;
-        end++;
-        if (*end == 'i')
-            end++;
-    }
-    if (*end == 'B' || *end == 'b')
-        end++;
-    if (*end)
-        return -1;
-    *out = v * mult;
+    *out = (double)v;
     return 0;
 }
 
 /* Parse the options, the zoo argument and the shard (on every rank). Returns
  * CLI_OK, CLI_HELP or CLI_USAGE (printed on rank 0). */
 static int parse_run(const cli_cmd *c, run_args *a, char **zoo, int *shard_i, int *shard_n,
-                     double *team_above)
+                     double *team_above, uint64_t *max_memory)
 {
     memset(a, 0, sizeof *a);
     a->methods = "nleep,leep";
@@ -120,9 +109,12 @@ static int parse_run(const cli_cmd *c, run_args *a, char **zoo, int *shard_i, in
         prc = cli_usage(c, "--shard %s: expected I/N with 0 <= I < N", a->shard);
     if (prc == CLI_OK && a->team_size < 1)
         prc = cli_usage(c, "--team-size %d: must be at least 1", a->team_size);
-    if (prc == CLI_OK && a->team_above && parse_size(a->team_above, team_above) != 0)
+    if (prc == CLI_OK && a->team_above && parse_team_above(a->team_above, team_above) != 0)
         prc = cli_usage(c, "--team-above %s: expected a size in bytes such as 0, 512M, 16M or 2G",
                         a->team_above);
+    ckr_err merr = { 0, "" };
+    if (prc == CLI_OK && a->max_memory && ckr_parse_memsize(a->max_memory, max_memory, &merr))
+        prc = cli_usage(c, "--max-memory: %s", merr.msg);
     if (prc == CLI_OK)
         *zoo = pos[0];
     return prc;
@@ -136,7 +128,8 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     char *zoo = NULL;
     int shard_i = 0, shard_n = 0;
     double team_above = 1024.0 * 1024.0 * 1024.0;
-    int prc = parse_run(&c, &a, &zoo, &shard_i, &shard_n, &team_above);
+    uint64_t max_memory = 0;
+    int prc = parse_run(&c, &a, &zoo, &shard_i, &shard_n, &team_above, &max_memory);
     if (prc != CLI_OK)
         return cli_parse_status(prc);
     /* a bad method spec is refused now, before the zoo is opened and before
@@ -182,6 +175,7 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     o.grace_seconds = a.grace;
     o.team_size = a.team_size;
     o.team_above = team_above;
+    o.max_memory = (double)max_memory;
 
     ckptrank_run_summary sum;
     ckr_err err = { 0, "" };

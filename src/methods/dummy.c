@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "methods/memory.h"
 #include "methods/dummy.h"
 #include "methods/method.h"
 #include "util/flops.h"
@@ -62,4 +63,5 @@ const ckr_method ckr_method_dummy = {
     .check = dummy_check,
     .cost = dummy_cost,
     .score = dummy_score,
+    .memory = ckr_memory_none,
 };

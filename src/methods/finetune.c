@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "methods/memory.h"
 #include "methods/finetune.h"
 #include "methods/method.h"
 #include "methods/team.h"
@@ -250,4 +251,5 @@ const ckr_method ckr_method_finetune = {
     .score = finetune_score,
     .score_team = finetune_score_team,
     .gives_accuracy = 1,
+    .memory = ckr_memory_trained,
 };

@@ -22,12 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "methods/memory.h"
 #include "linalg/featstats.h"
 #include "linalg/pca.h"
 #include "linalg/pca_team.h"
 #include "methods/gbc.h"
 #include "methods/method.h"
 #include "methods/pair_check.h"
+#include "methods/pca_stream.h"
+#include "methods/stream.h"
 #include "methods/team.h"
 #include "util/flops.h"
 
@@ -244,6 +247,74 @@ cleanup:
     return rc;
 }
 
+/* The streamed form (--max-memory): the PCA over row blocks
+ * (methods/pca_stream.h; the same scores as the whole pair's for blocks of
+ * at least 1024 rows), then as gbc_score on the N x d scores. Without PCA,
+ * or N <= D, the rows are gathered whole. */
+static int gbc_score_stream(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_params *p,
+                            ckr_rng *rng, ckr_result *res)
+{
+    int rc = ckr_stream_check(meta, rows, res);
+    if (rc)
+        return rc;
+    if (meta->kind == CKR_MULTILABEL)
+        return ckr_result_fail(res, CKR_EDATA, "unsupported-multilabel",
+                               "GBC needs a partition of the samples into classes");
+    const ckr_gbc_cfg *cfg = ckr_params_config(p);
+    size_t N = rows->n, D = rows->d;
+    if (cfg->pca <= 0 || N <= D) {
+        ckr_pair whole;
+        if ((rc = ckr_stream_gather(meta, rows, &whole, res)))
+            return rc;
+        rc = gbc_score(&whole, p, rng, res);
+        free(whole.train_features.data);
+        return rc;
+    }
+    ckr_err err = { 0, "" };
+    ckr_targets tg;
+    if ((rc = ckr_targets_init(meta->kind, &meta->train, meta->num_classes, 0, &tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    size_t d = gbc_dims(cfg->pca, N, D), C = (size_t)tg.t;
+    double *mean = NULL, *var = NULL, *logv = NULL, *X = NULL;
+    ckr_pca_stream ps;
+    memset(&ps, 0, sizeof ps);
+    int constant = 0;
+    if (tg.t < 2) {
+        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)", tg.t);
+        goto cleanup;
+    }
+    mean = calloc(C * d, sizeof *mean);
+    var = calloc(C * d, sizeof *var);
+    logv = calloc(C, sizeof *logv);
+    if (!mean || !var || !logv) {
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (N=%zu d=%zu C=%zu)", N, d, C);
+        goto cleanup;
+    }
+    rc = ckr_pca_stream_fit(rows, (double)d, &ps, &constant, &err);
+    if (!rc && constant) /* every score is 0 */
+        rc = (X = calloc(N * d, sizeof *X)) ? 0 : ckr_err_set(&err, CKR_ENOMEM, "out of memory");
+    else if (!rc && ps.d != d)
+        rc = ckr_err_set(&err, CKR_ENUM, "PCA returned %zu components, expected %zu", ps.d, d);
+    else if (!rc)
+        rc = ckr_pca_stream_project(&ps, &X, &err);
+    ckr_pca_stream_free(&ps);
+    if (rc) {
+        rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "numerical-error", "%s", err.msg);
+        goto cleanup;
+    }
+    gbc_class_sums(X, N, d, &tg, mean);
+    gbc_divide_means(mean, C, d, &tg);
+    gbc_class_squares(X, N, d, &tg, mean, var);
+    rc = gbc_finish(cfg, &tg, C, d, mean, var, logv, N, res);
+cleanup:
+    free(X);
+    free(mean);
+    free(var);
+    free(logv);
+    ckr_targets_free(&tg);
+    return rc;
+}
+
 /* 1 on every rank when every row of the pair equals its first row (bytes). */
 static int gbc_team_constant(const ckr_team *team, const double *F, size_t nl, size_t D,
                              double *row, int *constant)
@@ -356,4 +427,6 @@ const ckr_method ckr_method_gbc = {
     .cost = gbc_cost,
     .score = gbc_score,
     .score_team = gbc_score_team,
+    .memory = ckr_memory_gbc,
+    .score_stream = gbc_score_stream,
 };

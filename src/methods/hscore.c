@@ -40,7 +40,9 @@
 #include "linalg/featstats.h"
 #include "methods/hscore.h"
 #include "methods/method.h"
+#include "methods/memory.h"
 #include "methods/pair_check.h"
+#include "methods/stream.h"
 #include "methods/team.h"
 #include "util/flops.h"
 
@@ -176,6 +178,25 @@ static int hs_enough(int ml, const ckr_targets *tg, ckr_result *res)
                            tg->t);
 }
 
+/* The tail of hscore_core: shrinkage, the spectrum of the scaled centred
+ * Gram or kernel A (n x n; overwritten) and the projections of B (T x n;
+ * overwritten), into hs_finish. */
+static int hs_solve(double *A, double *B, double *w, size_t n, size_t N, size_t D, int gram,
+                    const ckr_targets *tg, double rcond, int shrink, double sum4, int ml,
+                    ckr_result *res)
+{
+    double shrinkage = 0.0, mu_s = 0.0;
+    if (shrink)
+        hs_ledoit_wolf(A, n, N, D, gram, sum4, &shrinkage, &mu_s);
+    if (!ckr_all_finite(n * n, A))
+        return ckr_result_fail(res, CKR_ENUM, "numerical-error", "covariance is not finite");
+    int rc = ckr_dsyev_project(n, A, w, (size_t)tg->t, B);
+    if (rc)
+        return ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "numerical-error",
+                               "eigen-decomposition of the %zu x %zu covariance failed", n, n);
+    return hs_finish(w, B, n, N, D, gram, tg, rcond, shrink, shrinkage, mu_s, ml, res);
+}
+
 static int hscore_core(const ckr_pair *pair, const ckr_params *p, ckr_result *res, int shrink)
 {
     ckr_err err = { 0, "" };
@@ -235,19 +256,7 @@ static int hscore_core(const ckr_pair *pair, const ckr_params *p, ckr_result *re
             }
         }
     }
-    double shrinkage = 0.0, mu_s = 0.0;
-    if (shrink)
-        hs_ledoit_wolf(A, n, N, D, gram, sum4, &shrinkage, &mu_s);
-    if (!ckr_all_finite(n * n, A)) {
-        rc = ckr_result_fail(res, CKR_ENUM, "numerical-error", "covariance is not finite");
-        goto cleanup;
-    }
-    if ((rc = ckr_dsyev_project(n, A, w, T, B))) {
-        rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "numerical-error",
-                             "eigen-decomposition of the %zu x %zu covariance failed", n, n);
-        goto cleanup;
-    }
-    rc = hs_finish(w, B, n, N, D, gram, &tg, rcond, shrink, shrinkage, mu_s, ml, res);
+    rc = hs_solve(A, B, w, n, N, D, gram, &tg, rcond, shrink, sum4, ml, res);
     goto cleanup;
 oom:
     rc = ckr_result_fail(res, rc, NULL, "out of memory for the Gram/kernel (order %zu)", n);
@@ -398,6 +407,72 @@ static int hscore_shrink_score_team(const ckr_pair *local, const ckr_team *team,
     return hscore_core_team(local, team, p, res, 1);
 }
 
+/* The streamed form (--max-memory): one pass for the column means and the
+ * largest |f - mu| (the scale), one for the scaled centred Gram, sum
+ * ||z||^4 and the target sums (methods/stream.h), then as hscore_core. A
+ * pair with N <= D is gathered whole (no larger than the D x D Gram). */
+static int hscore_stream_core(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_params *p,
+                              ckr_result *res, int shrink)
+{
+    int rc = ckr_stream_check(meta, rows, res);
+    if (rc)
+        return rc;
+    size_t N = rows->n, D = rows->d;
+    if (N <= D) {
+        ckr_pair whole;
+        if ((rc = ckr_stream_gather(meta, rows, &whole, res)))
+            return rc;
+        rc = hscore_core(&whole, p, res, shrink);
+        free(whole.train_features.data);
+        return rc;
+    }
+    double rcond = ((const ckr_hscore_cfg *)ckr_params_config(p))->rcond;
+    int ml = meta->kind == CKR_MULTILABEL;
+    ckr_err err = { 0, "" };
+    ckr_targets tg;
+    if ((rc = ckr_targets_init(meta->kind, &meta->train, meta->num_classes, ml, &tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    size_t T = (size_t)tg.t;
+    double *mu = NULL, *A = NULL, *B = NULL, *w = NULL, amax = 0.0, sum4 = 0.0;
+    if ((rc = hs_enough(ml, &tg, res)))
+        goto cleanup;
+    mu = malloc(D * sizeof *mu);
+    A = malloc(D * D * sizeof *A);
+    B = malloc(T * D * sizeof *B);
+    w = malloc(D * sizeof *w);
+    if (!mu || !A || !B || !w) {
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (eigenproblem of order %zu)", D);
+        goto cleanup;
+    }
+    if ((rc = ckr_stream_colstats(rows, mu, &amax, res)))
+        goto cleanup;
+    double scale = amax > 0.0 ? 1.0 / amax : 1.0;
+    if ((rc = ckr_stream_gram(rows, mu, scale, &tg, A, B, shrink ? &sum4 : NULL, res)))
+        goto cleanup;
+    rc = hs_solve(A, B, w, D, N, D, 1, &tg, rcond, shrink, sum4, ml, res);
+cleanup:
+    free(mu);
+    free(A);
+    free(B);
+    free(w);
+    ckr_targets_free(&tg);
+    return rc;
+}
+
+static int hscore_score_stream(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_params *p,
+                               ckr_rng *rng, ckr_result *res)
+{
+    (void)rng;
+    return hscore_stream_core(meta, rows, p, res, 0);
+}
+
+static int hscore_shrink_score_stream(const ckr_pair *meta, ckr_rowsrc *rows,
+                                      const ckr_params *p, ckr_rng *rng, ckr_result *res)
+{
+    (void)rng;
+    return hscore_stream_core(meta, rows, p, res, 1);
+}
+
 const ckr_method ckr_method_hscore = {
     .name = "hscore",
     .summary = "H-score tr(pinv(cov_f) cov_g) (Bao et al. 2019); multilabel: mean of per-label "
@@ -407,6 +482,8 @@ const ckr_method ckr_method_hscore = {
     .cost = hscore_cost,
     .score = hscore_score,
     .score_team = hscore_score_team,
+    .memory = ckr_memory_hscore,
+    .score_stream = hscore_score_stream,
 };
 
 const ckr_method ckr_method_hscore_shrink = {
@@ -418,4 +495,6 @@ const ckr_method ckr_method_hscore_shrink = {
     .cost = hscore_cost,
     .score = hscore_shrink_score,
     .score_team = hscore_shrink_score_team,
+    .memory = ckr_memory_hscore,
+    .score_stream = hscore_shrink_score_stream,
 };

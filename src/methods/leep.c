@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "methods/memory.h"
 #include "methods/leep_core.h"
 
 static const ckr_param_def leep_params[] = {
@@ -45,4 +46,6 @@ const ckr_method ckr_method_leep = {
     .params = leep_params,
     .cost = leep_cost,
     .score = leep_score,
+    .memory = ckr_memory_leep,
+    .score_stream = ckr_leep_score_stream,
 };

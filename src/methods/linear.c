@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "methods/memory.h"
 #include "methods/linear.h"
 #include "methods/method.h"
 #include "methods/trained.h"
@@ -152,4 +153,5 @@ const ckr_method ckr_method_linear = {
     .score = linear_score,
     .score_team = ckr_linear_score_team, /* linear_team.c */
     .gives_accuracy = 1,
+    .memory = ckr_memory_trained,
 };

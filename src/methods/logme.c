@@ -38,7 +38,9 @@
 #include "linalg/featstats.h"
 #include "methods/logme.h"
 #include "methods/method.h"
+#include "methods/memory.h"
 #include "methods/pair_check.h"
+#include "methods/stream.h"
 #include "methods/team.h"
 #include "util/flops.h"
 
@@ -208,6 +210,25 @@ static int logme_enough_targets(ckr_task_kind kind, const ckr_targets *tg, ckr_r
                            tg->t);
 }
 
+/* The tail of logme_score: the n x n Gram (N > D) or kernel A (n = min(N,
+ * D); overwritten), the target sums or columns B (T x n; overwritten), w
+ * (n) for the spectrum. */
+static int logme_solve(const ckr_logme_cfg *o, const ckr_targets *tg, ckr_task_kind kind,
+                       size_t N, size_t D, double *A, double *B, double *w, ckr_result *res)
+{
+    size_t n = N > D ? D : N, T = (size_t)tg->t;
+    if (!ckr_all_finite(n * n, A))
+        return ckr_result_fail(res, CKR_ENUM, "numerical-error",
+                               "Gram matrix overflows (features too large for double precision)");
+    int rc = ckr_dsyev_project(n, A, w, T, B);
+    if (rc)
+        return ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "numerical-error",
+                               "eigen-decomposition of the %zu x %zu %s failed", n, n,
+                               N > D ? "Gram" : "kernel");
+    return logme_finish(o, tg, kind, N, D, w, B, n, 0, N > D, N > D, N > D ? "gram" : "kernel",
+                        res);
+}
+
 static int logme_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res)
 {
     (void)rng;
@@ -256,19 +277,7 @@ static int logme_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
             }
         }
     }
-    if (!ckr_all_finite(n * n, A)) {
-        rc = ckr_result_fail(res, CKR_ENUM, "numerical-error",
-                             "Gram matrix overflows (features too large for double precision)");
-        goto cleanup;
-    }
-    if ((rc = ckr_dsyev_project(n, A, w, T, B))) {
-        rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "numerical-error",
-                             "eigen-decomposition of the %zu x %zu %s failed", n, n,
-                             N > D ? "Gram" : "kernel");
-        goto cleanup;
-    }
-    rc = logme_finish(o, &tg, pair->kind, N, D, w, B, n, 0, N > D, N > D,
-                      N > D ? "gram" : "kernel", res);
+    rc = logme_solve(o, &tg, pair->kind, N, D, A, B, w, res);
 cleanup:
     free(A);
     free(B);
@@ -358,6 +367,49 @@ cleanup:
     return rc;
 }
 
+/* The streamed form (--max-memory): the Gram F^T F and the target sums F^T y
+ * accumulated over row blocks (methods/stream.h), then as logme_score. A
+ * pair with N <= D (the kernel path) is gathered whole: its N x D rows are
+ * no larger than the D x D Gram. */
+static int logme_score_stream(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_params *p,
+                              ckr_rng *rng, ckr_result *res)
+{
+    int rc = ckr_stream_check(meta, rows, res);
+    if (rc)
+        return rc;
+    size_t N = rows->n, D = rows->d;
+    if (N <= D) {
+        ckr_pair whole;
+        if ((rc = ckr_stream_gather(meta, rows, &whole, res)))
+            return rc;
+        rc = logme_score(&whole, p, rng, res);
+        free(whole.train_features.data);
+        return rc;
+    }
+    const ckr_logme_cfg *o = ckr_params_config(p);
+    ckr_err err = { 0, "" };
+    ckr_targets tg;
+    if ((rc = ckr_targets_init(meta->kind, &meta->train, meta->num_classes, 0, &tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    size_t T = (size_t)tg.t;
+    double *A = NULL, *B = NULL, *w = NULL;
+    if ((rc = logme_enough_targets(meta->kind, &tg, res)))
+        goto cleanup;
+    A = malloc(D * D * sizeof *A);
+    B = malloc(T * D * sizeof *B);
+    w = malloc(D * sizeof *w);
+    if (!A || !B || !w)
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (eigenproblem of order %zu)", D);
+    else if (!(rc = ckr_stream_gram(rows, NULL, 1.0, &tg, A, B, NULL, res)))
+        rc = logme_solve(o, &tg, meta->kind, N, D, A, B, w, res);
+cleanup:
+    free(A);
+    free(B);
+    free(w);
+    ckr_targets_free(&tg);
+    return rc;
+}
+
 const ckr_method ckr_method_logme = {
     .name = "logme",
     .summary = "LogME (You et al. 2021), fixed-point evidence as thuml/LogME; multilabel: one "
@@ -367,4 +419,6 @@ const ckr_method ckr_method_logme = {
     .cost = logme_cost,
     .score = logme_score,
     .score_team = logme_score_team,
+    .memory = ckr_memory_logme,
+    .score_stream = logme_score_stream,
 };

@@ -132,6 +132,22 @@ typedef struct ckr_team {
     size_t row0, n_total;
 } ckr_team;
 
+/* A source of the training features of one pair, read a block of rows at a
+ * time (zoo/rowread.h reads them from the file; a test can serve a matrix):
+ * n rows of d columns; read(ctx, row0, nrows, out, err) fills out with rows
+ * [row0, row0 + nrows) as doubles (nrows <= block), returning 0 or a CKR_E*
+ * code with err set. A streamed score reads the rows in order, as many
+ * passes as it needs, and holds at most `block` rows at a time. */
+typedef struct ckr_rowsrc {
+    size_t n, d, block;
+    int (*read)(void *ctx, size_t row0, size_t nrows, double *out, ckr_err *err);
+    void *ctx;
+    /* Bytes the method may allocate in all (0: no limit): a method whose
+     * need is known only part-way (NLEEP after its PCA) checks it then and
+     * fails with status "over-memory" when over it. */
+    double budget;
+} ckr_rowsrc;
+
 typedef struct ckr_method {
     const char *name;
     const char *summary;
@@ -170,6 +186,23 @@ typedef struct ckr_method {
      * res->heldout that model's test accuracy): only such methods may build
      * ground truth (`ckptrank groundtruth`). 0 for every other score. */
     int gives_accuracy;
+    /* ---- bounded memory (--max-memory; methods/memory.h has the formulas) ----
+     * Bytes the method allocates for one pair beyond the pair's own data
+     * (features, logits and labels as read, which the executor counts):
+     * block == 0 for `score` on the whole pair, block > 0 for `score_stream`
+     * reading the training features `block` rows at a time (the block buffer
+     * included). A negative value: the method has no such form. NULL: no
+     * estimate (the executor counts the pair only). */
+    double (*memory)(const ckr_pair_shape *shape, const ckr_params *p, size_t block);
+    /* The score with the training features streamed (NULL: none). `meta` is
+     * the pair without any features in memory (train_features, val_features
+     * and test_features have rows and cols but data NULL; labels, logits and
+     * the rest as `score` gets them; the file's features were checked to be
+     * finite when it was read); `rows` yields the training features in
+     * blocks of rows->block rows. Equals `score` on the whole pair to 1e-10
+     * relative whatever the block size. */
+    int (*score_stream)(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_params *p,
+                        ckr_rng *rng, ckr_result *res);
 } ckr_method;
 
 /* registry.c: every method, in the order `ckptrank methods` lists them */

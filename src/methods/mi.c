@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "methods/memory.h"
 #include "linalg/pca.h"
 #include "methods/method.h"
 #include "methods/mi.h"
@@ -295,4 +296,5 @@ const ckr_method ckr_method_mi = {
     .check = mi_check,
     .cost = mi_cost,
     .score = mi_score,
+    .memory = ckr_memory_mi,
 };

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "methods/memory.h"
 #include "linalg/blas.h"
 #include "methods/method.h"
 #include "util/flops.h"
@@ -137,4 +138,6 @@ const ckr_method ckr_method_nce = {
     .params = nce_params,
     .cost = nce_cost,
     .score = nce_score,
+    .memory = ckr_memory_nce,
+    .score_stream = ckr_nce_score_stream,
 };

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "methods/memory.h"
 #include "linalg/gmm.h"
 #include "linalg/pca.h"
 #include "methods/leep_core.h"
@@ -178,4 +179,6 @@ const ckr_method ckr_method_nleep = {
     .cost = nleep_cost,
     .score = nleep_score,
     .score_team = ckr_nleep_score_team, /* nleep_team.c */
+    .memory = ckr_memory_nleep,
+    .score_stream = ckr_nleep_score_stream,
 };

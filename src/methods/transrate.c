@@ -23,9 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "methods/memory.h"
 #include "linalg/featstats.h"
 #include "methods/method.h"
 #include "methods/pair_check.h"
+#include "methods/stream.h"
 #include "methods/team.h"
 #include "methods/transrate.h"
 #include "util/flops.h"
@@ -205,6 +207,121 @@ cleanup:
     return rc;
 }
 
+/* The streamed form (--max-memory), the team path's algorithm over row
+ * blocks: one pass for the mean, then the D x D Grams of the transformed
+ * rows of all rows (R(Z)) and of each class, as many Grams per pass as the
+ * row source's budget allows (at least one). N <= D: the rows gathered. */
+static int transrate_score_stream(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_params *p,
+                                  ckr_rng *rng, ckr_result *res)
+{
+    int rc = ckr_stream_check(meta, rows, res);
+    if (rc)
+        return rc;
+    if (meta->kind == CKR_MULTILABEL)
+        return ckr_result_fail(res, CKR_EDATA, "unsupported-multilabel",
+                               "TransRate needs a partition of the samples into classes");
+    size_t N = rows->n, D = rows->d, B = rows->block < N ? rows->block : N;
+    if (N <= D) {
+        ckr_pair whole;
+        if ((rc = ckr_stream_gather(meta, rows, &whole, res)))
+            return rc;
+        rc = transrate_score(&whole, p, rng, res);
+        free(whole.train_features.data);
+        return rc;
+    }
+    const ckr_transrate_cfg *cfg = ckr_params_config(p);
+    int tllib = cfg->variant == CKR_TRANSRATE_TLLIB, unit = !tllib;
+    ckr_err err = { 0, "" };
+    ckr_targets tg;
+    if ((rc = ckr_targets_init(meta->kind, &meta->train, meta->num_classes, 0, &tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    size_t T = (size_t)tg.t, sets = T + 1; /* set 0: all rows; set r + 1: class r */
+    double *mu = NULL, *G = NULL, *tmp = NULL, *buf = NULL, amax = 0.0, rz = 0.0, rzy = 0.0;
+    size_t *idx = NULL, g = 1;
+    if (tg.t < 2) {
+        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)", tg.t);
+        goto cleanup;
+    }
+    double gram = 8.0 * (double)D * (double)D;
+    if (rows->budget > 0.0) { /* what ckr_memory_transrate counts for one Gram */
+        double room = rows->budget - ckr_memory_transrate(&(ckr_pair_shape){ N, D, 0, 0,
+                                                              tg.t, meta->kind }, p, B);
+        g += room > gram ? (size_t)(room / gram) : 0;
+    } else {
+        g = sets;
+    }
+    g = g < sets ? g : sets;
+    mu = malloc(D * sizeof *mu);
+    G = malloc(g * D * D * sizeof *G);
+    tmp = malloc(D * D * sizeof *tmp);
+    buf = malloc(B * D * sizeof *buf);
+    idx = malloc(B * sizeof *idx);
+    if (!mu || !G || !tmp || !buf || !idx) {
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory");
+        goto cleanup;
+    }
+    if ((rc = ckr_stream_colstats(rows, mu, &amax, res)))
+        goto cleanup;
+    for (size_t s0 = 0; s0 < sets; s0 += g) {
+        size_t ns = sets - s0 < g ? sets - s0 : g;
+        memset(G, 0, ns * D * D * sizeof *G);
+        for (size_t r0 = 0; r0 < N; r0 += B) {
+            size_t nb = N - r0 < B ? N - r0 : B;
+            ckr_err rerr = { 0, "" };
+            if ((rc = rows->read(rows->ctx, r0, nb, buf, &rerr))) {
+                rc = ckr_result_fail(res, rc, NULL, "%s", rerr.msg);
+                goto cleanup;
+            }
+            for (size_t k = 0; k < ns; k++) {
+                size_t m = 0;
+                if (s0 + k > 0)
+                    for (size_t i = 0; i < nb; i++)
+                        if ((size_t)tg.map[tg.y[r0 + i]] == s0 + k - 1)
+                            idx[m++] = i;
+                if (s0 + k > 0 && m == 0)
+                    continue;
+                if ((rc = ckr_fs_gram(buf, D, s0 + k > 0 ? idx : NULL, s0 + k > 0 ? m : nb, mu,
+                                      1.0, unit, tmp, NULL))) {
+                    rc = ckr_result_fail(res, rc, NULL, "coding rate: out of memory");
+                    goto cleanup;
+                }
+                double *Gk = G + k * D * D;
+                for (size_t q = 0; q < D * D; q++)
+                    Gk[q] += tmp[q];
+                ckr_flops_add((double)(D * D));
+            }
+        }
+        for (size_t k = 0; k < ns; k++) {
+            size_t set = s0 + k, n_set = set == 0 ? N : tg.count[set - 1];
+            double rate = 0.0;
+            if ((rc = ckr_fs_rate_of_gram(G + k * D * D, D, 1.0 / ((double)n_set * cfg->eps2),
+                                          &rate))) {
+                rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "numerical-error",
+                                     "coding rate: %s",
+                                     rc == CKR_ENOMEM ? "out of memory"
+                                                      : "I + Z^T Z/(n eps2) is not finite / not SPD");
+                goto cleanup;
+            }
+            if (set == 0)
+                rz = rate;
+            else
+                rzy += (tllib ? 1.0 / (double)tg.t : (double)n_set / (double)N) * rate;
+        }
+    }
+    ckr_flops_add(3.0 * (double)tg.t);
+    snprintf(res->info, sizeof res->info, "%s N=%zu D=%zu classes=%d R(Z)=%.6g R(Z|Y)=%.6g",
+             tllib ? "tllib" : "canonical", N, D, tg.t, rz, rzy);
+    rc = ckr_result_ok(res, rz - rzy);
+cleanup:
+    free(mu);
+    free(G);
+    free(tmp);
+    free(buf);
+    free(idx);
+    ckr_targets_free(&tg);
+    return rc;
+}
+
 const ckr_method ckr_method_transrate = {
     .name = "transrate",
     .summary = "TransRate: coding-rate difference (Huang et al. 2022), centred + unit rows, "
@@ -214,4 +331,6 @@ const ckr_method ckr_method_transrate = {
     .cost = transrate_cost,
     .score = transrate_score,
     .score_team = transrate_score_team,
+    .memory = ckr_memory_transrate,
+    .score_stream = transrate_score_stream,
 };

@@ -16,6 +16,7 @@
 #include "core/pair.h"
 #include "methods/method.h"
 #include "util/err.h"
+#include "zoo/rowread.h"
 #include "zoo/zoo.h"
 
 typedef struct ckr_executor {
@@ -46,13 +47,27 @@ typedef struct ckr_executor {
     uint64_t pair_sum;      /* the cached pair's content checksum (zoo/checksum.h):
                              * over the data as read, or from the file when the
                              * pair does not read; 0 when the zoo is not open */
+    /* bounded memory (--max-memory; exec.c "bounded memory") */
+    double max_memory;      /* bytes an item may hold of a pair; 0 = no cap */
+    double bytes_read;      /* bytes read from the zoo: pairs as held in memory,
+                             * streamed rows as stored */
+    int cached_meta;        /* the cached pair was read without features */
+    int extent_ok;          /* extent is that of (ext_ckpt, ext_task) */
+    char ext_ckpt[CKR_NAME_MAX], ext_task[CKR_NAME_MAX];
+    ckr_pair_extent extent;
 } ckr_executor;
 
 /* An executor of specs on zoo (either may be set later), no io_lock, no
  * reads yet. Owns nothing. */
 void ckr_executor_init(ckr_executor *ex, ckr_zoo *zoo, const ckr_spec *specs, uint64_t seed);
 
-/* Run spec specs[spec_idx] on the pair (ckpt, task) into res. Never fails:
+/* Run spec specs[spec_idx] on the pair (ckpt, task) into res. With
+ * max_memory > 0 the item first compares the method's estimate (pair as
+ * read + the method's memory hook) with the cap, from the pair's metadata:
+ * within it, the whole pair; over it, the method's streamed form (the pair
+ * read without features, training rows in the largest block of at most
+ * 8192 rows that fits, at least 16) when it has one that fits; else status
+ * "over-memory" with the estimate, and nothing is read. Never fails:
  * a pair that cannot be read and a method that fails become res's status
  * and message; res->seconds and res->gflops are measured. */
 void ckr_executor_run(ckr_executor *ex, const char *ckpt, const char *task, int spec_idx,

@@ -65,6 +65,8 @@ static int check_opts(const ckptrank_run_opts *o, ckr_err *err)
     if (o->shard_count < 0 || (o->shard_count > 0 && (o->shard_index < 0 || o->shard_index >= o->shard_count)))
         return ckr_err_set(err, CKR_EARG, "bad shard %d/%d (want I/N with 0 <= I < N)", o->shard_index,
                            o->shard_count);
+    if (!(o->max_memory >= 0.0))
+        return ckr_err_set(err, CKR_EARG, "--max-memory must be > 0");
     if (o->nk < 0 || o->nk > 8)
         return ckr_err_set(err, CKR_EARG, "between 0 and 8 values of k");
     return 0;
@@ -253,6 +255,7 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
     if (!rc)
         rc = ckr_spec_parse_list(o->methods, &specs, &n_specs, err);
     ckr_executor_init(&ex, NULL, specs, o->seed);
+    ex.max_memory = o->max_memory;
     if (!rc) /* every rank gets there: collective, same outcome */
         rc = setup_teams(lib, size, o, &teams, &ex, err);
     if (rc)

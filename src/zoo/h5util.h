@@ -160,6 +160,16 @@ void ckr_zoo_taskdata_free(ckr_zoo_taskdata *td);
  * Returns the number of problems found. */
 int ckr_zoo_check_pair(hid_t file, const char *ckpt, const char *task,
                        const ckr_zoo_taskdata *td, ckr_pair *keep, ckr_zrep *r);
+/* The same; with keep_features 0 the train/val/test features are checked
+ * block by block (bounded memory) but not kept in keep. */
+int ckr_zoo_check_pair_ex(hid_t file, const char *ckpt, const char *task,
+                          const ckr_zoo_taskdata *td, ckr_pair *keep, int keep_features,
+                          ckr_zrep *r);
+/* zoo.c: the open HDF5 file of a zoo (owned by it). */
+hid_t ckr_zoo_h5file(const ckr_zoo *zoo);
+/* rowread.c: set rows and cols of pair's train/val/test features (data
+ * untouched) from the datasets of /checkpoints/<ckpt>/<task>; 0 when absent. */
+void ckr_zoo_feature_dims(hid_t file, const char *ckpt, const char *task, ckr_pair *pair);
 
 /* zoo.c: open path read-only with the MPI-IO driver on comm (HDF5 only, no
  * schema check); a failure is a clear message without an HDF5 stack. */

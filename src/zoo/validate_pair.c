@@ -225,6 +225,13 @@ static void check_ground_truth(hid_t g, const char *ppath, ckr_pair *p, ckr_zrep
 int ckr_zoo_check_pair(hid_t file, const char *ckpt, const char *task,
                        const ckr_zoo_taskdata *td, ckr_pair *keep, ckr_zrep *r)
 {
+    return ckr_zoo_check_pair_ex(file, ckpt, task, td, keep, 1, r);
+}
+
+int ckr_zoo_check_pair_ex(hid_t file, const char *ckpt, const char *task,
+                          const ckr_zoo_taskdata *td, ckr_pair *keep, int keep_features,
+                          ckr_zrep *r)
+{
     int before = r->count;
     char cpath[CKR_ZOO_OBJ_MAX], ppath[CKR_ZOO_OBJ_MAX], missing[CKR_ZOO_OBJ_MAX + 64];
     ckr_zoo_join_path(cpath, sizeof cpath, "/checkpoints", ckpt);
@@ -248,12 +255,12 @@ int ckr_zoo_check_pair(hid_t file, const char *ckpt, const char *task,
     if (g < 0)
         goto cleanup;
 
-    const int k = keep != NULL;
-    check_train_features(g, ppath, task, td, &pd, &tmp, k, r);
+    const int k = keep != NULL, kf = k && keep_features;
+    check_train_features(g, ppath, task, td, &pd, &tmp, kf, r);
     if (!ckr_zrep_stop(r))
-        check_split_features(g, ppath, task, td, &VAL_SPLIT, &pd, &tmp.val_features, k, r);
+        check_split_features(g, ppath, task, td, &VAL_SPLIT, &pd, &tmp.val_features, kf, r);
     if (!ckr_zrep_stop(r))
-        check_split_features(g, ppath, task, td, &TEST_SPLIT, &pd, &tmp.test_features, k, r);
+        check_split_features(g, ppath, task, td, &TEST_SPLIT, &pd, &tmp.test_features, kf, r);
     if (!ckr_zrep_stop(r))
         check_logits(g, ppath, &pd, &tmp, k, r);
     if (!ckr_zrep_stop(r))

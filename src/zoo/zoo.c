@@ -402,8 +402,13 @@ static int check_name_arg(const ckr_zoo *zoo, const char *what, const char *name
     return 0;
 }
 
-int ckr_zoo_read_pair(ckr_zoo *zoo, const char *ckpt, const char *task, ckr_pair *out,
-                      ckr_err *err)
+hid_t ckr_zoo_h5file(const ckr_zoo *zoo)
+{
+    return zoo->file;
+}
+
+static int read_pair(ckr_zoo *zoo, const char *ckpt, const char *task, int keep_features,
+                     ckr_pair *out, ckr_err *err)
 {
     memset(out, 0, sizeof *out);
     int rc = check_name_arg(zoo, "checkpoint", ckpt, err);
@@ -422,7 +427,7 @@ int ckr_zoo_read_pair(ckr_zoo *zoo, const char *ckpt, const char *task, ckr_pair
     ckr_zoo_check_task(tasks, task, 1, 1, &td, &r);
     H5Gclose(tasks);
     if (r.count == 0)
-        ckr_zoo_check_pair(zoo->file, ckpt, task, &td, out, &r);
+        ckr_zoo_check_pair_ex(zoo->file, ckpt, task, &td, out, keep_features, &r);
     if (r.count) {
         ckr_zoo_taskdata_free(&td);
         return ckr_zrep_to_err(&r, err);
@@ -434,11 +439,16 @@ int ckr_zoo_read_pair(ckr_zoo *zoo, const char *ckpt, const char *task, ckr_pair
     out->num_classes = td.num_classes;
     out->train = td.train;
     memset(&td.train, 0, sizeof td.train);
-    if (out->val_features.data) { /* val labels only go with val features */
+    if (!keep_features) /* the shapes of the features left in the file */
+        ckr_zoo_feature_dims(zoo->file, ckpt, task, out);
+    const int kf = keep_features;
+    if (kf ? out->val_features.data != NULL : out->val_features.rows > 0) {
+        /* val labels only go with val features */
         out->val = td.val;
         memset(&td.val, 0, sizeof td.val);
     }
-    if (out->test_features.data) { /* so do test labels with test features (1.1) */
+    if (kf ? out->test_features.data != NULL : out->test_features.rows > 0) {
+        /* so do test labels with test features (1.1) */
         out->test = td.test;
         memset(&td.test, 0, sizeof td.test);
     }
@@ -448,4 +458,16 @@ int ckr_zoo_read_pair(ckr_zoo *zoo, const char *ckpt, const char *task, ckr_pair
         return ckr_err_set(err, CKR_ENOMEM, "%s: out of memory", zoo->path);
     }
     return 0;
+}
+
+int ckr_zoo_read_pair(ckr_zoo *zoo, const char *ckpt, const char *task, ckr_pair *out,
+                      ckr_err *err)
+{
+    return read_pair(zoo, ckpt, task, 1, out, err);
+}
+
+int ckr_zoo_read_pair_meta(ckr_zoo *zoo, const char *ckpt, const char *task, ckr_pair *out,
+                           ckr_err *err)
+{
+    return read_pair(zoo, ckpt, task, 0, out, err);
 }

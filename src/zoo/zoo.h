@@ -83,6 +83,12 @@ const ckr_pair_info *ckr_zoo_pair(const ckr_zoo *zoo, size_t i);
  * ckr_zoo_close; ckr_pair_free does not free them). */
 int ckr_zoo_read_pair(ckr_zoo *zoo, const char *ckpt, const char *task,
                       ckr_pair *out, ckr_err *err);
+/* The same without any features in memory (for --max-memory): every check
+ * is made (features are checked for finiteness block by block, in bounded
+ * memory), but train/val/test_features get only rows and cols, data NULL.
+ * Streamed scores read the training rows with zoo/rowread.h. */
+int ckr_zoo_read_pair_meta(ckr_zoo *zoo, const char *ckpt, const char *task,
+                           ckr_pair *out, ckr_err *err);
 /* ckr_pair_free: core/pair.h */
 
 /* Check the whole file against the schema and report every problem through
