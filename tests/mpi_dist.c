@@ -20,6 +20,12 @@
 static int nranks, me;
 
 /* 1 if buf[0..n) has the same bits on every rank of the world. */
+/* The solver the syevd tests use (each runs once per solver, set up below). */
+static ckr_eig_solver g_solver = CKR_EIG_AUTO;
+static int use_leader(void **state) { (void)state; g_solver = CKR_EIG_LEADER; return 0; }
+static int use_scalapack(void **state) { (void)state; g_solver = CKR_EIG_SCALAPACK; return 0; }
+static int use_auto(void **state) { (void)state; g_solver = CKR_EIG_AUTO; return 0; }
+
 static int same_everywhere(const double *buf, size_t n)
 {
     double *root = malloc(n * sizeof *root);
@@ -99,7 +105,7 @@ static void test_syevd_second_difference(void **state)
             if (i + 1 < n)
                 A[i * n + i + 1] = A[(i + 1) * n + i] = -1;
         }
-        assert_int_equal(ckr_dist_syevd(MPI_COMM_WORLD, n, A, w, V), 0);
+        assert_int_equal(ckr_dist_syevd_with(MPI_COMM_WORLD, n, A, w, V, g_solver), 0);
         double h = M_PI / (double)(n + 1);
         for (size_t k = 0; k < n; k++) {
             assert_true(fabs(w[k] - (2 - 2 * cos((double)(k + 1) * h))) < 1e-12);
@@ -136,7 +142,7 @@ static void test_syevd_matches_lapack(void **state)
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             A[i * n + j] = A[j * n + i] = (double)(x >> 11) / 9007199254740992.0 - 0.5;
         }
-    assert_int_equal(ckr_dist_syevd(MPI_COMM_WORLD, n, A, w, V), 0);
+    assert_int_equal(ckr_dist_syevd_with(MPI_COMM_WORLD, n, A, w, V, g_solver), 0);
     assert_int_equal(ckr_dist_syevd(MPI_COMM_SELF, n, A, w1, V1), 0);
     double scale = fabs(w[0]) > fabs(w[n - 1]) ? fabs(w[0]) : fabs(w[n - 1]);
     for (size_t k = 0; k < n; k++) {
@@ -163,7 +169,7 @@ static void test_syevd_refuses_nan(void **state)
 {
     (void)state;
     double A[4] = { 1, NAN, NAN, 1 }, w[2], V[4];
-    assert_int_equal(ckr_dist_syevd(MPI_COMM_WORLD, 2, A, w, V), CKR_ENUM);
+    assert_int_equal(ckr_dist_syevd_with(MPI_COMM_WORLD, 2, A, w, V, g_solver), CKR_ENUM);
 }
 
 int main(int argc, char **argv)
@@ -175,9 +181,13 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_grid_shape),
         cmocka_unit_test(test_sum_exact),
         cmocka_unit_test(test_sum_rank_order),
-        cmocka_unit_test(test_syevd_second_difference),
-        cmocka_unit_test(test_syevd_matches_lapack),
-        cmocka_unit_test(test_syevd_refuses_nan),
+        cmocka_unit_test_setup(test_syevd_second_difference, use_leader),
+        cmocka_unit_test_setup(test_syevd_matches_lapack, use_leader),
+        cmocka_unit_test_setup(test_syevd_refuses_nan, use_leader),
+        cmocka_unit_test_setup(test_syevd_second_difference, use_scalapack),
+        cmocka_unit_test_setup(test_syevd_matches_lapack, use_scalapack),
+        cmocka_unit_test_setup(test_syevd_refuses_nan, use_scalapack),
+        cmocka_unit_test_setup(test_syevd_matches_lapack, use_auto),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     MPI_Finalize();

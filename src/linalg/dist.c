@@ -265,7 +265,33 @@ cleanup:
     return rc;
 }
 
+/* The leader's solve, broadcast: rank 0 runs LAPACK, every rank gets its
+ * bits (so the team's eigenvectors are those of one rank exactly). */
+static int syevd_leader(MPI_Comm comm, int me, size_t n, const double *A, double *w, double *V)
+{
+    int rc = 0;
+    if (me == 0) {
+        rc = syevd_local(n, A, w, V);
+        if (rc == 0)
+            normalise_signs(n, V);
+    }
+    if (MPI_Bcast(&rc, 1, MPI_INT, 0, comm) != MPI_SUCCESS)
+        return CKR_EMPI;
+    if (rc)
+        return rc;
+    if (MPI_Bcast(w, (int)n, MPI_DOUBLE, 0, comm) != MPI_SUCCESS ||
+        MPI_Bcast(V, (int)(n * n), MPI_DOUBLE, 0, comm) != MPI_SUCCESS)
+        return CKR_EMPI;
+    return 0;
+}
+
 int ckr_dist_syevd(MPI_Comm comm, size_t n, const double *A, double *w, double *V)
+{
+    return ckr_dist_syevd_with(comm, n, A, w, V, CKR_EIG_AUTO);
+}
+
+int ckr_dist_syevd_with(MPI_Comm comm, size_t n, const double *A, double *w, double *V,
+                        ckr_eig_solver solver)
 {
     int P = 1, me = 0, rc = 0;
     if (MPI_Comm_size(comm, &P) != MPI_SUCCESS || MPI_Comm_rank(comm, &me) != MPI_SUCCESS)
@@ -280,6 +306,11 @@ int ckr_dist_syevd(MPI_Comm comm, size_t n, const double *A, double *w, double *
             normalise_signs(n, V);
         return rc;
     }
+    if (solver == CKR_EIG_AUTO)
+        solver = P >= CKR_EIG_SCALAPACK_MIN_RANKS && n >= CKR_EIG_SCALAPACK_MIN_N
+                     ? CKR_EIG_SCALAPACK : CKR_EIG_LEADER;
+    if (solver == CKR_EIG_LEADER)
+        return syevd_leader(comm, me, n, A, w, V);
     int rows, cols;
     ckr_dist_grid_shape(P, &rows, &cols);
     memset(V, 0, n * n * sizeof *V);

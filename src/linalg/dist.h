@@ -36,9 +36,30 @@ int ckr_dist_sum(MPI_Comm comm, double *buf, size_t n);
  * eigenvectors as rows: V[j*n + i] = component i of the eigenvector of w[j].
  * Each eigenvector's sign is fixed: sum_i (i+1) v_i > 0 (when that sum is
  * zero up to rounding, the first entry of largest magnitude is positive).
- * One rank: LAPACK dsyevd. More: ScaLAPACK pdsyevr on a BLACS process
- * grid of all the ranks of comm (see ckr_dist_grid_shape). CKR_ENUM if A is not finite or the solver fails, CKR_ENOMEM. */
+ * One rank: LAPACK dsyevd. More: as ckr_dist_syevd_with chooses with
+ * CKR_EIG_AUTO. CKR_ENUM if A is not finite or the solver fails, CKR_ENOMEM,
+ * CKR_EARG when n > 46340 (n^2 beyond an MPI count), CKR_EMPI. */
 int ckr_dist_syevd(MPI_Comm comm, size_t n, const double *A, double *w, double *V);
+
+/* How a team of P > 1 ranks solves it:
+ *   CKR_EIG_LEADER     rank 0 runs LAPACK dsyevd and broadcasts w and V
+ *                      (every rank gets one rank's bits);
+ *   CKR_EIG_SCALAPACK  ScaLAPACK pdsyevr on a BLACS process grid of all the
+ *                      ranks of comm (ckr_dist_grid_shape), each rank
+ *                      solving a block of it; V is then summed (exact: each
+ *                      entry is written by one rank);
+ *   CKR_EIG_AUTO       ScaLAPACK when P >= CKR_EIG_SCALAPACK_MIN_RANKS and
+ *                      n >= CKR_EIG_SCALAPACK_MIN_N, else the leader.
+ * Measured (bench/README.md; one core per rank): pdsyevr on 2 ranks takes
+ * 2.2-2.4x the time of dsyevd on one for n = 512 to 2048, so small teams
+ * gain nothing from it; the thresholds are where the D^3 work per rank
+ * (n^3 / P) is expected to outweigh pdsyevr's overhead, not tuned on a
+ * cluster. */
+typedef enum { CKR_EIG_AUTO = 0, CKR_EIG_LEADER = 1, CKR_EIG_SCALAPACK = 2 } ckr_eig_solver;
+#define CKR_EIG_SCALAPACK_MIN_RANKS 8
+#define CKR_EIG_SCALAPACK_MIN_N 4096
+int ckr_dist_syevd_with(MPI_Comm comm, size_t n, const double *A, double *w, double *V,
+                        ckr_eig_solver solver);
 
 /* Agree on a failure: rc is this rank's code (0 = fine) and err (may be
  * NULL) its message. Returns, on every rank, the code of the lowest rank
