@@ -42,25 +42,37 @@ best_of() { # CMD...: the smallest wall time of REPS runs, seconds
     echo "$best"
 }
 
-"$BIN" synth -o "$TMP/zoo.h5" --checkpoints 1 --tasks 1 --classes 10 -n "$N" --val 100 \
-  --dim "$D" --no-logits >/dev/null || { echo "synth failed"; exit 1; }
-D=$("$BIN" info "$TMP/zoo.h5" | awk '/^pairs:/ { p = 1; next } p && NF >= 4 && $3 ~ /^[0-9]+$/ { print $4; exit }')
-echo "team scaling: one pair, N=$N, D=$D, C=10 ($(calc "$N * $D * 8 / 1048576" | xargs printf %.0f) MB of features as doubles); methods $METHODS"
+# scale PAIR_N PAIR_D METHODS LABEL: one pair at one process and on teams of 2 and 4
+scale() {
+    local n=$1 d=$2 methods=$3 label=$4
+    "$BIN" synth -o "$TMP/zoo.h5" --checkpoints 1 --tasks 1 --classes 10 -n "$n" --val 100 \
+      --dim "$d" --no-logits >/dev/null || { echo "synth failed"; exit 1; }
+    d=$("$BIN" info "$TMP/zoo.h5" | awk '/^pairs:/ { p = 1; next } p && NF >= 4 && $3 ~ /^[0-9]+$/ { print $4; exit }')
+    echo "team scaling ($label): one pair, N=$n, D=$d, C=10 ($(calc "$n * $d * 8 / 1048576" | xargs printf %.0f) MB of features as doubles); methods $methods"
+    echo "@@"
+    echo "@@ $label: one pair, N = $n, D = $d, C = 10, methods \`$methods\`; wall time of \`ckptrank run\` (launch and read included), best of $REPS."
+    echo "@@"
+    echo "@@ | ranks | team size | seconds | speedup | efficiency | note |"
+    echo "@@ |---|---|---|---|---|---|"
+    t1=$(best_of "$BIN" run "$TMP/zoo.h5" -m "$methods" -q --no-progress --csv "$TMP/one.csv")
+    echo "@@ | 1 (no mpirun) | 1 | $(printf %.2f "$t1") | 1.00 | 1.00 | |"
+    for P in 2 4; do
+        t=$(best_of mpirun -n $P "$BIN" run "$TMP/zoo.h5" -m "$methods" -q --no-progress \
+            --team-size $P --team-above 0 --csv "$TMP/p$P.csv")
+        note=""
+        [ "$P" -gt "$CORES" ] && note="oversubscribed: $P ranks on $CORES cores"
+        echo "@@ | $P | $P | $(printf %.2f "$t") | $(calc "$t1 / $t" | xargs printf %.2f) | $(calc "$t1 / $t / $P" | xargs printf %.2f) | $note |"
+        # the scores agree with the one-process run (1e-10 relative)
+        paste -d, "$TMP/one.csv" "$TMP/p$P.csv" | awk -F, 'NR > 1 && $4 != "" {
+            r = ($4 - $11) / ($4 < 0 ? -$4 : $4); if (r < 0) r = -r;
+            if (r > 1e-10) { print "MISMATCH " $3 ": " $4 " vs " $11; bad = 1 } }
+            END { exit bad }' || echo "team scores differ from one process at P=$P"
+    done
+}
+
 echo "$CORES cores here; best of $REPS runs; OPENBLAS_NUM_THREADS=1"
-echo
-echo "@@ | ranks | team size | seconds | speedup | efficiency | note |"
-echo "@@ |---|---|---|---|---|---|"
-t1=$(best_of "$BIN" run "$TMP/zoo.h5" -m "$METHODS" -q --no-progress --csv "$TMP/one.csv")
-echo "@@ | 1 (no mpirun) | 1 | $(printf %.2f "$t1") | 1.00 | 1.00 | |"
-for P in 2 4; do
-    t=$(best_of mpirun -n $P "$BIN" run "$TMP/zoo.h5" -m "$METHODS" -q --no-progress \
-        --team-size $P --team-above 0 --csv "$TMP/p$P.csv")
-    note=""
-    [ "$P" -gt "$CORES" ] && note="oversubscribed: $P ranks on $CORES cores"
-    echo "@@ | $P | $P | $(printf %.2f "$t") | $(calc "$t1 / $t" | xargs printf %.2f) | $(calc "$t1 / $t / $P" | xargs printf %.2f) | $note |"
-    # the scores agree with the one-process run (1e-10 relative)
-    paste -d, "$TMP/one.csv" "$TMP/p$P.csv" | awk -F, 'NR > 1 && $4 != "" {
-        r = ($4 - $11) / ($4 < 0 ? -$4 : $4); if (r < 0) r = -r;
-        if (r > 1e-10) { print "MISMATCH " $3 ": " $4 " vs " $11; bad = 1 } }
-        END { exit bad }' || echo "team scores differ from one process at P=$P"
-done
+echo "@@ ## Team scaling of one big pair"
+echo "@@"
+echo "@@ \`--team-size P --team-above 0\`: the pair's rows split over the P ranks of a team (collective reads), Grams and mixture statistics summed over the team, small eigenproblems solved by the leader and broadcast (ScaLAPACK from 8 ranks and D >= 4096). $CORES cores here: P = 4 shares them."
+scale "$N" "$D" "$METHODS" "Closed-form scores"
+scale "${TEAM_NLEEP_N:-20000}" "${TEAM_NLEEP_D:-256}" nleep "NLEEP"
