@@ -29,6 +29,11 @@
  * covariance is not positive definite (or a factor is not finite). FLOPs:
  * those of the Cholesky factorisation and inversion (full), 3 d (diag). */
 int ckr_gmm_component_precision(ckr_gmm *g, size_t j);
+/* gmm_mstep.c. Covariance of component j = scatter / nk + reg' I (full: the
+ * d x d scatter; diag: d values), with the Cholesky retry ladder reg, 10 reg,
+ * 100 reg, 1000 reg (counted in g->reg_retries; reg 0 starts from DBL_MIN);
+ * then its precision (ckr_gmm_component_precision). Returns 0 or CKR_ENUM. */
+int ckr_gmm_component_covariance(ckr_gmm *g, size_t j, const double *scatter, double nk);
 
 /* ---- sparse responsibilities (gmm_resp.c) ------------------------------ */
 

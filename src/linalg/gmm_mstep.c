@@ -59,9 +59,7 @@ static double component_stats(const ckr_gmm *g, const double *X, const ckr_gmm_r
     return nk;
 }
 
-/* Covariance of component j = scatter / nk + reg' I, with the Cholesky retry
- * ladder reg, 10 reg, 100 reg, 1000 reg. Returns 0 or CKR_ENUM. */
-static int component_covariance(ckr_gmm *g, size_t j, const double *scatter, double nk)
+int ckr_gmm_component_covariance(ckr_gmm *g, size_t j, const double *scatter, double nk)
 {
     size_t d = g->d;
     double reg = g->reg;
@@ -110,7 +108,7 @@ static int m_step(ckr_gmm *g, const double *X, const ckr_gmm_resp *r, int init, 
         if (!T || !ckr_gmm_dense_component(e, T, j, g->means + j * d, scatter, &nks[j]))
             nks[j] = component_stats(g, X, r, j, g->means + j * d, scatter, gbuf);
         sum += nks[j];
-        if (component_covariance(g, j, scatter, nks[j]) != 0) {
+        if (ckr_gmm_component_covariance(g, j, scatter, nks[j]) != 0) {
             rc = ckr_err_set(err, CKR_ENUM,
                              "GMM: covariance of component %zu (weight %.3g) is not positive "
                              "definite even with reg_covar x1000; decrease the number of "

@@ -15,36 +15,6 @@
 
 static size_t cov_len(const ckr_gmm *g) { return g->cov == CKR_COV_FULL ? g->d * g->d : g->d; }
 
-/* Covariance of component j = scatter / nk + reg' I with gmm_mstep.c's
- * Cholesky retry ladder (reg, 10 reg, 100 reg, 1000 reg). 0 or CKR_ENUM. */
-static int covariance_ladder(ckr_gmm *g, size_t j, const double *scatter, double nk)
-{
-    size_t d = g->d;
-    double reg = g->reg;
-    for (int attempt = 0; attempt <= 3; attempt++, reg *= 10.0) {
-        if (attempt > 0)
-            g->reg_retries++;
-        if (g->cov == CKR_COV_FULL) {
-            double *c = g->covs + j * d * d;
-            for (size_t t = 0; t < d * d; t++)
-                c[t] = scatter[t] / nk;
-            for (size_t a = 0; a < d; a++)
-                c[a * d + a] += reg;
-            ckr_flops_add((double)d * (double)d);
-        } else {
-            double *c = g->covs + j * d;
-            for (size_t a = 0; a < d; a++)
-                c[a] = scatter[a] / nk + reg;
-            ckr_flops_add(2.0 * (double)d);
-        }
-        if (ckr_gmm_component_precision(g, j) == 0)
-            return 0;
-        if (!(reg > 0.0))
-            reg = DBL_MIN;
-    }
-    return CKR_ENUM;
-}
-
 /* Buffers of the team M-step. */
 typedef struct mstep_ws {
     double *s1;    /* k + k d + 4: n_k, the weighted sums, then the E-step's
@@ -174,7 +144,7 @@ static int team_m_step(ckr_gmm *g, const ckr_rowsum *s, const double *X, const c
     for (size_t j = 0; j < k; j++) {
         memcpy(g->means + j * d, mu + j * d, d * sizeof *mu);
         sum += nk[j];
-        if (covariance_ladder(g, j, w->s2 + j * sl, nk[j]) != 0)
+        if (ckr_gmm_component_covariance(g, j, w->s2 + j * sl, nk[j]) != 0)
             return ckr_err_set(err, CKR_ENUM,
                                "GMM: covariance of component %zu (weight %.3g) is not positive "
                                "definite even with reg_covar x1000; decrease the number of "
