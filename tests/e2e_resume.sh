@@ -109,6 +109,14 @@ for how in "0.05" "0.3"; do
   "$B" run "$T/zoo.h5" --methods "$M" -o "$T/early.h5" --csv "$T/early.csv" -q --no-progress \
     --grace 30 2> "$T/early.err" &
   pid=$!
+  # main() holds the stop signals back from its first line; before that
+  # (the dynamic loader, a sanitizer's own start) no program can catch a
+  # signal, so wait until SIGUSR1 (bit 10) is blocked or caught, then wait d
+  for _ in $(seq 500); do
+    m=$(awk '/^Sig(Blk|Cgt):/ { print $2 }' /proc/$pid/status 2>/dev/null | tr '\n' ' ')
+    for x in $m; do [ $(( 0x$x & 0x200 )) -ne 0 ] && break 2; done
+    sleep 0.01
+  done
   sleep "$d"
   kill -USR1 $pid
   wait $pid; rc=$?
