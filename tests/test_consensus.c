@@ -143,6 +143,19 @@ static void test_worked_example(void **state)
     check_example(&k);
     ckr_ranking_free(&k);
 
+    /* a later duplicate marked best (a sweep's chosen row) replaces the first:
+     * m1 a = 0.5 makes a last in m1 (rank 4), b 3, c and d 1.5 */
+    r[n] = row("a", "t", "m1", "", 0.5);
+    r[n++].best = 1;
+    assert_int_equal(ckr_ranking_compute(r, n, &k, &err), 0);
+    assert_string_equal(k.rows[4].method, "m1");
+    assert_string_equal(k.rows[4].ckpt, "c");
+    assert_true(k.rows[4].rank == 1.5);
+    assert_string_equal(k.rows[7].ckpt, "a");
+    assert_true(k.rows[7].rank == 4);
+    ckr_ranking_free(&k);
+    n--;
+
     /* a "consensus" method in the input is ignored */
     r[n++] = row("a", "t", "consensus", "", 99);
     assert_int_equal(ckr_ranking_compute(r, n, &k, &err), 0);

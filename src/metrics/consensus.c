@@ -338,7 +338,7 @@ int ckr_ranking_compute(const ckr_score_row *scores, size_t n, ckr_ranking *out,
         w.cname[w.ckpts[i].id] = w.ckpts[i].name;
     for (size_t i = 0; i < cube; i++)
         w.cube[i] = NAN;
-    /* the first row of each (task, method, ckpt) counts; seen[] marks it */
+    /* the row of each (task, method, ckpt) that counts; seen[] marks it */
     unsigned char *seen = calloc(cube + 1, 1);
     if (!seen)
         goto cleanup;
@@ -350,11 +350,12 @@ int ckr_ranking_compute(const ckr_score_row *scores, size_t n, ckr_ranking *out,
         /* a grid point of a sweep does not vote */
         if (!(s->sweep[0] && strncmp(s->sweep, s->method, NAME_LEN) != 0))
             w.voter[m] = 1;
-        if (seen[at])
+        /* as the metrics table: the first row with best set, else the first */
+        unsigned char level = s->best ? 2 : 1;
+        if (seen[at] >= level || (seen[at] && !s->best))
             continue;
-        seen[at] = 1;
-        if (ckr_score_row_is_ok(s))
-            w.cube[at] = s->score;
+        seen[at] = level;
+        w.cube[at] = ckr_score_row_is_ok(s) ? s->score : NAN;
     }
     free(seen);
     rc = 0;

@@ -5,8 +5,8 @@
  *  - Ranks of one method in one task: over the checkpoints whose score row is
  *    ok (ckr_score_row_is_ok), rank 1 = the highest score; tied scores share
  *    the average of the ranks they span (scipy.stats.rankdata(-s, "average")).
- *    Several rows for the same (checkpoint, task, method): the first one
- *    counts.
+ *    Several rows for the same (checkpoint, task, method): as in the metrics
+ *    table, the first one with `best` set counts, else the first one.
  *  - Consensus methods: every method except the grid points of a sweep (rows
  *    whose `sweep` is set and differs from `method`); a sweep counts once,
  *    through its summary row (the best grid point of each pair). Grid points
