@@ -96,6 +96,7 @@ int ckr_cmd_report(int argc, char **argv, MPI_Comm comm)
         status = CKR_EXIT_ERROR;
     }
     if (status == CKR_EXIT_OK && !a.quiet && rk.n_rows > 0) {
+        putchar('\n');
         ckr_ranking_print(stdout, &rk, a.top);
         putchar('\n');
     }
