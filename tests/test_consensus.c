@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "metrics/consensus.h"
+#include "report/ranking_out.h"
 #include "testutil.h"
 
 static ckr_score_row row(const char *ck, const char *task, const char *m, const char *sweep,
@@ -101,6 +102,7 @@ static void check_example(const ckr_ranking *k)
         assert_true(r->rank == want[i].rank);
         assert_true(r->score == want[i].score);
         assert_int_equal(r->n_methods, want[i].n);
+        assert_int_equal(r->n_voters, strcmp(r->method, "consensus") ? 1 : 2);
     }
     assert_int_equal(k->n_agree, 1);
     assert_string_equal(k->agree[0].task, "t");
@@ -165,6 +167,44 @@ static void test_worked_example(void **state)
     assert_int_equal(ckr_ranking_compute(NULL, 0, &k, &err), 0);
     assert_int_equal(k.n_rows, 0);
     assert_int_equal(k.n_agree, 0);
+    ckr_ranking_free(&k);
+}
+
+static char *print_to_string(const ckr_ranking *k, int top)
+{
+    static char buf[4096];
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    ckr_ranking_print(f, k, top);
+    rewind(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The stdout ranking of the worked example, by hand: column widths are the
+ * widest cell shown (the last column unpadded). */
+static void test_print(void **state)
+{
+    (void)state;
+    ckr_score_row r[16];
+    size_t n = make_example(r);
+    ckr_ranking k;
+    ckr_err err = { 0, "" };
+    assert_int_equal(ckr_ranking_compute(r, n, &k, &err), 0);
+    assert_string_equal(print_to_string(&k, 2),
+        "task t: the best 2 of 4 checkpoints (consensus: mean rank over 2 methods, lower = better)\n"
+        "rank  consensus  m1   m2     g:x=1\n"
+        "   1  a 2.00     a 3  b 0.9  b 2\n"
+        "   2  c 2.25     c 2  c 0.5  a 1\n"
+        "\n"
+        "task u: the best 2 of 2 checkpoints\n"
+        "rank  m1\n"
+        "   1  b 8\n"
+        "   2  a 7\n");
+    /* d has a score from 1 of the 2 methods */
+    assert_non_null(strstr(print_to_string(&k, 4), "\n   4  d 2.50 (1/2)  b 1  "));
     ckr_ranking_free(&k);
 }
 
@@ -286,6 +326,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rank_desc),
         cmocka_unit_test(test_worked_example),
+        cmocka_unit_test(test_print),
         cmocka_unit_test(test_against_scipy),
     };
     return cmocka_run_group_tests(tests, NULL, ckr_test_remove_tmpdir);

@@ -145,7 +145,7 @@ static void copy_name(char *dst, const char *src)
 }
 
 static int push_row(work *w, size_t t, const char *method, size_t c, double rank, double score,
-                    int nmeth)
+                    int nmeth, int nvote)
 {
     ckr_ranking *o = w->out;
     if (o->n_rows == w->cap_rows) {
@@ -163,6 +163,7 @@ static int push_row(work *w, size_t t, const char *method, size_t c, double rank
     r->rank = rank;
     r->score = score;
     r->n_methods = nmeth;
+    r->n_voters = nvote;
     return 0;
 }
 
@@ -239,7 +240,7 @@ static int do_task(work *w, size_t t)
         qsort(w->order, k, sizeof *w->order, cmp_rank_then_ckpt);
         for (size_t q = 0; q < k && !rc; q++)
             rc = push_row(w, t, CKR_CONSENSUS_METHOD, w->order[q].i, (double)(q + 1),
-                          w->order[q].v, cnt[w->order[q].i]);
+                          w->order[q].v, cnt[w->order[q].i], (int)n_voters);
     }
     /* each method */
     for (size_t m = 0; m < nm && !rc; m++) {
@@ -250,7 +251,7 @@ static int do_task(work *w, size_t t)
         qsort(w->order, k, sizeof *w->order, cmp_rank_then_ckpt);
         for (size_t q = 0; q < k && !rc; q++)
             rc = push_row(w, t, w->mname[m], w->order[q].i, w->order[q].v,
-                          sc[m * nc + w->order[q].i], 1);
+                          sc[m * nc + w->order[q].i], 1, 1);
     }
     /* agreement between voters that have scores here */
     for (size_t a = 0; a < nm && !rc; a++) {

@@ -38,6 +38,7 @@ typedef struct ckr_rank_row {
     double rank;     /* method: average rank (1 = best); consensus: position 1..n */
     double score;    /* method: the score; consensus: the mean rank */
     int n_methods;   /* consensus: the methods averaged; method rows: 1 */
+    int n_voters;    /* consensus: the task's voting methods with scores; method rows: 1 */
 } ckr_rank_row;
 
 typedef struct ckr_agree_row {

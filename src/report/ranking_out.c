@@ -48,9 +48,8 @@ static void print_task(FILE *f, const ckr_ranking *k, size_t a, size_t b, int to
     for (size_t c = 0; c < nc; c++) {
         n_ckpt = cols[c].n > n_ckpt ? cols[c].n : n_ckpt;
         const ckr_rank_row *r = &k->rows[cols[c].first];
-        for (size_t j = 0; j < cols[c].n; j++)
-            if (has_cons && c == 0 && r[j].n_methods > m_voters)
-                m_voters = r[j].n_methods;
+        if (has_cons && c == 0)
+            m_voters = r->n_voters;
     }
     char b1[CELL + 32];
     for (size_t c = 0; c < nc; c++) {
