@@ -87,8 +87,8 @@ step "the page and every SVG in it are well-formed XML; the page is self-contain
 xmllint --noout rep.html || fail "xmllint rejects the page"
 mkdir svg
 nsvg=$($CHECK svgs rep.html svg) || fail "no SVG"
-# 1 legend + 2 cost charts + 3 tasks x 5 methods scatter panels
-[ "$nsvg" -eq 18 ] || fail "expected 18 SVGs, found $nsvg"
+# 1 legend + 2 cost charts + 3 tasks x (5 methods + the consensus) scatter panels
+[ "$nsvg" -eq 21 ] || fail "expected 21 SVGs, found $nsvg"
 for f in svg/*.svg; do xmllint --noout "$f" || fail "xmllint rejects $f"; done
 $CHECK self-contained rep.html || fail "the page is not self-contained"
 grep -q 'Pearson 0\.[0-9]\{3\} .* Kendall [0-9-]' rep.html || fail "no Pearson/Kendall in the panel titles"

@@ -9,6 +9,10 @@
                                    per method per task (and none without ground truth)
   man MANPAGE BINARY               the man page names every subcommand, option, method,
                                    parameter, output column and exit status
+  ranking SCORES.csv RANKING.csv JSON [STDOUT TOP]
+                                   the ranking CSV and the JSON's ranking and agreement
+                                   equal scipy's (rankdata, kendalltau) from the scores;
+                                   the stdout ranking: consensus first, TOP rows
 Exit status 0 when the check passes; a message on stderr otherwise.
 """
 import csv
@@ -262,6 +266,13 @@ def expected_points(doc):
         out.setdefault(key, [])
         if s["status"] == "ok" and s["score"] is not None and (c, t) in gt:
             out[key].append(xml_safe(c))
+    # the consensus is a method of the page (its score: minus the mean rank)
+    for r in doc.get("ranking", []):
+        if r["method"] == "consensus":
+            key = (xml_safe(r["task"]), "consensus")
+            out.setdefault(key, [])
+            if (r["checkpoint"], r["task"]) in gt:
+                out[key].append(xml_safe(r["checkpoint"]))
     return out
 
 
@@ -299,6 +310,98 @@ def check_dom(dompath, jpath, no_gt=False):
         fail("%d cost points, expected 2 x %d methods" % (p.cost, len(ranked)))
     print("dom: %d points over %d (task, method) panels, %d cost points" %
           (total, len(want), p.cost))
+
+
+# ---- the ranking ("which checkpoint?") -------------------------------------------
+
+def check_ranking(spath, rpath, jpath, outpath=None, top=None):
+    """The ranking CSV and the JSON's ranking/agreement against scipy, from the
+    scores CSV: per task and method, rankdata(-score, "average") over the ok
+    scores; the consensus = mean rank over the methods (grid points of a sweep
+    excluded: not in this test), ordered by mean rank then name, needs >= 2
+    methods; agreement = kendalltau over the common checkpoints. With outpath
+    and top: the stdout ranking shows the consensus first and top rows."""
+    import numpy as np
+    import scipy.stats as st
+    def dict_rows(path):
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+    scores, methods = {}, []
+    for r in dict_rows(spath):
+        if r["method"] not in methods:
+            methods.append(r["method"])
+        if r["status"] == "ok" and r["score"] != "":
+            scores.setdefault((r["task"], r["method"]), {}).setdefault(r["checkpoint"], float(r["score"]))
+    want = []
+    agree = {}
+    for t in sorted({t for t, _ in scores}):
+        ranks = {}
+        for m in methods:
+            sc = scores.get((t, m))
+            if not sc:
+                continue
+            cks = sorted(sc)
+            ranks[m] = dict(zip(cks, st.rankdata([-sc[c] for c in cks], method="average")))
+        ms = [m for m in methods if m in ranks]
+        if len(ms) >= 2:
+            cons = sorted((float(np.mean([ranks[m][c] for m in ms if c in ranks[m]])), c)
+                          for c in {c for m in ms for c in ranks[m]})
+            want += [(t, "consensus", float(i + 1), c, mr) for i, (mr, c) in enumerate(cons)]
+            for i, a in enumerate(ms):
+                for b in ms[i + 1:]:
+                    common = sorted(set(ranks[a]) & set(ranks[b]))
+                    agree[(t, a, b)] = float(st.kendalltau([scores[(t, a)][c] for c in common],
+                                                           [scores[(t, b)][c] for c in common])[0])
+        for m in ms:
+            want += [(t, m, float(r), c, scores[(t, m)][c])
+                     for r, c in sorted((r, c) for c, r in ranks[m].items())]
+    got = [(r["task"], r["method"], float(r["rank"]), r["checkpoint"], float(r["score"]))
+           for r in dict_rows(rpath)]
+    if len(got) != len(want):
+        fail("ranking CSV: %d rows, scipy %d" % (len(got), len(want)))
+    for g, w in zip(got, want):
+        if g[:4] != w[:4] or abs(g[4] - w[4]) > 1e-12 * max(1.0, abs(w[4])):
+            fail("ranking CSV row %r, scipy %r" % (g, w))
+    with open(jpath, encoding="utf-8") as f:
+        doc = json.load(f)
+    jr = [(r["task"], r["method"], float(r["rank"]), r["checkpoint"], float(r["score"]))
+          for r in doc["ranking"]]
+    if jr != got:
+        fail("JSON ranking differs from the ranking CSV")
+    n = 0
+    for a in doc["agreement"]:
+        ms = a["methods"]
+        for i in range(len(ms)):
+            if a["kendall"][i][i] != 1:
+                fail("agreement diagonal")
+            for j in range(i + 1, len(ms)):
+                w = agree[(a["task"], ms[i], ms[j])]
+                g = a["kendall"][i][j]
+                if g != a["kendall"][j][i] or abs(g - w) > 1e-12:
+                    fail("agreement %s %s %s: %r, scipy %r" % (a["task"], ms[i], ms[j], g, w))
+                n += 1
+    if n != len(agree):
+        fail("agreement: %d pairs in the JSON, scipy %d" % (n, len(agree)))
+    if outpath:
+        top = int(top)
+        text = open(outpath, encoding="utf-8").read()
+        blocks = [b for b in text.split("\n\n") if b.startswith("task ") and ": the best " in b]
+        tasks = sorted({t for t, _ in scores})
+        if len(blocks) != len(tasks):
+            fail("stdout: %d task blocks, expected %d" % (len(blocks), len(tasks)))
+        for b, t in zip(blocks, tasks):
+            lines = b.strip("\n").split("\n")
+            head = lines[1].split()
+            if head[:2] != ["rank", "consensus"]:
+                fail("stdout: the consensus is not the first column: %r" % lines[1])
+            if len(lines) != 2 + top:
+                fail("stdout task %s: %d rows, expected %d" % (t, len(lines) - 2, top))
+            first = [w for w in want if w[0] == t and w[1] == "consensus"][:top]
+            for line, w in zip(lines[2:], first):
+                cells = line.split()
+                if cells[1] != w[3] or abs(float(cells[2]) - w[4]) > 0.005:
+                    fail("stdout task %s: %r, expected %s %.2f" % (t, line, w[3], w[4]))
+    print("ranking: %d rows and %d agreement pairs equal scipy's" % (len(got), n))
 
 
 # ---- the man page -------------------------------------------------------------------
@@ -386,6 +489,8 @@ def main(argv):
         check_dom(args[0], args[1], "--no-gt" in args[2:])
     elif cmd == "man":
         check_man(*args)
+    elif cmd == "ranking":
+        check_ranking(*args)
     else:
         fail("unknown check %r" % cmd)
 

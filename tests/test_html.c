@@ -284,11 +284,21 @@ static void test_page(void **state)
     ckr_results r;
     example(&r, 1);
     char *html = write_page(&r, "page.html");
-    /* one point per ranked row, one top-scored point and one ring per panel */
-    assert_int_equal(count(html, "<circle class=\"pt"), 7);
-    assert_int_equal(count(html, "<circle class=\"pt top\""), 4);
-    assert_int_equal(count(html, "<circle class=\"ring\""), 4);
-    assert_int_equal(count(html, "<figure class=\"panel\">"), 4);
+    /* one point per ranked row, one top-scored point and one ring per panel;
+     * the consensus is a method of the page: t1 zeta ranks b 1, CKC 2, a 3
+     * and alpha (its best row of a) a 1, b 2: mean ranks b 1.5, a 2, CKC 2
+     * (one method); t2: CKC (1+1)/2 = 1, a 2 (zeta only); with a ground
+     * truth for a and b in t1 and for CKC and a in t2: 4 more points in 2
+     * more panels */
+    assert_int_equal(count(html, "<circle class=\"pt"), 7 + 4);
+    assert_int_equal(count(html, "<circle class=\"pt top\""), 4 + 2);
+    assert_int_equal(count(html, "<circle class=\"ring\""), 4 + 2);
+    assert_int_equal(count(html, "<figure class=\"panel\">"), 4 + 2);
+    /* the agreement of zeta and alpha: t1 over a, b (tau -1: zeta .3 < .7,
+     * alpha .8 > .6), t2 over CKC alone (undefined) */
+    assert_non_null(strstr(html, "<section id=\"agreement\">"));
+    assert_int_equal(count(html, "<span title=\"2 checkpoints\">-1.000</span>"), 2);
+    assert_int_equal(count(html, "<span title=\"1 checkpoints\">"), 2);
     /* the failed items: 3 rows in the item table, a count row per (method, status) */
     assert_int_equal(count(html, "<td class=\"msg\">it &lt;failed&gt; &amp; said so</td>"), 3);
     assert_non_null(strstr(html, "<tr><td>alpha:x=&lt;1&gt;&amp;y</td><td class=\"bad\">timeout"
@@ -303,13 +313,20 @@ static void test_page(void **state)
     free(html);
 
     /* without ground truth: the scores are tabulated, the top one per method
-     * and task highlighted (rows 4, 7, 0 and 11) */
+     * and task highlighted (rows 4, 7, 0 and 11, and the consensus' first:
+     * b in t1, CKC in t2), the rows in consensus order (t1: b, a, CKC) */
     ckr_results_free(&r);
     example(&r, 0);
     html = write_page(&r, "nogt.html");
     assert_non_null(strstr(html, "<section id=\"scores\">"));
     assert_null(strstr(html, "<circle class=\"pt"));
-    assert_int_equal(count(html, "<td class=\"num best\">"), 4);
+    assert_int_equal(count(html, "<td class=\"num best\">"), 4 + 2);
+    const char *t1 = strstr(html, "<h3>task t1</h3>");
+    assert_non_null(t1);
+    const char *pb = strstr(t1, "<tr><td>b</td>"), *pa = strstr(t1, "<tr><td>a</td>"),
+               *pc = strstr(t1, "<tr><td>c&lt;&amp;&gt;</td>");
+    assert_true(pb && pa && pc && pb < pa && pa < pc);
+    assert_non_null(strstr(pb, "<td class=\"num best\">1.5</td>"));
     assert_null(strstr(html, ">0.95<"));   /* row 12 is not the chosen row of b */
     free(html);
     ckr_results_free(&r);

@@ -452,9 +452,9 @@ static void test_round_trip(void **state)
     write_and_parse(&r, 0, "run.json", &doc, path, sizeof path);
 
     static const char *const top[] = { "format", "format_version", "provenance", "k", "scores",
-                                       "metrics", "ground_truth" };
-    assert_int_equal(doc.n, 7);
-    for (size_t i = 0; i < 7; i++)
+                                       "metrics", "ground_truth", "ranking", "agreement" };
+    assert_int_equal(doc.n, 9);
+    for (size_t i = 0; i < 9; i++)
         assert_string_equal(doc.key[i], top[i]);
     expect_str(&doc.item[0], "ckptrank-results-json");
     expect_int(&doc.item[1], 1);
@@ -567,8 +567,8 @@ static void test_empty(void **state)
     jval doc;
     char path[300];
     write_and_parse(&r, 0, "empty.json", &doc, path, sizeof path);
-    assert_int_equal(doc.n, 7);
-    for (size_t i = 3; i < 7; i++) {
+    assert_int_equal(doc.n, 9);
+    for (size_t i = 3; i < 9; i++) {
         assert_int_equal(doc.item[i].t, J_ARR);
         assert_int_equal(doc.item[i].n, 0);
     }

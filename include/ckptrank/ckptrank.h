@@ -44,6 +44,8 @@ typedef struct ckptrank_run_opts {
     double max_memory;         /* bytes one rank may hold of a pair (features streamed by row
                                 * blocks where the method allows, else the item's status is
                                 * over-memory); 0 = no cap */
+    const char *ranking_csv;   /* task,method,rank,checkpoint,score per task, or NULL */
+    int top;                   /* checkpoints per method in the stdout ranking (< 1: 5) */
 } ckptrank_run_opts;
 
 typedef struct ckptrank_run_summary {

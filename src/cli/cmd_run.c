@@ -19,6 +19,8 @@ typedef struct run_args {
     int quiet, no_progress, resume, grace;
     int team_size;
     const char *team_above;
+    const char *ranking_csv;
+    int top;
 } run_args;
 
 static const cli_opt run_opts[] = {
@@ -50,6 +52,10 @@ static const cli_opt run_opts[] = {
     { "max-memory", 0, OPT_STR, offsetof(run_args, max_memory), "SIZE",
       "cap on what one rank holds of a pair (16M, 2G): features streamed by row blocks where "
       "the method allows, else the item's status is over-memory" },
+    { "ranking-csv", 0, OPT_STR, offsetof(run_args, ranking_csv), "FILE",
+      "ranking CSV: task,method,rank,checkpoint,score, with the consensus (score = mean rank)" },
+    { "top", 0, OPT_INT, offsetof(run_args, top), "N",
+      "checkpoints per task and method in the ranking on stdout (default 5)" },
     { NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -59,6 +65,9 @@ static const char run_about[] =
     "does the work itself. Results do not depend on the number of ranks. A failing\n"
     "item is recorded with its status and the run goes on. Run `ckptrank methods` for\n"
     "the methods and their parameters.\n"
+    "\nOn stdout: per task the best --top checkpoints by a consensus of the methods\n"
+    "(the mean of each checkpoint's ranks, 1 = best) and by each method, then the\n"
+    "ranking-quality table when the zoo has ground truth.\n"
     "\nFinished items go to a journal next to the output; after a crash or a signal,\n"
     "the same command with --resume computes only what is missing. On SIGTERM, SIGINT\n"
     "or SIGUSR1 rank 0 stops handing out work and waits for the items in flight; after\n"
@@ -100,6 +109,7 @@ static int parse_run(const cli_cmd *c, run_args *a, char **zoo, int *shard_i, in
     cli_klist_default(&a->k);
     a->grace = 60;
     a->team_size = 1;
+    a->top = 5;
     char *pos[1];
     int npos = 0;
     int prc = cli_cmd_parse(c, run_opts, a, pos, 1, &npos, "ckptrank run ZOO [options]", run_about);
@@ -107,6 +117,8 @@ static int parse_run(const cli_cmd *c, run_args *a, char **zoo, int *shard_i, in
         prc = cli_usage(c, "expected one zoo file (see --help)");
     if (prc == CLI_OK && a->shard && cli_parse_shard(a->shard, shard_i, shard_n) != 0)
         prc = cli_usage(c, "--shard %s: expected I/N with 0 <= I < N", a->shard);
+    if (prc == CLI_OK && a->top < 1)
+        prc = cli_usage(c, "--top %d: must be at least 1", a->top);
     if (prc == CLI_OK && a->team_size < 1)
         prc = cli_usage(c, "--team-size %d: must be at least 1", a->team_size);
     if (prc == CLI_OK && a->team_above && parse_team_above(a->team_above, team_above) != 0)
@@ -145,7 +157,8 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
                                     : (jbase && jbase[0] ? jdefault : NULL);
     const cli_path in[] = { { "", zoo } };
     const cli_path out[] = { { "-o", a.out }, { "--csv", a.csv }, { "--metrics-csv", a.metrics_csv },
-                             { "--json", a.json }, { "journal", journal } };
+                             { "--json", a.json }, { "journal", journal },
+                             { "--ranking-csv", a.ranking_csv } };
     status = cli_check_paths(&c, in, 1, out, sizeof out / sizeof out[0]);
     if (status != CKR_EXIT_OK)
         return status;
@@ -176,6 +189,8 @@ int ckr_cmd_run(int argc, char **argv, MPI_Comm comm)
     o.team_size = a.team_size;
     o.team_above = team_above;
     o.max_memory = (double)max_memory;
+    o.ranking_csv = a.ranking_csv;
+    o.top = a.top;
 
     ckptrank_run_summary sum;
     ckr_err err = { 0, "" };

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "ckptrank/ckptrank.h"
+#include "metrics/consensus.h"
 #include "report/html_charts.h"
 #include "report/html_model.h"
+#include "report/html_rank.h"
 #include "report/svg.h"
 #include "util/fsout.h"
 
@@ -78,6 +80,15 @@ static void kv(FILE *f, const char *key, const char *val, int code)
     fputs("</td></tr>\n", f);
 }
 
+/* The consensus rows, first in md->r->scores (ckr_html_with_consensus). */
+static size_t n_consensus(const ckr_html_model *md)
+{
+    size_t n = 0;
+    while (n < md->r->n_scores && strcmp(md->r->scores[n].method, CKR_CONSENSUS_METHOD) == 0)
+        n++;
+    return n;
+}
+
 static void provenance(FILE *f, const ckr_html_model *md)
 {
     const ckr_results_meta *m = &md->r->meta;
@@ -95,11 +106,14 @@ static void provenance(FILE *f, const ckr_html_model *md)
     kv(f, "end", m->end_time, 0);
     snprintf(b, sizeof b, "%.1f s", m->seconds);
     kv(f, "wall time", b, 0);
+    size_t nc = n_consensus(md), nc_ranked = 0;
+    for (size_t i = 0; i < nc; i++)
+        nc_ranked += (size_t)ckr_html_ranked(md, i);
     snprintf(b, sizeof b, "%zu tasks, %zu checkpoints, %zu methods; %zu ground-truth pairs", md->T,
-             md->ckpts.n, md->M, md->r->n_gt);
+             md->ckpts.n, md->M - (nc > 0), md->r->n_gt);
     kv(f, "contents", b, 0);
     snprintf(b, sizeof b, "%zu rows: %zu ok, %zu not ok; %zu ranked (ok and ground truth)",
-             md->r->n_scores, md->n_ok, md->n_bad, md->n_ranked);
+             md->r->n_scores - nc, md->n_ok - nc, md->n_bad, md->n_ranked - nc_ranked);
     kv(f, "items", b, 0);
     fputs("</table></section>\n", f);
 }
@@ -284,6 +298,8 @@ static int cost_section(FILE *f, const ckr_html_model *md)
         for (size_t m = 0; m < md->M; m++) {
             const ckr_metric_row *q = md->mean[m];
             char a[64], b[64];
+            if (ckr_html_is_consensus(md, m))
+                continue; /* no cost of its own */
             ckr_fmt_g(a, sizeof a, q ? q->mean_seconds : NAN);
             ckr_fmt_g(b, sizeof b, q ? q->mean_gflops : NAN);
             fputs("<tr><td>", f);
@@ -301,21 +317,62 @@ static int cost_section(FILE *f, const ckr_html_model *md)
     return rc;
 }
 
+/* Checkpoint ids by consensus score (minus the mean rank), descending, then id. */
+static const ckr_html_model *sort_md;
+static const double *sort_key;
+static int cmp_consensus(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    double x = sort_key[a], y = sort_key[b];
+    if (x != y && !(isnan(x) && isnan(y)))
+        return isnan(x) ? 1 : isnan(y) ? -1 : x > y ? -1 : 1;
+    return (a > b) - (a < b);
+}
+
+/* order[0..C): the checkpoint ids of task t in consensus order (those
+ * without a consensus score after, by id); key is scratch of C doubles. */
+static void consensus_order(const ckr_html_model *md, size_t t, size_t *order, double *key)
+{
+    size_t C = md->ckpts.n;
+    for (size_t c = 0; c < C; c++) {
+        order[c] = c;
+        key[c] = NAN;
+    }
+    for (size_t m = 0; m < md->M; m++) {
+        if (!ckr_html_is_consensus(md, m))
+            continue;
+        size_t k;
+        const size_t *rows = ckr_html_chosen(md, t, m, &k);
+        for (size_t j = 0; j < k; j++)
+            if (ckr_score_row_is_ok(&md->r->scores[rows[j]]))
+                key[md->cid[rows[j]]] = md->r->scores[rows[j]].score;
+    }
+    sort_md = md;
+    sort_key = key;
+    qsort(order, C, sizeof *order, cmp_consensus);
+}
+
 static int scores_section(FILE *f, const ckr_html_model *md)
 {
     const ckr_results *r = md->r;
     size_t C = md->ckpts.n, M = md->M;
     long *cell = malloc((C * M > 0 ? C * M : 1) * sizeof *cell);
     long *top = malloc((M ? M : 1) * sizeof *top);
-    if (!cell || !top) {
+    size_t *order = malloc((C ? C : 1) * sizeof *order);
+    double *key = malloc((C ? C : 1) * sizeof *key);
+    if (!cell || !top || !order || !key) {
         free(cell);
         free(top);
+        free(order);
+        free(key);
         return CKR_ENOMEM;
     }
     fputs("<section id=\"scores\"><h2>Scores</h2>\n<p class=\"note\">This results file has no "
           "ground truth (no <code>finetune_accuracy</code> for any scored pair), so there are no "
           "scatter plots and no ranking-quality metrics: the scores are tabulated instead, the "
-          "top score of each method highlighted.</p>\n", f);
+          "top score of each method highlighted, the checkpoints in consensus order (the "
+          "<code>consensus</code> column is the mean rank over the methods; lower is "
+          "better).</p>\n", f);
     for (size_t t = 0; t < md->T; t++) {
         for (size_t i = 0; i < C * M; i++)
             cell[i] = -1;
@@ -335,7 +392,9 @@ static int scores_section(FILE *f, const ckr_html_model *md)
             fputs("</th>", f);
         }
         fputs("</tr>\n", f);
-        for (size_t c = 0; c < C; c++) {
+        consensus_order(md, t, order, key);
+        for (size_t oc = 0; oc < C; oc++) {
+            size_t c = order[oc];
             int any = 0;
             for (size_t m = 0; m < M; m++)
                 any |= cell[c * M + m] >= 0;
@@ -350,7 +409,9 @@ static int scores_section(FILE *f, const ckr_html_model *md)
                 if (i < 0) {
                     td_num(f, "", 0);
                 } else if (ckr_score_row_is_ok(&r->scores[i])) {
-                    snprintf(b, sizeof b, "%.6g", r->scores[i].score);
+                    /* the consensus: its mean rank */
+                    snprintf(b, sizeof b, "%.6g", ckr_html_is_consensus(md, m) ? -r->scores[i].score
+                                                                              : r->scores[i].score);
                     td_num(f, b, i == top[m]);
                 } else {
                     fputs("<td class=\"bad\">", f);
@@ -365,6 +426,8 @@ static int scores_section(FILE *f, const ckr_html_model *md)
     fputs("</section>\n", f);
     free(cell);
     free(top);
+    free(order);
+    free(key);
     return 0;
 }
 
@@ -376,12 +439,12 @@ static void status_section(FILE *f, const ckr_html_model *md)
     fputs("<section id=\"status\"><h2>Failed items</h2>\n", f);
     if (md->n_bad == 0) {
         fprintf(f, "<p class=\"ok\">Every one of the %zu items is ok.</p></section>\n",
-                r->n_scores);
+                r->n_scores - n_consensus(md));
         return;
     }
     fprintf(f, "<p class=\"sub\">%zu of %zu items are not ok; they are left out of the metrics "
                "and the plots.</p>\n<table>\n<tr><th>method</th><th>status</th><th>items</th></tr>\n",
-            md->n_bad, r->n_scores);
+            md->n_bad, r->n_scores - n_consensus(md));
     for (size_t i = 0; i < md->n_fail; i++) {
         fputs("<tr><td>", f);
         put(f, md->fail[i].method);
@@ -419,17 +482,31 @@ static void status_section(FILE *f, const ckr_html_model *md)
 
 /* ---- the page ------------------------------------------------------------------------ */
 
-int ckr_report_write_html(const char *path, const ckr_results *r, ckr_err *err)
+int ckr_report_write_html(const char *path, const ckr_results *r_in, ckr_err *err)
 {
+    ckr_ranking rk;
+    ckr_results ra;
+    int rc = ckr_html_with_consensus(r_in, &rk, &ra, err);
+    if (rc) {
+        ckr_ranking_free(&rk);
+        return rc;
+    }
+    const ckr_results *r = &ra;
     ckr_html_model md;
-    int rc = ckr_html_model_build(&md, r);
-    if (rc)
+    rc = ckr_html_model_build(&md, r);
+    if (rc) {
+        free(ra.scores);
+        ckr_ranking_free(&rk);
         return ckr_err_set(err, rc, "%s: out of memory building the report (%zu rows)", path,
                            r->n_scores);
+    }
+    size_t n_cons = n_consensus(&md);
     ckr_fsout o;
     rc = ckr_fsout_open(&o, path, err);
     if (rc) {
         ckr_html_model_free(&md);
+        free(ra.scores);
+        ckr_ranking_free(&rk);
         return rc;
     }
     FILE *f = o.f;
@@ -451,17 +528,20 @@ int ckr_report_write_html(const char *path, const ckr_results *r, ckr_err *err)
     }
     fprintf(f, "%zu tasks " MIDDOT " %zu checkpoints " MIDDOT " %zu methods " MIDDOT " %zu items, "
                "<span class=\"%s\">%zu not ok</span></p>\n<nav><a href=\"#provenance\">provenance</a>"
-               "<a href=\"#winners\">winners</a><a href=\"#metrics\">ranking quality</a>"
+               "<a href=\"#winners\">winners</a><a href=\"#agreement\">agreement</a>"
+               "<a href=\"#metrics\">ranking quality</a>"
                "<a href=\"#cost\">cost</a><a href=\"%s\">%s</a>"
                "<a href=\"#status\">failed items</a></nav></header>\n",
-            md.T, md.ckpts.n, md.M, r->n_scores, md.n_bad ? "bad" : "ok", md.n_bad,
+            md.T, md.ckpts.n, md.M - (n_cons > 0), r->n_scores - n_cons, md.n_bad ? "bad" : "ok", md.n_bad,
             has_gt ? "#scatter" : "#scores", has_gt ? "scatter plots" : "scores");
     if (!has_gt)
         fputs("<p class=\"note\">No ground truth: this report has no ranking-quality metrics, "
               "cost-versus-quality charts or scatter plots; it tabulates the scores.</p>\n", f);
     provenance(f, &md);
     winners(f, &md);
-    rc = metrics_section(f, &md);
+    rc = ckr_html_agreement_section(f, &rk);
+    if (!rc)
+        rc = metrics_section(f, &md);
     if (!rc)
         rc = cost_section(f, &md);
     if (!rc)
@@ -477,5 +557,7 @@ int ckr_report_write_html(const char *path, const ckr_results *r, ckr_err *err)
         rc = ckr_fsout_commit(&o, err);
     }
     ckr_html_model_free(&md);
+    free(ra.scores);
+    ckr_ranking_free(&rk);
     return rc;
 }

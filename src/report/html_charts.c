@@ -39,7 +39,8 @@ static int cost_chart(FILE *f, const ckr_html_model *md, int which)
     size_t np = 0;
     for (size_t m = 0; m < M; m++) {
         const ckr_metric_row *q = md->mean[m];
-        x[m] = q && isfinite(q->kendall) ? (which ? q->mean_gflops : q->mean_seconds) : NAN;
+        x[m] = q && isfinite(q->kendall) && !ckr_html_is_consensus(md, m)
+                   ? (which ? q->mean_gflops : q->mean_seconds) : NAN;
     }
     ckr_axis_fit(&ax, x, M, 1, L, R);
     double *ky = calloc(M ? M : 1, sizeof *ky);
@@ -49,7 +50,7 @@ static int cost_chart(FILE *f, const ckr_html_model *md, int which)
         return CKR_ENOMEM;
     }
     for (size_t m = 0; m < M; m++)
-        ky[m] = md->mean[m] ? md->mean[m]->kendall : NAN;
+        ky[m] = md->mean[m] && !ckr_html_is_consensus(md, m) ? md->mean[m]->kendall : NAN;
     ckr_axis_fit(&ay, ky, M, 0, B, TOP);
     ckr_axis_limit(&ay, -1, 1);
     const char *what = which ? "GFLOPs" : "seconds";
@@ -60,7 +61,7 @@ static int cost_chart(FILE *f, const ckr_html_model *md, int which)
     ckr_svg_axes(f, &ax, &ay, title, "mean Kendall tau-b");
     for (size_t m = 0; m < M; m++) {
         const ckr_metric_row *q = md->mean[m];
-        if (!q || !isfinite(q->kendall))
+        if (!q || !isfinite(q->kendall) || ckr_html_is_consensus(md, m))
             continue;
         double px = ckr_axis_px(&ax, x[m]), py = ckr_axis_px(&ay, q->kendall);
         const char *col = palette[m % N_PALETTE];
@@ -80,7 +81,7 @@ static int cost_chart(FILE *f, const ckr_html_model *md, int which)
     /* labels: the first of a few positions that overlaps no point or label */
     for (size_t m = 0; m < M; m++) {
         const ckr_metric_row *q = md->mean[m];
-        if (!q || !isfinite(q->kendall))
+        if (!q || !isfinite(q->kendall) || ckr_html_is_consensus(md, m))
             continue;
         double px = ckr_axis_px(&ax, x[m]), py = ckr_axis_px(&ay, q->kendall);
         size_t len = ckr_utf8_len(q->method);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/consensus.h"
+
 /* ---- name sets ------------------------------------------------------------------ */
 
 struct ckr_name_id {
@@ -320,4 +322,9 @@ long ckr_html_top_scored(const ckr_html_model *md, size_t t, size_t m)
             top = (long)rows[j];
     }
     return top;
+}
+
+int ckr_html_is_consensus(const ckr_html_model *md, size_t m)
+{
+    return m < md->M && strcmp(md->methods.name[m], CKR_CONSENSUS_METHOD) == 0;
 }

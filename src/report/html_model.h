@@ -64,6 +64,10 @@ void ckr_html_model_free(ckr_html_model *md);
  * id order; *n of them (0 when the method has no row for the task). */
 const size_t *ckr_html_chosen(const ckr_html_model *md, size_t t, size_t m, size_t *n);
 
+/* 1 if method m is the consensus (metrics/consensus.h): it has no cost of
+ * its own and its score is minus the mean rank. */
+int ckr_html_is_consensus(const ckr_html_model *md, size_t m);
+
 /* 1 if score row i is ranked: ok and with a finite ground truth. */
 int ckr_html_ranked(const ckr_html_model *md, size_t i);
 

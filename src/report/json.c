@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "metrics/consensus.h"
 #include "report/columns.h"
+#include "report/ranking_out.h"
 #include "report/svg.h"
 #include "util/fsout.h"
 
@@ -125,12 +129,83 @@ static void write_rows(FILE *f, const ckr_table_desc *t, const void *rows, size_
     }
 }
 
+/* "ranking": [...], "agreement": [...] of the ranking k (see json.h). */
+static void write_ranking(FILE *f, const ckr_ranking *k, const char **names, double *tau, int *nc)
+{
+    fputs("\"ranking\": [", f);
+    for (size_t i = 0; i < k->n_rows; i++) {
+        const ckr_rank_row *q = &k->rows[i];
+        fputs(i ? ",\n{" : "\n{", f);
+        j_key(f, "task");
+        j_str(f, q->task);
+        fputs(", ", f);
+        j_key(f, "method");
+        j_str(f, q->method);
+        fputs(", ", f);
+        j_key(f, "rank");
+        j_num(f, q->rank);
+        fputs(", ", f);
+        j_key(f, "checkpoint");
+        j_str(f, q->ckpt);
+        fputs(", ", f);
+        j_key(f, "score");
+        j_num(f, q->score);
+        fprintf(f, ", \"n_methods\": %d}", q->n_methods);
+    }
+    fputs("],\n\"agreement\": [", f);
+    const char *task;
+    for (size_t t = 0; (task = ckr_agree_task(k, t)) != NULL; t++) {
+        size_t m = ckr_agree_matrix(k, task, names, tau, nc);
+        fputs(t ? ",\n{" : "\n{", f);
+        j_key(f, "task");
+        j_str(f, task);
+        fputs(", \"methods\": [", f);
+        for (size_t i = 0; i < m; i++) {
+            fputs(i ? ", " : "", f);
+            j_str(f, names[i]);
+        }
+        fputs("], \"kendall\": [", f);
+        for (size_t i = 0; i < m; i++) {
+            fputs(i ? ", [" : "[", f);
+            for (size_t j = 0; j < m; j++) {
+                fputs(j ? ", " : "", f);
+                j_num(f, tau[i * m + j]);
+            }
+            fputs("]", f);
+        }
+        fputs("], \"n_common\": [", f);
+        for (size_t i = 0; i < m; i++) {
+            fputs(i ? ", [" : "[", f);
+            for (size_t j = 0; j < m; j++)
+                fprintf(f, "%s%d", j ? ", " : "", nc[i * m + j]);
+            fputs("]", f);
+        }
+        fputs("]}", f);
+    }
+    fputs("]", f);
+}
+
 int ckr_results_write_json(const char *path, const ckr_results *r, unsigned flags, ckr_err *err)
 {
-    ckr_fsout o;
-    int rc = ckr_fsout_open(&o, path, err);
+    ckr_ranking rk;
+    int rc = ckr_ranking_compute(r->scores, r->n_scores, &rk, err);
     if (rc)
         return rc;
+    const char **names = malloc(CKR_AGREE_MAX * sizeof *names);
+    double *tau = malloc(CKR_AGREE_MAX * CKR_AGREE_MAX * sizeof *tau);
+    int *nc = malloc(CKR_AGREE_MAX * CKR_AGREE_MAX * sizeof *nc);
+    ckr_fsout o;
+    if (!names || !tau || !nc)
+        rc = ckr_err_set(err, CKR_ENOMEM, "out of memory for the agreement matrices");
+    if (!rc)
+        rc = ckr_fsout_open(&o, path, err);
+    if (rc) {
+        ckr_ranking_free(&rk);
+        free(names);
+        free(tau);
+        free(nc);
+        return rc;
+    }
     FILE *f = o.f;
     fputs("{\"format\": \"ckptrank-results-json\", \"format_version\": 1,\n", f);
     write_provenance(f, &r->meta, flags);
@@ -147,6 +222,12 @@ int ckr_results_write_json(const char *path, const ckr_results *r, unsigned flag
     write_rows(f, &ckr_metric_table, r->metrics, r->n_metrics, nk, k, flags);
     fputs("],\n\"ground_truth\": [", f);
     write_rows(f, &ckr_gt_table, r->gt, r->n_gt, 0, NULL, flags);
-    fputs("]}\n", f);
+    fputs("],\n", f);
+    write_ranking(f, &rk, names, tau, nc);
+    fputs("}\n", f);
+    ckr_ranking_free(&rk);
+    free(names);
+    free(tau);
+    free(nc);
     return ckr_fsout_commit(&o, err);
 }

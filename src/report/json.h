@@ -14,7 +14,17 @@
  *                 "recall@K", "rel@K" (for each K of "k"), "pearson",
  *                 "kendall", "weighted_kendall", "mean_seconds",
  *                 "mean_gflops"}, ...],
- *    "ground_truth": [{"checkpoint", "task", "accuracy"}, ...]}
+ *    "ground_truth": [{"checkpoint", "task", "accuracy"}, ...],
+ *    "ranking": [{"task", "method", "rank", "checkpoint", "score",
+ *                 "n_methods"}, ...],
+ *    "agreement": [{"task", "methods": [M names], "kendall": M x M,
+ *                   "n_common": M x M}, ...]}
+ *
+ * "ranking" holds the rows of metrics/consensus.h (as the ranking CSV, plus
+ * n_methods: the methods a consensus mean is over); "agreement" per task
+ * the Kendall tau-b between every two voting methods' scores (diagonal 1,
+ * null when undefined) and the checkpoints they have in common (diagonal 0).
+ * The metrics include the "consensus" method's rows (report/results.h).
  *
  * The keys of the score, metric and ground-truth objects and of the
  * provenance are the columns of report/columns.h flagged CKR_COL_JSON, in

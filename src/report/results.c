@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/consensus.h"
+
 void ckr_results_free(ckr_results *r)
 {
     free(r->scores);
@@ -23,8 +25,20 @@ int ckr_results_compute_metrics(ckr_results *r, const int *k, int nk, ckr_err *e
     free(r->metrics);
     r->metrics = NULL;
     r->n_metrics = 0;
-    return ckr_metrics_table(r->scores, r->n_scores, r->gt, r->n_gt, k, nk, &r->metrics,
-                             &r->n_metrics, err);
+    /* the consensus is scored like a method: minus its mean rank */
+    ckr_ranking rk;
+    ckr_score_row *all = NULL;
+    size_t n_all = 0;
+    int rc = ckr_ranking_compute(r->scores, r->n_scores, &rk, err);
+    if (rc)
+        return rc;
+    rc = ckr_consensus_score_rows(r->scores, r->n_scores, &rk, &all, &n_all, err);
+    ckr_ranking_free(&rk);
+    if (rc)
+        return rc;
+    rc = ckr_metrics_table(all, n_all, r->gt, r->n_gt, k, nk, &r->metrics, &r->n_metrics, err);
+    free(all);
+    return rc;
 }
 
 /* ---- the text table ------------------------------------------------------------ */
@@ -69,7 +83,15 @@ void ckr_metrics_print(FILE *f, const ckr_metric_row *rows, size_t n)
         print_num(f, m->pearson, 8, 3);
         print_num(f, m->kendall, 8, 3);
         print_num(f, m->weighted_kendall, 8, 3);
-        fprintf(f, " %10.4g %10.4g\n", m->mean_seconds, m->mean_gflops);
+        /* NaN (the consensus has no cost): "-" */
+        if (isnan(m->mean_seconds))
+            fprintf(f, " %10s", "-");
+        else
+            fprintf(f, " %10.4g", m->mean_seconds);
+        if (isnan(m->mean_gflops))
+            fprintf(f, " %10s\n", "-");
+        else
+            fprintf(f, " %10.4g\n", m->mean_gflops);
         if (strcmp(m->task, CKR_MEAN_TASK) == 0 && i + 1 < n)
             fputc('\n', f);
     }

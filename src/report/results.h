@@ -40,6 +40,10 @@ void ckr_results_free(ckr_results *r);
 
 /* Recompute r->metrics from scores and gt with cut-offs k[0..nk), as
  * ckr_metrics_table (metrics/table.h) does; the old metrics are freed first.
+ * The consensus of the methods (metrics/consensus.h) is ranked as a method
+ * of its own, "consensus", whose score is minus the mean rank (higher =
+ * better); its rows come after the other methods' (only tasks with a
+ * consensus, i.e. 2 or more voting methods, have one).
  * Returns 0 or the error of ckr_metrics_table (r->metrics then NULL). */
 int ckr_results_compute_metrics(ckr_results *r, const int *k, int nk, ckr_err *err);
 

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "metrics/consensus.h"
 #include "report/json.h"
+#include "report/ranking_out.h"
 #include "report/results_csv.h"
 #include "report/results_h5.h"
 #include "report/sweep.h"
@@ -87,6 +89,16 @@ int ckr_output_write(const ckptrank_run_opts *o, ckr_results *r, ckr_err *err)
         rc = ckr_metrics_write_csv(o->metrics_csv, r->metrics, r->n_metrics, err);
     if (!rc && o->json_path)
         rc = ckr_results_write_json(o->json_path, r, 0, err);
+    ckr_ranking rk = { 0 };
+    if (!rc && (o->ranking_csv || o->print_table))
+        rc = ckr_ranking_compute(r->scores, r->n_scores, &rk, err);
+    if (!rc && o->ranking_csv)
+        rc = ckr_ranking_write_csv(o->ranking_csv, &rk, err);
+    if (!rc && o->print_table && rk.n_rows > 0) {
+        ckr_ranking_print(stdout, &rk, o->top > 0 ? o->top : 5);
+        putchar('\n');
+    }
+    ckr_ranking_free(&rk);
     if (!rc && o->print_table) {
         if (r->n_gt > 0)
             ckr_metrics_print(stdout, r->metrics, r->n_metrics);

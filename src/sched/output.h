@@ -25,7 +25,9 @@ void ckr_output_meta(const ckptrank_run_opts *o, int n_ranks, ckr_results_meta *
 int ckr_output_collect(const ckr_item_list *l, ckr_results *r, ckr_err *err);
 
 /* Compute r's metrics (o->k cut-offs), then write each output o names, in
- * the order results file, scores CSV, metrics CSV, JSON, stdout table;
+ * the order results file, scores CSV, metrics CSV, JSON, ranking CSV, then on
+ * stdout the ranking (the best o->top checkpoints per task by consensus and
+ * by method, report/ranking_out.h) and the metrics table;
  * stops at the first failure. Returns 0 or a CKR_E* code with err set. */
 int ckr_output_write(const ckptrank_run_opts *o, ckr_results *r, ckr_err *err);
 

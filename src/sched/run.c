@@ -53,6 +53,7 @@ void ckptrank_run_defaults(ckptrank_run_opts *o)
     o->nk = 2;
     o->progress = 1;
     o->print_table = 1;
+    o->top = 5;
     o->grace_seconds = 60.0;
     o->team_size = 1;
     o->team_above = 1024.0 * 1024.0 * 1024.0;
