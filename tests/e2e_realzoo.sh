@@ -15,7 +15,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$B" info "$ZOO" | awk '$1 ~ /^(human|nsfw)_/ && NF >= 7 && $7 == "-" { bad = 1 } END { exit bad }' \
   || fail "a pair without ground truth"
 methods=$("$B" methods | grep -E '^[a-z_]+$' | grep -vx dummy | tr '\n' ',' | sed 's/,$//')
-methods="$methods,linear:epochs=1,finetune:epochs=1,mi:alpha=0.5,pca=0.8,nleep:cov=diag,gbc:cov=diag,logme:exact_logdet=1,transrate:variant=tllib"
+methods="$methods,linear:epochs=1,finetune:epochs=1,mi:alpha=0.5,pca=0.8,nleep:cov=diag,gbc:cov=diag,logme:form=thuml,transrate:variant=tllib"
 echo "methods: $methods"
 mpirun -n 2 "$B" run "$ZOO" --methods "$methods" -o "$T/r.h5" --csv "$T/s.csv" --no-progress \
   > "$T/table.txt" 2> "$T/err.txt" || fail "run exited $?: $(tail -5 "$T/err.txt")"
