@@ -1,7 +1,8 @@
 /* test_size.c -- the `size` baseline (score = ln num_params) and the
  * checkpoint attribute num_params of zoo schema 1.2: hand values, the
  * needs-num-params status, the reader, validate on files written by h5py
- * (tests/make_size_zoos.py) and the synthetic zoo's num_params. */
+ * (tests/make_size_zoos.py), the pair checksum's num_params line (against
+ * tests/ref_checksum.py) and the synthetic zoo's num_params. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 
 #include "methods/method.h"
 #include "testutil.h"
+#include "zoo/checksum.h"
 #include "zoo/zoo.h"
 
 static char g_dir[512]; /* make_size_zoos.py's files */
@@ -164,6 +166,44 @@ static void test_validate(void **state)
     }
 }
 
+/* The journal's pair checksum covers num_params: in memory and from the
+ * file it equals the Python reference (absent, valid of three types, and
+ * invalid), and a changed count changes it. */
+static void test_checksum(void **state)
+{
+    (void)state;
+    const char *files[] = { "ok", "minor2_without", "string", "zero" };
+    uint64_t ok_a = 0, without_a = 0, zero_a = 0;
+    for (size_t f = 0; f < 4; f++) {
+        char path[700], cmd[1024], ck[64], task[64];
+        snprintf(path, sizeof path, "%s/%s.h5", g_dir, files[f]);
+        snprintf(cmd, sizeof cmd, CKR_PY " tests/ref_checksum.py '%s'", path);
+        FILE *py = popen(cmd, "r");
+        assert_non_null(py);
+        ckr_zoo *z = NULL;
+        ckr_err e;
+        assert_int_equal(ckr_zoo_open(path, MPI_COMM_SELF, &z, &e), 0);
+        unsigned long long ref;
+        int n = 0;
+        while (fscanf(py, "%63s %63s %llx", ck, task, &ref) == 3) {
+            ckr_pair p;
+            assert_int_equal(ckr_zoo_read_pair(z, ck, task, &p, &e), 0);
+            assert_true(ckr_pair_checksum(&p) == ref);
+            ckr_pair_free(&p);
+            uint64_t sum = 0;
+            assert_int_equal(ckr_zoo_pair_checksum(path, ck, task, 0, &sum, &e), 0);
+            assert_true(sum == ref);
+            if (!strcmp(ck, "a"))
+                *(f == 0 ? &ok_a : f == 1 ? &without_a : f == 3 ? &zero_a : &sum) = sum;
+            n++;
+        }
+        assert_int_equal(pclose(py), 0);
+        assert_int_equal(n, 4);
+        ckr_zoo_close(z);
+    }
+    assert_true(ok_a != without_a && ok_a != zero_a && without_a != zero_a);
+}
+
 /* ckptrank synth writes num_params (format_minor 2): a positive integer per
  * checkpoint, larger on the whole for better checkpoints */
 static void test_synth(void **state)
@@ -218,7 +258,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_values), cmocka_unit_test(test_statuses),
         cmocka_unit_test(test_reader),      cmocka_unit_test(test_validate),
-        cmocka_unit_test(test_synth),
+        cmocka_unit_test(test_checksum),    cmocka_unit_test(test_synth),
     };
     int failed = cmocka_run_group_tests(tests, setup, ckr_test_remove_tmpdir);
     MPI_Finalize();
