@@ -27,8 +27,9 @@
  * with how many rounding-noise eigenvalues survive (thuml/LogME issue #23);
  * on full-rank features (k = D) both forms are the same number. The old
  * switch `exact_logdet=0` still selects the thuml form. The team and
- * streamed forms below share logme_finish, hence the same form. Labels are relabelled to the classes present
- * (METHODS.md convention 2; the reference loops over 0..max(y)). Status
+ * streamed forms below share logme_finish, hence the same form. Labels are
+ * relabelled to the classes present (METHODS.md convention 2; the reference
+ * loops over 0..max(y)). Status
  * "bad-data" for fewer than 2 classes (multiclass) or no label with a
  * positive (multilabel); "numerical-error" when alpha, beta or the evidence
  * stop being finite and positive where a log needs it.
