@@ -37,7 +37,7 @@ static int n_skipped;          /* (case, spec) pairs left out on purpose */
 static double max_rel;         /* largest relative difference seen */
 
 static const char *const specs[] = {
-    "logme",         "logme:exact_logdet=1", "hscore",     "hscore_shrink",
+    "logme",         "logme:form=thuml",     "hscore",     "hscore_shrink",
     "transrate",     "transrate:variant=tllib", "gbc",     "gbc:cov=diag",
     "gbc:pca=4",     "gbc:pca=0,cov=diag",
 };
@@ -179,13 +179,13 @@ static int check_team(const tcase *c, const tpair *t, MPI_Comm comm)
             bad++;
             continue;
         }
-        /* The default (thuml parity) LogME keeps only the eigenvalues whose
-         * square root exceeds 1e-10, so on rank-deficient features its value
-         * depends on how many rounding-noise eigenvalues survive: kernels
-         * that round differently (e.g. OpenBLAS Prescott vs SkylakeX) keep
-         * 12 or 13 of 16 on the same data. That form has no rank-independent
-         * value there to compare with; exact_logdet=1 does, and is checked. */
-        if ((c->dead || c->dup) && strcmp(specs[k], "logme") == 0) {
+        /* LogME's thuml form keeps only the eigenvalues whose square root
+         * exceeds 1e-10, so on rank-deficient features its value depends on
+         * how many rounding-noise eigenvalues survive: kernels that round
+         * differently (e.g. OpenBLAS Prescott vs SkylakeX) keep 12 or 13 of
+         * 16 on the same data. That form has no rank-independent value there
+         * to compare with; the default exact form does, and is checked. */
+        if ((c->dead || c->dup) && strcmp(specs[k], "logme:form=thuml") == 0) {
             n_skipped++;
             continue;
         }

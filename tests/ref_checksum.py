@@ -69,6 +69,15 @@ def pair_sum(f, ck, t):
     put(pg, "test_features")
     put(pg, "top_weights")
     put(pg, "top_bias")
+    cg = f["checkpoints"][ck]
+    if "num_params" in cg.attrs:  # schema 1.2: as ckr_pair.num_params (NaN when invalid)
+        a = np.asarray(cg.attrs["num_params"])
+        v = float("nan")
+        if a.size == 1 and a.dtype.kind in "iuf":
+            x = float(a.reshape(-1)[0])
+            v = x if np.isfinite(x) and x > 0 else v
+        line = "num_params nan\n" if v != v else "num_params %.17g\n" % v
+        c = crc64(c, line.encode())
     return c if c else 1
 
 

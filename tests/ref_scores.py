@@ -18,13 +18,14 @@ independently and in the form of the public reference code):
   Targets: multiclass = the classes present (sorted label values; absent
     classes are dropped, METHODS.md convention 2); multilabel = the label
     columns with at least one positive.
-  logme [exact_logdet=0 iters=11 tol=1e-3]: thuml/LogME `_fit_fixed_point`,
+  logme [form=exact exact_logdet=1 iters=11 tol=1e-3]: thuml/LogME `_fit_fixed_point`,
     uncentred features; N > D: eigh(F^T F), sigma = |eigenvalue|, keep
     sqrt(sigma) > 1e-10, u = F v / sqrt(sigma) (thuml's truncated_svd);
     N <= D: thin SVD of F (all N kept); one 0/1 target column per target;
     alpha = beta = 1, <= iters passes, 1e-5 guards, stop when
     |t'-t|/t <= tol; evidence of the last pass / N; mean over targets.
-    exact_logdet=1 adds -(D-k)/2 log alpha.
+    form=exact (the default) adds -(D-k)/2 log alpha: the exact evidence over
+    all D eigenvalues; form=thuml (or exact_logdet=0) is thuml's code as is.
   hscore [rcond=1e-15]: TLlib h_score: np.cov of f and of g_i = mean of the
     class of i (ddof 1), trace(pinv(cov_f, rcond') @ cov_g) with
     rcond' = max(rcond, max(N, D) * eps) (numpy matrix_rank's tolerance;
@@ -85,7 +86,7 @@ class Refuse(Exception):
     pass
 
 
-def logme(F, y, kind, exact_logdet=0, iters=11, tol=1e-3):
+def logme(F, y, kind, form='exact', exact_logdet=1, iters=11, tol=1e-3):
     N, D = F.shape
     Y = targets(y, kind)
     if Y.shape[1] < (1 if kind == 1 else 2):
@@ -118,7 +119,7 @@ def logme(F, y, kind, exact_logdet=0, iters=11, tol=1e-3):
             if abs(alpha / beta - t) / t <= float(tol):
                 break
         logdet = np.log(alpha + beta * sig).sum()
-        if int(exact_logdet):
+        if form == 'exact' and int(exact_logdet):
             logdet += (D - k) * np.log(alpha)
         ev = (D / 2.0 * np.log(alpha) + N / 2.0 * np.log(beta) - 0.5 * logdet
               - beta / 2.0 * res2 - alpha / 2.0 * m2 - N / 2.0 * np.log(2 * np.pi))

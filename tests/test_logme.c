@@ -1,6 +1,8 @@
 /* test_logme.c -- LogME against METHODS.md's worked examples (re-checked
- * with numpy) and against tests/ref_scores.py (numpy, thuml semantics) on
- * random data, plus the edge cases. */
+ * with numpy) and against tests/ref_scores.py (numpy, written from thuml's
+ * code; form=exact adds the dropped log alpha terms) on random data and
+ * iris, both forms (the default exact evidence and form=thuml), plus the
+ * edge cases. */
 #include "scoretest.h" /* cmocka, the data set, ref_score, run_spec, check_vs_numpy, toy */
 
 /* ---- METHODS.md section 7 worked example -------------------------------- */
@@ -24,9 +26,14 @@ static void test_worked_example(void **state)
     ckr_result r = run_spec("logme", &ds, NULL);
     assert_string_equal(r.status, "ok");
     assert_close(r.score, -0.984525168, 1e-9);
-    /* full rank: exact_logdet changes nothing */
-    r = run_spec("logme:exact_logdet=1", &ds, NULL);
-    assert_close(r.score, -0.984525168, 1e-9);
+    /* full rank: the thuml form (and the old spellings) give the same value */
+    const char *same[] = { "logme:form=thuml", "logme:form=exact", "logme:exact_logdet=1",
+                           "logme:exact_logdet=0" };
+    for (size_t i = 0; i < 4; i++) {
+        r = run_spec(same[i], &ds, NULL);
+        assert_string_equal(r.status, "ok");
+        assert_close(r.score, -0.984525168, 1e-9);
+    }
     /* more passes move it toward the converged value (-0.98452492 with the
      * 1e-5 guards, numpy), so the 11-pass cap is really applied */
     r = run_spec("logme:iters=1000,tol=0", &ds, NULL);
@@ -51,13 +58,17 @@ static void test_duplicated_column(void **state)
 {
     (void)state;
     dataset ds = toy_dup(1.0);
-    ckr_result r = run_spec("logme:exact_logdet=1", &ds, NULL);
+    ckr_result r = run_spec("logme", &ds, NULL); /* the default: exact */
     assert_string_equal(r.status, "ok");
+    assert_close(r.score, -1.001121612, 1e-9);
+    assert_null(strstr(r.info, "thuml"));
+    r = run_spec("logme:exact_logdet=1", &ds, NULL);
     assert_close(r.score, -1.001121612, 1e-9);
     /* the reference behaviour depends on whether the null eigenvalue comes
      * out above 1e-20: then it equals the exact value, else it is
      * -0.635198726 (METHODS.md); either way finite */
-    r = run_spec("logme", &ds, NULL);
+    r = run_spec("logme:form=thuml", &ds, NULL);
+    assert_non_null(strstr(r.info, "form=thuml"));
     assert_string_equal(r.status, "ok");
     assert_true(fabs(r.score - -1.001121612) < 1e-8 || fabs(r.score - -0.635198726) < 1e-8);
     ds_free(&ds);
@@ -74,7 +85,9 @@ static void test_numpy_gram_path(void **state)
     ds_random(&ds, &rng, 1.0);
     check_vs_numpy("logme", "", &ds, 1e-8);
     check_vs_numpy("logme:exact_logdet=1", "exact_logdet=1", &ds, 1e-8);
+    check_vs_numpy("logme:form=thuml", "form=thuml", &ds, 1e-8);
     check_vs_numpy("logme:iters=3,tol=0.1", "iters=3 tol=0.1", &ds, 1e-8);
+    check_vs_numpy("logme:form=thuml,iters=3,tol=0.1", "form=thuml iters=3 tol=0.1", &ds, 1e-8);
     /* FLOPs are counted where the work happens: at least the Gram's N D (D+1) */
     double fl = 0;
     run_spec("logme", &ds, &fl);
@@ -93,7 +106,12 @@ static void test_numpy_kernel_path(void **state)
         dataset ds = ds_new(shapes[s][0], shapes[s][1], 4, CKR_MULTICLASS);
         ds_random(&ds, &rng, 1.0);
         check_vs_numpy("logme", "", &ds, 1e-8);
-        check_vs_numpy("logme:exact_logdet=1", "exact_logdet=1", &ds, 1e-8);
+        check_vs_numpy("logme:form=thuml", "form=thuml", &ds, 1e-8);
+        check_vs_numpy("logme:exact_logdet=0", "exact_logdet=0", &ds, 1e-8);
+        /* N < D: the exact evidence counts the D - N null directions */
+        if (shapes[s][0] < shapes[s][1])
+            assert_true(fabs(run_spec("logme", &ds, NULL).score -
+                             run_spec("logme:form=thuml", &ds, NULL).score) > 1e-6);
         ds_free(&ds);
     }
 }
@@ -173,13 +191,44 @@ static void test_numpy_rank_deficient(void **state)
     }
     check_vs_numpy("logme:exact_logdet=1", "exact_logdet=1", &ds, 1e-8);
     check_vs_numpy("logme", "", &ds, 1e-8);
-    ckr_result r = run_spec("logme", &ds, NULL);
+    check_vs_numpy("logme:form=thuml", "form=thuml", &ds, 1e-8);
+    ckr_result r = run_spec("logme:form=thuml", &ds, NULL);
     assert_string_equal(r.status, "ok");
     /* the dead unit's eigenvalue is exactly 0 and dropped, the reference
-     * keeps (D/2) log alpha: parity differs from the exact evidence */
-    ckr_result e = run_spec("logme:exact_logdet=1", &ds, NULL);
+     * keeps (D/2) log alpha: the thuml form differs from the exact evidence */
+    ckr_result e = run_spec("logme", &ds, NULL);
     assert_true(fabs(r.score - e.score) > 1e-6);
     assert_non_null(strstr(r.info, "k=11"));
+    ds_free(&ds);
+}
+
+/* iris (scikit-learn's copy: 150 x 4, 3 classes, full rank): the two forms
+ * are the same number, and each equals numpy */
+static void test_iris_both_forms(void **state)
+{
+    (void)state;
+    char path[400], cmd[1024];
+    snprintf(path, sizeof path, "%s/iris.txt", ckr_test_tmpdir());
+    snprintf(cmd, sizeof cmd,
+             CKR_PY " -c 'from sklearn.datasets import load_iris; b = load_iris(); "
+                    "[print(int(t), *map(repr, map(float, x))) for x, t in zip(b.data, b.target)]'"
+                    " > %s", path);
+    assert_int_equal(ckr_test_sh(cmd), 0);
+    dataset ds = ds_new(150, 4, 3, CKR_MULTICLASS);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    for (size_t i = 0; i < 150; i++) {
+        assert_int_equal(fscanf(f, "%d", &ds.y[i]), 1);
+        for (size_t j = 0; j < 4; j++)
+            assert_int_equal(fscanf(f, "%lf", &ds.F[i * 4 + j]), 1);
+    }
+    fclose(f);
+    remove(path);
+    check_vs_numpy("logme", "", &ds, 1e-8);
+    check_vs_numpy("logme:form=thuml", "form=thuml", &ds, 1e-8);
+    ckr_result e = run_spec("logme", &ds, NULL), t = run_spec("logme:form=thuml", &ds, NULL);
+    assert_non_null(strstr(e.info, "k=4"));
+    assert_true(e.score == t.score);
     ds_free(&ds);
 }
 
@@ -235,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_numpy_absent_and_singleton_class),
         cmocka_unit_test(test_numpy_multilabel),
         cmocka_unit_test(test_numpy_rank_deficient),
+        cmocka_unit_test(test_iris_both_forms),
         cmocka_unit_test(test_edge_statuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,7 +152,7 @@ static ckr_result run_stream(const char *text, const ckr_pair *pair, size_t bloc
     return r;
 }
 
-static const char *const closed_form[] = { "logme", "logme:exact_logdet=1", "hscore",
+static const char *const closed_form[] = { "logme", "logme:form=thuml", "hscore",
                                            "hscore_shrink", "hscore:rcond=1e-3" };
 
 static void check_stream_equals_whole(const ckr_pair *p, const char *what)

@@ -168,6 +168,13 @@ static void test_fields_of_every_method(void **state)
     assert_int_equal(lm->exact_logdet, 1);
     assert_int_equal(lm->iters, 3);
     assert_true(lm->tol == 0.5);
+    lm = parsed("logme", &s); /* the exact evidence is the default */
+    assert_int_equal(lm->form, CKR_LOGME_EXACT);
+    assert_int_equal(lm->exact_logdet, 1);
+    lm = parsed("logme:form=thuml", &s);
+    assert_int_equal(lm->form, CKR_LOGME_THUML);
+    lm = parsed("logme:exact_logdet=0", &s);
+    assert_int_equal(lm->exact_logdet, 0);
 
     const ckr_transrate_cfg *tr = parsed("transrate:variant=tllib,eps2=2e-3", &s);
     assert_int_equal(tr->variant, CKR_TRANSRATE_TLLIB);
@@ -287,6 +294,8 @@ static const refusal refusals[] = {
       "(must be in [1, 2147483647])" },
     { "logme:exact_logdet=2",
       "method 'logme:exact_logdet=2': exact_logdet=2 is out of range (must be 0 or 1)" },
+    { "logme:form=icml",
+      "method 'logme:form=icml': parameter form=icml is not one of exact|thuml" },
     { "logme:iters=0", "method 'logme:iters=0': iters=0 is out of range (must be >= 1)" },
     { "logme:tol=-1", "method 'logme:tol=-1': tol=-1 is out of range (must be >= 0)" },
     { "mi:alpha=1.5", "method 'mi:alpha=1.5': alpha=1.5 is out of range (must be in [0, 1])" },

@@ -41,6 +41,10 @@ typedef struct ckr_pair {
     double *top_bias;                          /* optional H */
     int has_gt;
     double finetune_accuracy;
+    /* The checkpoint's parameter count (its group's num_params attribute,
+     * schema 1.2): 0 when absent, NaN when present but not a finite number
+     * > 0 (`validate` says why), else the count. */
+    double num_params;
     /* Seeded from (--seed, checkpoint, task) only, not the method: for random
      * choices every method of a pair must share, e.g. a hold-out split, so
      * the grid points of a sweep are compared on the same data. */

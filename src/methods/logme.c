@@ -17,12 +17,19 @@
  * accumulation) serve every target: F^T y is projected on the eigenbasis
  * without forming the eigenvectors (linalg/dense_more.h).
  *
- * The reference's log-determinant sums only the k kept eigenvalues but keeps
- * (D/2) log alpha, which biases rank-deficient features (dead units,
- * duplicated columns, N < D) by (D - k)/(2N) log alpha. `exact_logdet=1`
- * adds the missing -(D - k)/2 log alpha (the exact evidence); the default is
- * parity with the reference. Labels are relabelled to the classes present
- * (METHODS.md convention 2; the reference loops over 0..max(y)). Status
+ * Log-determinant (`form`, logme.h). The default `form=exact` is the paper's
+ * exact evidence: -1/2 log|alpha I + beta F^T F| over all D eigenvalues, the
+ * D - k the spectrum does not keep (exact zeros, rounding noise below the
+ * cut, the D - N null directions when N < D) each contributing log alpha.
+ * `form=thuml` is the reference code: it sums only the k kept eigenvalues but
+ * keeps (D/2) log alpha, which biases rank-deficient features (dead units,
+ * duplicated columns, N < D) by (D - k)/(2N) log alpha, so its value moves
+ * with how many rounding-noise eigenvalues survive (thuml/LogME issue #23);
+ * on full-rank features (k = D) both forms are the same number. The old
+ * switch `exact_logdet=0` still selects the thuml form. The team and
+ * streamed forms below share logme_finish, hence the same form. Labels are
+ * relabelled to the classes present (METHODS.md convention 2; the reference
+ * loops over 0..max(y)). Status
  * "bad-data" for fewer than 2 classes (multiclass) or no label with a
  * positive (multilabel); "numerical-error" when alpha, beta or the evidence
  * stop being finite and positive where a log needs it.
@@ -47,8 +54,11 @@
 CKR_CONFIG_FITS(ckr_logme_cfg);
 
 static const ckr_param_def logme_params[] = {
-    CKR_INT_PARAM(ckr_logme_cfg, exact_logdet, "0",
-                  "1: exact log-determinant (adds the (D-k) log alpha the reference drops)"),
+    CKR_CHOICE_PARAM(ckr_logme_cfg, form, "exact", "exact|thuml",
+                     "exact: the paper's evidence over all D eigenvalues; thuml: thuml/LogME's "
+                     "code (sums only the kept ones; biased on rank-deficient features)"),
+    CKR_INT_PARAM(ckr_logme_cfg, exact_logdet, "1",
+                  "old switch: 0 selects form=thuml, 1 leaves form in charge"),
     CKR_INT_PARAM(ckr_logme_cfg, iters, "11", "maximum fixed-point passes per target"),
     CKR_DOUBLE_PARAM(ckr_logme_cfg, tol, "1e-3", "stop when |t'-t|/t <= tol, t = alpha/beta"),
     CKR_PARAMS_END,
@@ -76,6 +86,13 @@ static double logme_cost(const ckr_pair_shape *s, const ckr_params *p)
 }
 
 #define LOG_2PI 1.8378770664093454836
+
+/* 1 for the exact evidence, 0 for the thuml form (form=thuml or the old
+ * exact_logdet=0). */
+static int logme_exact(const ckr_logme_cfg *o)
+{
+    return o->form == CKR_LOGME_EXACT && o->exact_logdet != 0;
+}
 
 
 /* Evidence / N of one target; returns 0, or CKR_ENUM with *why set. */
@@ -121,7 +138,7 @@ static int evidence_one(const double *sigma, const double *x2, size_t k, double 
     for (size_t j = 0; j < k; j++)
         logdet += log(alpha + beta * sigma[j]);
     double la = log(alpha);
-    if (o->exact_logdet && D > (double)k)
+    if (logme_exact(o) && D > (double)k)
         logdet += (D - (double)k) * la;
     flops += 4.0 * (double)k + 16.0;
     ckr_flops_add(flops);
@@ -190,7 +207,7 @@ static int logme_finish(const ckr_logme_cfg *o, const ckr_targets *tg, ckr_task_
         capped += used >= o->iters;
     }
     snprintf(res->info, sizeof res->info, "%s N=%zu D=%zu k=%zu targets=%zu iters<=%d capped=%d%s",
-             form, N, D, k, T, max_it, capped, o->exact_logdet ? " exact_logdet" : "");
+             form, N, D, k, T, max_it, capped, logme_exact(o) ? "" : " form=thuml");
     rc = ckr_result_ok(res, total / (double)T);
 cleanup:
     free(sigma);
@@ -412,8 +429,11 @@ cleanup:
 
 const ckr_method ckr_method_logme = {
     .name = "logme",
-    .summary = "LogME (You et al. 2021), fixed-point evidence as thuml/LogME; multilabel: one "
-               "0/1 target per label; exact_logdet=1 fixes the rank-deficiency bias",
+    .summary = "LogME (You et al. 2021), fixed-point evidence; form=exact (default): the "
+               "paper's exact evidence over all D eigenvalues; form=thuml: thuml/LogME's code, "
+               "for parity with published numbers, biased on rank-deficient features (dead "
+               "units, N < D); both agree on full-rank features; multilabel: one 0/1 target "
+               "per label",
     .params = logme_params,
     .check = logme_check,
     .cost = logme_cost,

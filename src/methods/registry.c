@@ -14,6 +14,7 @@ extern const ckr_method ckr_method_gbc;
 extern const ckr_method ckr_method_linear;
 extern const ckr_method ckr_method_finetune;
 extern const ckr_method ckr_method_mi;
+extern const ckr_method ckr_method_size;
 extern const ckr_method ckr_method_dummy;
 
 static const ckr_method *const registry[] = {
@@ -28,6 +29,7 @@ static const ckr_method *const registry[] = {
     &ckr_method_linear,
     &ckr_method_finetune,
     &ckr_method_mi,
+    &ckr_method_size,
     &ckr_method_dummy,
 };
 

@@ -2,6 +2,7 @@
 #include "zoo/checksum.h"
 
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,17 @@ static uint64_t start(int kind, int num_classes)
     int n = snprintf(line, sizeof line, "ckptrank-pair-checksum-1 kind=%d classes=%d\n", kind,
                      num_classes);
     return ckr_crc64_update(0, line, (size_t)n);
+}
+
+/* The checkpoint's num_params (schema 1.2; what `size` reads), when present. */
+static uint64_t put_num_params(uint64_t crc, double v)
+{
+    if (v == 0.0)
+        return crc;
+    char line[64];
+    int n = isnan(v) ? snprintf(line, sizeof line, "num_params nan\n")
+                     : snprintf(line, sizeof line, "num_params %.17g\n", v);
+    return ckr_crc64_update(crc, line, (size_t)n);
 }
 
 static uint64_t finish(uint64_t crc)
@@ -79,6 +91,7 @@ uint64_t ckr_pair_checksum(const ckr_pair *p)
         ckr_matrix b = { p->top_weights.cols, 1, p->top_bias };
         crc = put_matrix(crc, "top_bias", &b);
     }
+    crc = put_num_params(crc, p->num_params);
     return finish(crc);
 }
 
@@ -220,6 +233,7 @@ int ckr_zoo_pair_checksum(const char *path, const char *ckpt, const char *task,
     put_dataset(&s, pg, "test_features", 0);
     put_dataset(&s, pg, "top_weights", 0);
     put_dataset(&s, pg, "top_bias", 0);
+    s.crc = put_num_params(s.crc, cg >= 0 ? ckr_zoo_ckpt_num_params(cg, ckpt, NULL) : 0.0);
     *sum = finish(s.crc);
     rc = 0;
 cleanup:

@@ -12,9 +12,12 @@
  *     top_weights, top_bias
  *   the line "NAME ROWS COLS\n" and its ROWS x COLS values row-major
  *   (labels: multiclass one column of class indices, multilabel
- *   num_classes columns of 0/1; a label -0.0 counts as 0.0).
- * Names, ground truth (finetune_accuracy) and checkpoint attributes are not
- * part of it. A value 0 is never returned (it means "no checksum").
+ *   num_classes columns of 0/1; a label -0.0 counts as 0.0);
+ *   then, when the checkpoint has num_params (schema 1.2, the one
+ *   checkpoint attribute a method reads), "num_params V\n" with V its value
+ *   as %.17g ("nan" when it is invalid: ckr_pair.num_params).
+ * Names, ground truth (finetune_accuracy) and the other checkpoint
+ * attributes are not part of it. A value 0 is never returned (it means "no checksum").
  *
  * The two functions compute the same value for a pair that reads without a
  * problem: one over a pair in memory (as the executor holds it), the other

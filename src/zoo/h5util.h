@@ -165,6 +165,11 @@ int ckr_zoo_check_pair(hid_t file, const char *ckpt, const char *task,
 int ckr_zoo_check_pair_ex(hid_t file, const char *ckpt, const char *task,
                           const ckr_zoo_taskdata *td, ckr_pair *keep, int keep_features,
                           ckr_zrep *r);
+/* validate.c: the optional num_params attribute (schema 1.2) of the open
+ * checkpoint group cg (object path cpath). Returns 0 when it is absent, the
+ * count when it is a finite number > 0 (any integer or float type), or NaN
+ * after reporting the problem through r (r may be NULL: no report). */
+double ckr_zoo_ckpt_num_params(hid_t cg, const char *cpath, ckr_zrep *r);
 /* zoo.c: the open HDF5 file of a zoo (owned by it). */
 hid_t ckr_zoo_h5file(const ckr_zoo *zoo);
 /* rowread.c: set rows and cols of pair's train/val/test features (data

@@ -2,7 +2,11 @@
  * options, and the HDF5 writing of the data synth_data.c generates (the
  * model is described in synth_data.h).
  *
- * Task groups carry num_classes, kind and the labels; pair groups the
+ * Task groups carry num_classes, kind and the labels; checkpoint groups
+ * arch, source and num_params (schema 1.2: round(1e6 exp(q_c + 0.5 z)),
+ * z ~ N(0, 1) from the stream (seed, checkpoint, "", "synth-num-params"):
+ * larger for better checkpoints, but not in the same order, so the `size`
+ * baseline ranks them only roughly); pair groups the
  * features and logits of every split, the top layer (schema 1.1),
  * finetune_accuracy and synth_quality. With n_test == 0 (the default) the
  * output is the same as before the test split existed. HDF5 object
@@ -15,6 +19,7 @@
  * H5Fclose used to crash MPI_Finalize). */
 #include "zoo/zoo.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,7 +259,7 @@ static int write_root_attrs(writer *w, const ckr_synth_opts *o)
     if (rc == 0)
         rc = attr_int(w, w->file, "/", "format_version", CKR_ZOO_VERSION);
     if (rc == 0)
-        rc = attr_int(w, w->file, "/", "format_minor", 1);
+        rc = attr_int(w, w->file, "/", "format_minor", 2);
     if (rc == 0)
         rc = attr_string(w, w->file, "/", "created_by", "ckptrank synth");
     if (rc == 0)
@@ -286,6 +291,12 @@ static int write_ckpts(writer *w, const ckr_synth_opts *o, const ckr_synth_task 
             rc = attr_string(w, cg, cpath, "arch", "synth-mlp");
         if (rc == 0)
             rc = attr_string(w, cg, cpath, "source", src);
+        if (rc == 0) {
+            ckr_rng r;
+            ckr_rng_seed_item(&r, o->seed, k.name, "", "synth-num-params");
+            double np = round(1e6 * exp(q[c] + 0.5 * ckr_rng_normal(&r)));
+            rc = attr_double(w, cg, cpath, "num_params", np);
+        }
         for (int t = 0; rc == 0 && t < o->n_tasks; t++)
             rc = write_pair(w, o, cg, cpath, &k, &tasks[t]);
         if (cg >= 0)

@@ -327,8 +327,33 @@ static int validate_tasks(hid_t file, task_table *tt, ckr_zrep *r)
     return 0;
 }
 
+double ckr_zoo_ckpt_num_params(hid_t cg, const char *cpath, ckr_zrep *r)
+{
+    double v = 0.0;
+    ckr_attr_status st = ckr_h5_attr_double(cg, "num_params", &v);
+    if (st == CKR_ATTR_MISSING)
+        return 0.0;
+    if (st == CKR_ATTR_OK && isfinite(v) && v > 0.0)
+        return v;
+    if (!r)
+        return NAN;
+    if (st == CKR_ATTR_NOT_NUMBER)
+        ckr_zrep_add(r, CKR_EFORMAT, cpath,
+                     "attribute num_params has type %s, expected a number (the parameter count)",
+                     ckr_h5_attr_class_word(cg, "num_params"));
+    else if (st != CKR_ATTR_OK)
+        ckr_zrep_add(r, CKR_EFORMAT, cpath, "attribute num_params %s (expected a number)",
+                     ckr_attr_status_text(st));
+    else
+        ckr_zrep_add(r, CKR_EDATA, cpath,
+                     "attribute num_params is %g, expected a finite number > 0 (the parameter "
+                     "count)", v);
+    return NAN;
+}
+
 static void check_ckpt_attrs(hid_t cg, const char *cpath, ckr_zrep *r)
 {
+    ckr_zoo_ckpt_num_params(cg, cpath, r);
     static const char *const names[] = {"arch", "source"};
     for (int i = 0; i < 2; i++) {
         char buf[256];

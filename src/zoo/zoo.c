@@ -433,6 +433,13 @@ static int read_pair(ckr_zoo *zoo, const char *ckpt, const char *task, int keep_
         return ckr_zrep_to_err(&r, err);
     }
 
+    char cpath[CKR_NAME_MAX + 16]; /* the checkpoint's parameter count (schema 1.2) */
+    snprintf(cpath, sizeof cpath, "/checkpoints/%s", ckpt);
+    hid_t cg = H5Gopen2(zoo->file, cpath, H5P_DEFAULT);
+    if (cg >= 0) {
+        out->num_params = ckr_zoo_ckpt_num_params(cg, cpath, NULL);
+        H5Gclose(cg);
+    }
     out->ckpt = intern_name(zoo, ckpt);
     out->task = intern_name(zoo, task);
     out->kind = td.kind;
