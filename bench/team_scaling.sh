@@ -5,7 +5,7 @@
 # The pair is a synthetic N x D zoo pair (default N=20000, D=1024, C=10;
 # TEAM_N, TEAM_D override; `ckptrank synth` varies D by checkpoint, so the
 # zoo has one checkpoint and one task) scored with the team methods
-# (default logme:exact_logdet=1,hscore,transrate,gbc). Each line: the wall time of
+# (default logme,hscore,transrate,gbc). Each line: the wall time of
 # `ckptrank run` (best of REPS, default 2), the speedup over one process
 # and the efficiency; runs with more ranks than cores are marked
 # oversubscribed (their ranks share cores, so efficiency there measures
@@ -17,10 +17,10 @@ BIN=$(pwd)/$BUILD/ckptrank
 N=${TEAM_N:-20000}
 D=${TEAM_D:-1024}
 REPS=${REPS:-2}
-# LogME in its exact_logdet form: the parity form counts the rounding-level
-# eigenvalues of rank-deficient features (synthetic ones are), which differ
-# between one rank and a team
-METHODS=${TEAM_METHODS:-logme:exact_logdet=1,hscore,transrate,gbc}
+# LogME in its default (exact) form: logme:form=thuml counts the
+# rounding-level eigenvalues of rank-deficient features (synthetic ones
+# are), which differ between one rank and a team
+METHODS=${TEAM_METHODS:-logme,hscore,transrate,gbc}
 CORES=$(OMP_NUM_THREADS='' nproc)
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

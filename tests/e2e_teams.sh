@@ -19,10 +19,10 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
-# the parity LogME counts rounding-level eigenvalues of rank-deficient
-# features (synthetic features are), so its exact_logdet form is compared
-M='logme:exact_logdet=1,hscore,hscore_shrink,transrate,gbc,leep,nce,nleep:ratio=2,linear'
-TEAMM='logme:exact_logdet=1 hscore hscore_shrink transrate gbc nleep:ratio=2 linear'
+# LogME in its default (exact) form: logme:form=thuml counts rounding-level
+# eigenvalues of rank-deficient features (synthetic features are)
+M='logme,hscore,hscore_shrink,transrate,gbc,leep,nce,nleep:ratio=2,linear'
+TEAMM='logme hscore hscore_shrink transrate gbc nleep:ratio=2 linear'
 
 "$B" synth -o "$T/a.h5" --checkpoints 3 --tasks 2 -n 203 --val 50 --test 20 --multilabel \
   --seed 4 >/dev/null || fail "synth a"
@@ -135,7 +135,7 @@ step "signal during a team run, then --resume: the same outputs"
 # every rank is in a team, so the team items come first, then the dummy
 # items (single-rank, 300 ms each: 12 of them keep 4 ranks busy ~1 s)
 "$B" synth -o "$T/c.h5" --checkpoints 6 --tasks 2 -n 4000 --dim 64 --seed 9 >/dev/null
-MC='hscore,gbc,logme:exact_logdet=1,dummy:ms=300'
+MC='hscore,gbc,logme,dummy:ms=300'
 "$B" run "$T/c.h5" -m "$MC" -o "$T/c-ref.h5" -q --no-progress 2>/dev/null || fail "c reference"
 mpirun -n 4 "$B" run "$T/c.h5" -m "$MC" -o "$T/s.h5" -q --no-progress --team-size 2 \
   --team-above 0 2> "$T/sig.err" &
