@@ -86,7 +86,8 @@ static double parc_cost(const ckr_pair_shape *s, const ckr_params *p)
            20.0 * M * log2(M + 2.0);
 }
 
-/* 8 M (multilabel 20 M + ...) for the pair values, the sample copy, the PCA
+/* 16 M (multilabel 24 M + ...) for the pair values and glibc's qsort, which
+ * merges through a copy of the array it sorts; the sample copy, the PCA
  * (3 k^2 + its block, k = min(n, D)), the components and a block of rows
  * of the pair products, + 4 MiB (OpenBLAS). */
 static double parc_memory(const ckr_pair_shape *s, const ckr_params *p, size_t block)
@@ -96,7 +97,7 @@ static double parc_memory(const ckr_pair_shape *s, const ckr_params *p, size_t b
     const ckr_parc_cfg *cfg = ckr_params_config(p);
     double n = parc_n(s, cfg), D = (double)s->d, k = n < D ? n : D, d = (double)cfg->dims;
     double M = n * (n - 1) / 2, C = s->num_classes > 0 ? s->num_classes : 1;
-    double pairs = s->kind == CKR_MULTILABEL ? 20.0 * M + n * C : 8.0 * M;
+    double pairs = s->kind == CKR_MULTILABEL ? 24.0 * M + n * C : 16.0 * M;
     double copy = (double)s->n > n || s->kind == CKR_MULTILABEL ? 8.0 * n * D : 0.0;
     double pca = 8.0 * (3.0 * k * k + (n <= D ? n * D : 1024.0 * D) + 2.0 * D + k * d);
     return pairs + copy + pca + 8.0 * (3.0 * n * d + 128.0 * n + 4.0 * n) + 4194304.0;
