@@ -49,6 +49,11 @@ static void test_numpy_real_like(void **state)
     dataset ds = refsp_relu(400, 64, 6, 4, 122);
     refsp_check("sfda", "", &ds, 1e-8);
     refsp_check("sfda:shrinkage=0.01", "shrinkage=0.01", &ds, 1e-8);
+    /* larger activations: lambda_max(S_w) >> 1, the shrinkage at its 1e-10 floor */
+    for (size_t i = 0; i < ds.n * ds.d; i++)
+        ds.F[i] *= 10.0;
+    ckr_result r0 = refsp_check("sfda", "", &ds, 1e-8);
+    assert_non_null(strstr(r0.info, "shrinkage=1e-10(adaptive)"));
     ds_free(&ds);
     /* N < D: rank(S_w) <= N - C */
     ds = refsp_relu(60, 150, 4, 5, 123);

@@ -305,7 +305,7 @@ static int parc_rho_classes(const double *U, size_t n, size_t k, const int *cls,
     }
     qsort(S, ns, sizeof *S, parc_cmp);
     qsort(T, nt, sizeof *T, parc_cmp);
-    ckr_flops_add(((double)M * 2.0 * (double)k) + 2.0 * (double)M * log2((double)M + 1.0));
+    ckr_flops_add(8.0 * (double)M); /* snaps and the rank sums; dgemm counts the products */
     /* Pearson of (average) ranks; mean rank m = (M + 1) / 2 for both */
     double m = ((double)M + 1.0) / 2.0, ys = ((double)ns + 1.0) / 2.0 - m,
            yt = (double)ns + ((double)nt + 1.0) / 2.0 - m;
@@ -374,6 +374,10 @@ static int parc_rho_general(const double *U, size_t n, size_t k, const uint8_t *
                             const size_t *sel, double *rho, char *msg, size_t msglen)
 {
     size_t M = n * (n - 1) / 2;
+    if (M > (size_t)UINT32_MAX) {
+        snprintf(msg, msglen, "%zu samples: too many pairs to rank (set max_n <= 90000)", n);
+        return CKR_EDATA;
+    }
     double *x = malloc(M * sizeof *x), *y = malloc(M * sizeof *y);
     double *G = malloc(PARC_BLOCK * n * sizeof *G), *kk = malloc(n * sizeof *kk);
     uint32_t *perm = malloc(M * sizeof *perm);
@@ -409,8 +413,7 @@ static int parc_rho_general(const double *U, size_t n, size_t k, const uint8_t *
     }
     parc_ranks(x, perm, M);
     parc_ranks(y, perm, M);
-    ckr_flops_add((double)M * (2.0 * (double)k + 2.0 * (double)L) +
-                  4.0 * (double)M * log2((double)M + 1.0));
+    ckr_flops_add(2.0 * (double)M * (double)L + 20.0 * (double)M); /* labels, snaps, sums */
     double m = ((double)M + 1.0) / 2.0, sxy = 0.0, sxx = 0.0, syy = 0.0;
     for (size_t i = 0; i < M; i++) {
         double a = x[i] - m, b = y[i] - m;

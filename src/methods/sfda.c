@@ -183,7 +183,6 @@ static int sfda_fit_predict(sfda_work *wk, const double *X, long power_iters, do
     *lambda = NAN;
     if (s < 0.0) {
         *lambda = sfda_power(wk->Sw, D, power_iters, wk->vec);
-        ckr_flops_add(4.0 * (double)power_iters * (double)D * (double)D);
         s = exp(-5.0 * *lambda);
         s = s > 1e-10 ? s : 1e-10;
         s = s < 1.0 ? s : 1.0;
