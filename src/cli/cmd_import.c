@@ -41,7 +41,7 @@ static const cli_opt import_opts[] = {
     { "force", 0, OPT_FLAG, offsetof(import_args, force), NULL, "replace an existing pair (and a different num_params)" },
     { "compress", 0, OPT_FLAG, offsetof(import_args, compress), NULL, "chunked, shuffled, deflated datasets (the default)" },
     { "no-compress", 0, OPT_FLAG, offsetof(import_args, no_compress), NULL, "contiguous, uncompressed datasets" },
-    { "key", 0, OPT_STR, offsetof(import_args, key), "NAME", "array of an .npz file given without :KEY" },
+    { "key", 0, OPT_STR, offsetof(import_args, key), "NAME", "the array of every .npz file given without :KEY (a .npy file ignores it)" },
     { NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -58,14 +58,14 @@ static const char import_about[] =
     "(multilabel: uint8).\n"
     "\nexit status: 0 imported, 1 refused or failed (nothing written), 2 usage error.";
 
-/* "FILE:KEY" when FILE exists and the whole name does not; else the name and
- * the default key. file gets a copy (capacity cap). */
-static void split_key(const char *arg, const char *dflt, char *file, size_t cap, const char **key,
-                      char *keybuf, size_t kcap)
+/* "FILE:KEY" when FILE exists and the whole name does not (*key = KEY); else
+ * the whole name (*key NULL). file gets a copy (capacity cap). */
+static void split_key(const char *arg, char *file, size_t cap, const char **key, char *keybuf,
+                      size_t kcap)
 {
     struct stat st;
     snprintf(file, cap, "%s", arg);
-    *key = dflt;
+    *key = NULL;
     const char *colon = strrchr(arg, ':');
     if (!colon || stat(arg, &st) == 0)
         return;
@@ -130,7 +130,7 @@ int ckr_cmd_import(int argc, char **argv, MPI_Comm comm)
     for (int i = 0; i < CKR_IMP_N; i++) {
         if (!a.file[i])
             continue;
-        split_key(a.file[i], a.key, files[i], sizeof files[i], &key[i], keys[i], sizeof keys[i]);
+        split_key(a.file[i], files[i], sizeof files[i], &key[i], keys[i], sizeof keys[i]);
         snprintf(whats[i], sizeof whats[i], "--%s %s", import_opts[2 + i].name, a.file[i]);
         s.what[i] = whats[i];
         in[nin].opt = "";
@@ -155,7 +155,7 @@ int ckr_cmd_import(int argc, char **argv, MPI_Comm comm)
     for (int i = 0; rc == 0 && i < CKR_IMP_N; i++) {
         if (!a.file[i])
             continue;
-        rc = ckr_npy_load(files[i], key[i], &arr[i], &err);
+        rc = ckr_npy_load_key(files[i], key[i], a.key, &arr[i], &err);
         if (rc == 0)
             s.a[i] = &arr[i];
         else {

@@ -39,16 +39,18 @@ static int h5fail(imp *w, const char *obj, const char *what)
 
 /* ---- what the existing zoo allows --------------------------------------- */
 
-static int labels_equal(const ckr_labels *st, const ckr_npy *a, int ml, int C)
+/* -1 when the stored labels st equal a, else the first row that differs
+ * (st->n when the counts or widths differ) */
+static long labels_differ(const ckr_labels *st, const ckr_npy *a, int ml, int C)
 {
     if (st->n != a->rows || (ml && (int)a->cols != C))
-        return 0;
+        return (long)st->n;
     for (size_t k = 0; k < a->rows * a->cols; k++) {
         double v = ml ? st->Y[k] : st->y[k];
         if (v != a->data[k])
-            return 0;
+            return (long)(k / a->cols);
     }
-    return 1;
+    return -1;
 }
 
 static int check_task(imp *w, hid_t file)
@@ -85,12 +87,17 @@ static int check_task(imp *w, hid_t file)
     for (int k = 0; k < 3 && rc == 0; k++) {
         w->have_stored[k] = st[k]->n > 0;
         const ckr_npy *a = s->a[idx[k]];
-        if (a && st[k]->n && !labels_equal(st[k], a, ml, td.num_classes))
-            rc = ckr_err_set(w->err, CKR_EDATA, "%s: %s differs from the task's stored %s/%s "
-                             "(%zu labels stored, %zu given); a task has one set of labels for "
-                             "all its checkpoints", s->what[idx[k]] ? s->what[idx[k]] : "labels",
-                             ckr_import_dataset_name(idx[k]), obj,
-                             ckr_import_dataset_name(idx[k]), st[k]->n, a->rows);
+        long row = a && st[k]->n ? labels_differ(st[k], a, ml, td.num_classes) : -1;
+        const char *given = s->what[idx[k]] ? s->what[idx[k]] : "the labels given";
+        if (row >= 0 && (size_t)row == st[k]->n)
+            rc = ckr_err_set(w->err, CKR_EDATA, "%s: %s/%s: differs from %s: shape %zu x %d "
+                             "stored, %zu x %zu given; a task has one set of labels for all its "
+                             "checkpoints", w->path, obj, ckr_import_dataset_name(idx[k]), given,
+                             st[k]->n, ml ? td.num_classes : 1, a->rows, a->cols);
+        else if (row >= 0)
+            rc = ckr_err_set(w->err, CKR_EDATA, "%s: %s/%s: differs from %s (first at row %ld); "
+                             "a task has one set of labels for all its checkpoints", w->path, obj,
+                             ckr_import_dataset_name(idx[k]), given, row);
     }
     if (rc == 0)
         w->C = td.num_classes;

@@ -50,6 +50,11 @@ int ckr_npy_parse(const void *buf, size_t len, const char *name, ckr_npy *out, c
  * CKR_EARG (key misuse) or CKR_ENOMEM, with err naming the file. */
 int ckr_npy_load(const char *path, const char *key, ckr_npy *out, ckr_err *err);
 
+/* ckr_npy_load with a default key: default_key (NULL allowed) names the
+ * member of an .npz when key is NULL, and is ignored for a .npy file. */
+int ckr_npy_load_key(const char *path, const char *key, const char *default_key, ckr_npy *out,
+                     ckr_err *err);
+
 /* Free out's data and zero it (NULL allowed). */
 void ckr_npy_free(ckr_npy *a);
 

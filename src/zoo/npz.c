@@ -221,7 +221,8 @@ static int load_npz(const char *path, const unsigned char *b, size_t len, const 
     return rc;
 }
 
-int ckr_npy_load(const char *path, const char *key, ckr_npy *out, ckr_err *err)
+int ckr_npy_load_key(const char *path, const char *key, const char *default_key, ckr_npy *out,
+                     ckr_err *err)
 {
     memset(out, 0, sizeof *out);
     unsigned char *b = NULL;
@@ -230,12 +231,17 @@ int ckr_npy_load(const char *path, const char *key, ckr_npy *out, ckr_err *err)
     if (rc)
         return rc;
     if (len >= 4 && (le32(b) == 0x04034b50 || le32(b) == 0x06054b50))
-        rc = load_npz(path, b, len, key, out, err);
+        rc = load_npz(path, b, len, key ? key : default_key, out, err);
     else if (key)
-        rc = ckr_err_set(err, CKR_EARG, "%s: --key %s given, but this is a .npy file, not an "
+        rc = ckr_err_set(err, CKR_EARG, "%s: key %s given, but this is a .npy file, not an "
                          ".npz archive", path, key);
     else
         rc = ckr_npy_parse(b, len, path, out, err);
     free(b);
     return rc;
+}
+
+int ckr_npy_load(const char *path, const char *key, ckr_npy *out, ckr_err *err)
+{
+    return ckr_npy_load_key(path, key, NULL, out, err);
 }
