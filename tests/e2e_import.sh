@@ -150,4 +150,14 @@ assert g["train_features"].chunks is None and g["train_features"].compression is
 assert f["checkpoints/ckpt00"].attrs["num_params"] == 23500000
 PY
 refuse "/checkpoints/ckpt00: has another num_params than --num-params 7" --checkpoint ckpt00 --task task7 --train-features $X --train-labels $Y --num-params 7
+
+step "imports running at once into one new zoo (a job array) all land"
+for k in 0 1 2 3 4 5; do
+  "$B" import par.h5 --checkpoint c$k --task task0 --train-features $X --train-labels $Y \
+    > par$k.txt 2>&1 &
+done
+wait
+"$B" info par.h5 | grep -q "1 tasks, 6 checkpoints, 6 pairs" || fail "concurrent imports lost pairs: $(cat par*.txt)"
+"$B" validate par.h5 >/dev/null || fail "validate after concurrent imports"
+ls | grep -q '\.tmp\.' && fail "a temporary file was left behind"
 echo "all import checks passed"

@@ -124,6 +124,7 @@ int ckr_cmd_import(int argc, char **argv, MPI_Comm comm)
     if (prc != CLI_OK)
         return cli_parse_status(prc);
     static char files[CKR_IMP_N][4096], keys[CKR_IMP_N][256], whats[CKR_IMP_N][4400];
+    static char optnames[CKR_IMP_N][32];
     const char *key[CKR_IMP_N] = {NULL};
     cli_path in[CKR_IMP_N];
     size_t nin = 0;
@@ -132,11 +133,12 @@ int ckr_cmd_import(int argc, char **argv, MPI_Comm comm)
             continue;
         split_key(a.file[i], files[i], sizeof files[i], &key[i], keys[i], sizeof keys[i]);
         snprintf(whats[i], sizeof whats[i], "--%s %s", import_opts[2 + i].name, a.file[i]);
+        snprintf(optnames[i], sizeof optnames[i], "--%s", import_opts[2 + i].name);
         s.what[i] = whats[i];
-        in[nin].opt = "";
+        in[nin].opt = optnames[i];
         in[nin++].path = files[i];
     }
-    const cli_path out[] = { { "", pos[0] } };
+    const cli_path out[] = { { "the zoo", pos[0] } };
     int pst = cli_check_paths(&c, in, nin, out, 1);
     if (pst != CKR_EXIT_OK)
         return pst;

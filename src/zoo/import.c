@@ -1,16 +1,26 @@
 /* import.c -- writing an imported pair into a zoo (see import.h): what the
  * existing zoo allows (its task's labels, an existing pair), then the task,
  * checkpoint and pair groups, written into a copy under a temporary name
- * (or a new file under one) that is renamed into place at the end. */
+ * (or a new file under one) that is renamed into place at the end.
+ *
+ * Concurrent imports into one zoo (a job array) serialise: an import holds
+ * an open-file-description write lock on the zoo from its checks to the
+ * rename (a waiter whose zoo was replaced meanwhile locks the new file), and
+ * a new zoo is put in place with link(), which fails when another import
+ * created the zoo first: then the import starts again on that zoo. The lock
+ * does not interact with HDF5's own flock() locks. */
+#define _GNU_SOURCE /* F_OFD_SETLKW */
 #include "zoo/import.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/fsout.h"
 #include "zoo/fileout.h"
 #include "zoo/h5util.h"
 
@@ -299,36 +309,93 @@ static size_t payload_bytes(const ckr_import_spec *s)
     return b;
 }
 
-int ckr_zoo_import(const char *path, const ckr_import_spec *s, ckr_err *err)
+/* Lock the zoo at path for writing: *fd gets the locked descriptor, or -1
+ * when path does not exist (or cannot be opened for writing: no lock). */
+static int lock_zoo(const char *path, int *fd, ckr_err *err)
 {
-    ckr_h5_quiet();
+    for (;;) {
+        *fd = open(path, O_RDWR | O_CLOEXEC);
+        if (*fd < 0)
+            return errno == ENOENT || errno == EACCES || errno == EROFS || errno == EISDIR
+                       ? 0
+                       : ckr_err_set(err, CKR_EIO, "%s: cannot open: %s", path, strerror(errno));
+#ifdef F_OFD_SETLKW
+        struct flock fl;
+        memset(&fl, 0, sizeof fl);
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        int r;
+        while ((r = fcntl(*fd, F_OFD_SETLKW, &fl)) != 0 && errno == EINTR)
+            ;
+        if (r != 0 && errno != EINVAL && errno != ENOLCK && errno != EOPNOTSUPP) {
+            int e = errno;
+            close(*fd);
+            *fd = -1;
+            return ckr_err_set(err, CKR_EIO, "%s: cannot lock: %s", path, strerror(e));
+        }
+#endif
+        struct stat a, b;
+        if (fstat(*fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino)
+            return 0;
+        close(*fd); /* replaced while we waited: lock the new file */
+    }
+}
+
+/* Put the new zoo tmp in place as final unless final exists by now (*raced
+ * set, tmp removed). Returns 0 or CKR_EIO. */
+static int commit_new(const char *tmp, const char *final, int *raced, ckr_err *err)
+{
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    int ok = fd >= 0 && fsync(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (ok && link(tmp, final) == 0) {
+        unlink(tmp);
+        ckr_fsout_sync_dir(final);
+        return 0;
+    }
+    if (ok && errno == EEXIST) {
+        unlink(tmp);
+        *raced = 1;
+        return 0;
+    }
+    return ckr_zoo_commit_temp(tmp, final, err); /* no hard links here: rename */
+}
+
+static int import_once(const char *path, const ckr_import_spec *s, int *raced, ckr_err *err)
+{
     imp w = {path, s, 0, -1, -1, 0, {0, 0, 0}, 0, 0, 0, err};
-    int rc = ckr_import_check_arrays(s, &w.C, err);
+    int rc = ckr_import_check_arrays(s, &w.C, err), lock = -1;
+    if (rc == 0)
+        rc = lock_zoo(path, &lock, err);
     if (rc)
         return rc;
     struct stat st;
     int exists = stat(path, &st) == 0;
-    if (!exists && errno != ENOENT)
-        return ckr_err_set(err, CKR_EIO, "%s: %s", path, strerror(errno));
-    if (exists && (rc = check_existing(&w)) != 0)
-        return rc;
     char tmp[4200], final[4200];
-    if (exists) {
-        if ((rc = ckr_zoo_copy_to_temp(path, payload_bytes(s), tmp, final, sizeof tmp, err)) != 0)
-            return rc;
-        w.file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
-    } else {
+    if (!exists && errno != ENOENT)
+        rc = ckr_err_set(err, CKR_EIO, "%s: %s", path, strerror(errno));
+    if (rc == 0 && exists)
+        rc = check_existing(&w);
+    if (rc == 0 && exists) {
+        rc = ckr_zoo_copy_to_temp(path, payload_bytes(s), tmp, final, sizeof tmp, err);
+        if (rc == 0)
+            w.file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+    } else if (rc == 0) {
         snprintf(final, sizeof final, "%s", path);
         if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-            return ckr_err_set(err, CKR_EARG, "%s: file name too long", path);
-        w.file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+            rc = ckr_err_set(err, CKR_EARG, "%s: file name too long", path);
+        else
+            w.file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     }
-    if (w.file < 0) {
+    if (rc == 0 && w.file < 0) {
         rc = ckr_err_set(err, CKR_EIO, "%s: cannot %s the temporary file %s", path,
                          exists ? "open" : "create", tmp);
         unlink(tmp);
-        return rc;
     }
+    if (rc)
+        goto cleanup;
     w.gcpl = H5Pcreate(H5P_GROUP_CREATE);
     if (w.gcpl < 0 || H5Pset_obj_track_times(w.gcpl, 0) < 0)
         rc = h5fail(&w, "/", "(group properties)");
@@ -342,9 +409,27 @@ int ckr_zoo_import(const char *path, const ckr_import_spec *s, ckr_err *err)
         H5Pclose(w.gcpl);
     if (H5Fclose(w.file) < 0 && rc == 0)
         rc = h5fail(&w, "/", "the file (close)");
-    if (rc != 0) {
+    if (rc != 0)
         unlink(tmp);
-        return rc;
+    else if (exists)
+        rc = ckr_zoo_commit_temp(tmp, final, err);
+    else
+        rc = commit_new(tmp, final, raced, err);
+cleanup:
+    if (lock >= 0)
+        close(lock); /* after the rename: a waiter finds the new zoo */
+    return rc;
+}
+
+int ckr_zoo_import(const char *path, const ckr_import_spec *s, ckr_err *err)
+{
+    ckr_h5_quiet();
+    for (int attempt = 0;; attempt++) {
+        int raced = 0, rc = import_once(path, s, &raced, err);
+        if (rc || !raced)
+            return rc;
+        if (attempt == 10)
+            return ckr_err_set(err, CKR_EIO, "%s: created by another process at every attempt",
+                               path);
     }
-    return ckr_zoo_commit_temp(tmp, final, err);
 }
