@@ -16,7 +16,8 @@
  * .npz: a zip archive (numpy.savez / savez_compressed) whose members are
  * .npy files named "<key>.npy". Members stored (method 0) or deflated
  * (method 8, through zlib) are read, their CRC-32 checked; zip64 sizes and
- * offsets are understood. */
+ * offsets are understood. Files are mapped (mmap), not copied, so a .npy costs
+ * its values as doubles in memory plus the page cache. */
 #ifndef CKR_ZOO_NPY_H
 #define CKR_ZOO_NPY_H
 

@@ -2,10 +2,14 @@
  * memory (see npy.h): the zip central directory (zip64 included), stored and
  * deflated members (zlib), CRC-32 checks. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "zoo/npy.h"
@@ -21,33 +25,36 @@ static uint32_t le16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t
 static uint32_t le32(const unsigned char *p) { return le16(p) | le16(p + 2) << 16; }
 static uint64_t le64(const unsigned char *p) { return le32(p) | (uint64_t)le32(p + 4) << 32; }
 
-static int read_file(const char *path, unsigned char **buf, size_t *len, ckr_err *err)
+/* Map the whole file read-only (no copy of a large .npy in memory);
+ * *buf NULL for an empty file. Unmap with munmap(*buf, *len). */
+static int map_file(const char *path, unsigned char **buf, size_t *len, ckr_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ckr_err_set(err, CKR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    int rc = 0;
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        rc = ckr_err_set(err, CKR_EIO, "%s: cannot read: %s", path, strerror(errno));
-        goto cleanup;
+    *buf = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return ckr_err_set(err, CKR_EIO, "%s: cannot open: %s", path, strerror(e));
     }
-    *buf = malloc(n ? (size_t)n : 1);
-    if (!*buf) {
-        rc = ckr_err_set(err, CKR_ENOMEM, "%s: out of memory for %ld bytes", path, n);
-        goto cleanup;
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return ckr_err_set(err, CKR_EIO, "%s: not a regular file", path);
     }
-    if (fread(*buf, 1, (size_t)n, f) != (size_t)n) {
-        rc = ckr_err_set(err, CKR_EIO, "%s: cannot read: %s", path,
-                         ferror(f) ? strerror(errno) : "short read");
-        free(*buf);
-        *buf = NULL;
-        goto cleanup;
+    if (st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            return ckr_err_set(err, CKR_EIO, "%s: cannot read: %s", path, strerror(e));
+        }
+        *buf = m;
+        *len = (size_t)st.st_size;
     }
-    *len = (size_t)n;
-cleanup:
-    fclose(f);
-    return rc;
+    close(fd);
+    return 0;
 }
 
 /* Locate the central directory: *cd offset, *count entries. */
@@ -227,7 +234,7 @@ int ckr_npy_load_key(const char *path, const char *key, const char *default_key,
     memset(out, 0, sizeof *out);
     unsigned char *b = NULL;
     size_t len = 0;
-    int rc = read_file(path, &b, &len, err);
+    int rc = map_file(path, &b, &len, err);
     if (rc)
         return rc;
     if (len >= 4 && (le32(b) == 0x04034b50 || le32(b) == 0x06054b50))
@@ -237,7 +244,8 @@ int ckr_npy_load_key(const char *path, const char *key, const char *default_key,
                          ".npz archive", path, key);
     else
         rc = ckr_npy_parse(b, len, path, out, err);
-    free(b);
+    if (b)
+        munmap(b, len);
     return rc;
 }
 
