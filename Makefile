@@ -6,7 +6,7 @@ HDF5_INC ?= /usr/include/hdf5/openmpi
 HDF5_LIB ?= /usr/lib/x86_64-linux-gnu/hdf5/openmpi
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Iinclude -Isrc -I$(HDF5_INC) -fno-strict-aliasing
-LDLIBS  := -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -lscalapack-openmpi -lopenblas -lm
+LDLIBS  := -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -lscalapack-openmpi -lopenblas -lz -lm
 ifeq ($(SANITIZE),1)
   BUILD   := build-san
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1

@@ -22,6 +22,7 @@ static const subcommand commands[] = {
     { "validate", ckr_cmd_validate, "check a zoo file against the schema; every problem, exit 1 if any" },
     { "info", ckr_cmd_info, "tasks, checkpoints, shapes, which pairs have logits / ground truth" },
     { "groundtruth", ckr_cmd_groundtruth, "fine-tune over a sweep and write the best accuracy into the zoo" },
+    { "import", ckr_cmd_import, "add one (checkpoint, task) pair to a zoo from NumPy .npy / .npz files" },
     { "synth", ckr_cmd_synth, "write a synthetic zoo with known ground truth" },
     { "methods", ckr_cmd_methods, "list the methods and their parameters" },
 };
