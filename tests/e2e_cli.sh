@@ -9,7 +9,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
 step "every subcommand has --help"
-for c in run report evaluate validate info synth methods; do
+for c in run report evaluate validate info synth methods merge groundtruth import; do
   "$B" $c --help > "$T/help.txt" || fail "$c --help exit $?"
   grep -q "usage: ckptrank $c" "$T/help.txt" || fail "$c --help has no usage line"
 done

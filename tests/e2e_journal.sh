@@ -83,22 +83,24 @@ grep -qE "\(([1-9][0-9]*) from the journal" "$T/u.txt" || fail "nothing resumed:
 cmp <(scores "$T/fresh.csv") <(scores "$T/u.csv") || fail "scores after resume"
 
 step "two runs on one output: the second is refused before any work, naming the first"
-"$B" run "$T/zoo.h5" --methods 'dummy:ms=300' -o "$T/c.h5" --csv "$T/c.csv" -q --no-progress &
+# the first run holds its journal for 18 x 0.8 s, long enough for the three
+# refused runs below even on a loaded machine
+"$B" run "$T/zoo.h5" --methods 'dummy:ms=800' -o "$T/c.h5" --csv "$T/c.csv" -q --no-progress &
 a=$!
 # the same run without a journal, alongside: what the first run must write
-"$B" run "$T/zoo.h5" --methods 'dummy:ms=300' --csv "$T/cref.csv" --journal '' -q --no-progress &
+"$B" run "$T/zoo.h5" --methods 'dummy:ms=800' --csv "$T/cref.csv" --journal '' -q --no-progress &
 r=$!
 wait_for "$T/c.h5.journal"
-"$B" run "$T/zoo.h5" --methods 'dummy:ms=300' -o "$T/c.h5" --csv "$T/b.csv" -q --no-progress 2> "$T/b.txt"
+"$B" run "$T/zoo.h5" --methods 'dummy:ms=800' -o "$T/c.h5" --csv "$T/b.csv" -q --no-progress 2> "$T/b.txt"
 rc=$?
 [ $rc -eq 1 ] || fail "second run exited $rc, expected 1: $(cat "$T/b.txt")"
 grep -qF "$T/c.h5.journal is in use by process $a (another ckptrank run writing the same outputs)" "$T/b.txt" \
   || fail "message: $(cat "$T/b.txt")"
 [ -f "$T/b.csv" ] && fail "the refused run wrote an output"
-"$B" run "$T/zoo.h5" --methods 'dummy:ms=300' -o "$T/c.h5" -q --resume 2> "$T/b.txt"; rc=$?
+"$B" run "$T/zoo.h5" --methods 'dummy:ms=800' -o "$T/c.h5" -q --resume 2> "$T/b.txt"; rc=$?
 [ $rc -eq 1 ] && grep -q "is in use by process $a" "$T/b.txt" || fail "--resume on a held journal: $rc $(cat "$T/b.txt")"
 # the same journal named with --journal, the outputs elsewhere: refused too
-mpirun -n 2 "$B" run "$T/zoo.h5" --methods 'dummy:ms=300' --csv "$T/d.csv" --journal "$T/c.h5.journal" -q \
+mpirun -n 2 "$B" run "$T/zoo.h5" --methods 'dummy:ms=800' --csv "$T/d.csv" --journal "$T/c.h5.journal" -q \
   2> "$T/b.txt"; rc=$?
 [ $rc -eq 1 ] && grep -q "is in use by process $a" "$T/b.txt" || fail "--journal on a held journal: $rc $(cat "$T/b.txt")"
 [ -f "$T/c.h5.journal" ] || fail "a refused run removed the journal it does not hold"
