@@ -33,22 +33,6 @@
  * entry of the second moment (the result then keeps >= ~10 digits). */
 #define LOST_DIGITS 6.0
 
-/* sum_a v_a^2 with four partial sums. */
-static double sum_sq(const double *v, size_t d)
-{
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    size_t a = 0;
-    for (; a + 4 <= d; a += 4) {
-        s0 += v[a] * v[a];
-        s1 += v[a + 1] * v[a + 1];
-        s2 += v[a + 2] * v[a + 2];
-        s3 += v[a + 3] * v[a + 3];
-    }
-    for (; a < d; a++)
-        s0 += v[a] * v[a];
-    return (s0 + s1) + (s2 + s3);
-}
-
 int ckr_gmm_dense_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r)
 {
     size_t n = e->n, d = e->d, k = e->k, kd = k * d, d1 = d + 1;
@@ -102,7 +86,7 @@ int ckr_gmm_dense_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r)
             uint32_t *comp = r->comp + i * k;
             for (size_t j = 0; j < k; j++) {
                 comp[j] = (uint32_t)j;
-                val[j] = e->cst[j] - 0.5 * sum_sq(y + j * d, d);
+                val[j] = e->cst[j] - 0.5 * ckr_gmm_sum_squares(y + j * d, d);
             }
             r->ptr[i + 1] = (i + 1) * k;
         }

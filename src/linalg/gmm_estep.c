@@ -133,8 +133,7 @@ static int csr_from_tracked(ckr_gmm_engine *e, ckr_gmm_resp *r)
     return rc == 0 ? ckr_gmm_resp_transpose(r) : rc;
 }
 
-/* sum_a v_a^2 with four partial sums (the loop is latency-bound otherwise). */
-static double sum_squares(const double *v, size_t d)
+double ckr_gmm_sum_squares(const double *v, size_t d)
 {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     size_t a = 0;
@@ -175,7 +174,7 @@ static void engine_exact(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r)
             ckr_flops_add((double)cnt * (double)d);
         }
         for (size_t c = 0; c < cnt; c++)
-            r->val[r->cpos[p0 + c]] = e->cst[j] - 0.5 * sum_squares(B + c * d, d);
+            r->val[r->cpos[p0 + c]] = e->cst[j] - 0.5 * ckr_gmm_sum_squares(B + c * d, d);
         ckr_flops_add(3.0 * (double)cnt * (double)d + 2.0 * (double)cnt);
     }
 }

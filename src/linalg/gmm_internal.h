@@ -29,6 +29,9 @@
  * covariance is not positive definite (or a factor is not finite). FLOPs:
  * those of the Cholesky factorisation and inversion (full), 3 d (diag). */
 int ckr_gmm_component_precision(ckr_gmm *g, size_t j);
+/* gmm_estep.c. sum_a v_a^2 over d values, with four partial sums (the loop
+ * is latency-bound otherwise); the E-steps use it for |x|^2 terms. */
+double ckr_gmm_sum_squares(const double *v, size_t d);
 /* gmm_mstep.c. Covariance of component j = scatter / nk + reg' I (full: the
  * d x d scatter; diag: d values), with the Cholesky retry ladder reg, 10 reg,
  * 100 reg, 1000 reg (counted in g->reg_retries; reg 0 starts from DBL_MIN);
