@@ -247,4 +247,7 @@ async function main() {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+// count_params.js reads MODELS (which package file each zoo entry comes from)
+module.exports = { MODELS };
+
+if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });

