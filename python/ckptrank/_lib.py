@@ -50,7 +50,8 @@ def load():
         if os.path.sep in path and not os.path.exists(path):
             tried.append(path)
             continue
-        lib = ctypes.CDLL(path)
+        # RTLD_GLOBAL: Open MPI's plugins, loaded later, resolve libmpi's symbols
+        lib = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
         _declare(lib)
         return lib
     raise OSError("libckptrank.so not found (set CKPTRANK_LIB to the file or its directory; "
