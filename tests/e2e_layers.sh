@@ -22,7 +22,8 @@ declare -A allowed=(
   [methods]="methods train linalg util core"
   [report]="report metrics util core ckptrank"
   [sched]="sched methods zoo report metrics linalg train util core ckptrank"
-  [cli]="cli sched methods zoo report metrics linalg train util core ckptrank"
+  [api]="api sched methods zoo report metrics linalg train util core ckptrank"
+  [cli]="cli api sched methods zoo report metrics linalg train util core ckptrank"
 )
 
 checked=0

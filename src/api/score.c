@@ -1,0 +1,176 @@
+/* score.c -- the public in-memory API (include/ckptrank/score.h): one pair,
+ * one method spec, no zoo file, no mpirun. */
+#include "ckptrank/score.h"
+
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/pairin.h"
+#include "ckptrank/ckptrank.h"
+#include "methods/method.h"
+#include "sched/signals.h"
+#include "util/flops.h"
+#include "util/rng.h"
+#include "util/stop.h"
+
+static int mpi_ours;       /* ckptrank_init initialised MPI */
+static int atexit_done;
+
+int ckptrank_init(void)
+{
+    int inited = 0, finalized = 0;
+    if (MPI_Finalized(&finalized) != MPI_SUCCESS || finalized)
+        return CKR_EMPI;
+    if (MPI_Initialized(&inited) != MPI_SUCCESS)
+        return CKR_EMPI;
+    if (inited)
+        return 0;
+    int provided = 0;
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
+        return CKR_EMPI;
+    mpi_ours = 1;
+    if (!atexit_done && atexit(ckptrank_finalize) == 0)
+        atexit_done = 1;
+    return 0;
+}
+
+void ckptrank_finalize(void)
+{
+    int finalized = 1;
+    if (mpi_ours && MPI_Finalized(&finalized) == MPI_SUCCESS && !finalized)
+        MPI_Finalize();
+    mpi_ours = 0;
+}
+
+void ckptrank_pair_init(ckptrank_pair *p)
+{
+    if (p)
+        memset(p, 0, sizeof *p);
+}
+
+static int refuse(ckptrank_score_result *out, int code, const char *msg)
+{
+    snprintf(out->status, sizeof out->status, "%s", ckr_err_word(code));
+    snprintf(out->message, sizeof out->message, "%s", msg);
+    return code;
+}
+
+/* The method on the pair as sched/exec.c's ckr_executor_run runs one item
+ * (keep the two in step): the pair's split seed from (seed, checkpoint,
+ * task), the item's stream from (seed, checkpoint, task, spec text), the
+ * FLOP counter and the clock around the score, the same status fix-ups. */
+static void run_item(const ckr_spec *spec, uint64_t seed, ckr_pair *pair, ckr_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->score = res->heldout = NAN;
+    pair->split_seed = ckr_hash_str(ckr_hash_str(CKR_FNV_OFFSET ^ seed, pair->ckpt), pair->task);
+    ckr_rng rng;
+    ckr_rng_seed_item(&rng, seed, pair->ckpt, pair->task, spec->text);
+    ckr_flops_reset();
+    double t0 = ckr_now();
+    int rc = spec->method->score(pair, &spec->params, &rng, res);
+    res->seconds = ckr_now() - t0;
+    res->gflops = ckr_flops_get() * 1e-9;
+    if (rc == CKR_EINTR || (rc != 0 && ckr_stop_requested()))
+        ckr_result_fail(res, CKR_EINTR, "not-run", "%s", ckr_stop_why());
+    else if (rc == 0 && strcmp(res->status, "ok") != 0)
+        ckr_result_ok(res, res->score);
+    if (rc != 0 && (!res->status[0] || strcmp(res->status, "ok") == 0))
+        ckr_result_fail(res, rc, NULL, "method failed without a message");
+}
+
+int ckptrank_score(const ckptrank_pair *p, const char *method, uint64_t seed,
+                   ckptrank_score_result *out)
+{
+    if (!out)
+        return CKR_EARG;
+    memset(out, 0, sizeof *out);
+    out->score = out->heldout = NAN;
+    if (!p || !method)
+        return refuse(out, CKR_EARG, "ckptrank_score: the pair and the method spec are required");
+    ckr_err err = { 0, "" };
+    ckr_spec *spec = malloc(sizeof *spec); /* ~1 KB of spec text and config */
+    if (!spec)
+        return refuse(out, CKR_ENOMEM, "out of memory");
+    int rc = ckr_spec_parse(method, spec, &err);
+    if (rc != 0) {
+        free(spec);
+        return refuse(out, rc, err.msg);
+    }
+    if ((rc = ckptrank_init()) != 0) {
+        free(spec);
+        return refuse(out, rc, "MPI could not be initialised (or was finalised already)");
+    }
+    const char *ckpt = p->checkpoint ? p->checkpoint : "ckpt";
+    const char *task = p->task ? p->task : "task";
+    ckr_pair pair;
+    if ((rc = ckr_api_pair_from(p, ckpt, task, &pair, &err)) != 0) {
+        free(spec);
+        return refuse(out, rc, err.msg);
+    }
+    ckr_result res;
+    run_item(spec, seed, &pair, &res);
+    ckr_pair_free(&pair);
+    free(spec);
+    out->score = res.score;
+    out->heldout = res.heldout;
+    out->seconds = res.seconds;
+    out->gflops = res.gflops;
+    snprintf(out->status, sizeof out->status, "%s", res.status);
+    snprintf(out->message, sizeof out->message, "%s", res.message);
+    snprintf(out->info, sizeof out->info, "%s", res.info);
+    return 0;
+}
+
+/* ---- the method table ----------------------------------------------- */
+
+size_t ckptrank_method_count(void)
+{
+    return ckr_method_count();
+}
+
+const char *ckptrank_method_name(size_t i)
+{
+    const ckr_method *m = ckr_method_at(i);
+    return m ? m->name : NULL;
+}
+
+const char *ckptrank_method_summary(size_t i)
+{
+    const ckr_method *m = ckr_method_at(i);
+    return m ? m->summary : NULL;
+}
+
+size_t ckptrank_method_param_count(size_t i)
+{
+    const ckr_method *m = ckr_method_at(i);
+    size_t n = 0;
+    for (const ckr_param_def *d = m ? m->params : NULL; d && d->key; d++)
+        n++;
+    return n;
+}
+
+int ckptrank_method_param(size_t i, size_t j, const char **key, const char **def,
+                          const char **help, const char **choices)
+{
+    const ckr_param_def *d = NULL;
+    if (j < ckptrank_method_param_count(i))
+        d = &ckr_method_at(i)->params[j];
+    if (key)
+        *key = d ? d->key : NULL;
+    if (def)
+        *def = d ? d->def : NULL;
+    if (help)
+        *help = d ? d->help : NULL;
+    if (choices)
+        *choices = d ? d->choices : NULL;
+    return d ? 0 : CKR_EARG;
+}
+
+const char *ckptrank_version(void)
+{
+    return CKPTRANK_VERSION;
+}
