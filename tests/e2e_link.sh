@@ -61,6 +61,10 @@ grep -q "d/l.h5: linked 8 pairs (4 checkpoints, 2 tasks) from 3 part files" out.
 [ "$(stat -c %s d/l.h5)" -lt 40000 ] || fail "the linked zoo is $(stat -c %s d/l.h5) bytes: data copied?"
 h5dump -H d/l.h5 | grep -q 'TARGETFILE "parts/p1.h5"' || fail "link targets are not relative to d/"
 "$B" validate d/l.h5 > v.txt || fail "validate: $(cat v.txt)"
+mkdir -p up/sub
+"$B" link up/sub/u.h5 d/parts/p0.h5 >/dev/null || fail "link into another directory"
+h5dump -H up/sub/u.h5 | grep -q 'TARGETFILE "../../d/parts/p0.h5"' || fail "link target not ../../d/parts/p0.h5"
+(cd up && "$B" validate sub/u.h5 >/dev/null) || fail "a ../ target does not resolve from its zoo's directory"
 
 step "info equals the copied zoo's (apart from the name)"
 "$B" info s.h5 | sed 1s/^s.h5// > si.txt
