@@ -23,6 +23,7 @@ static const subcommand commands[] = {
     { "info", ckr_cmd_info, "tasks, checkpoints, shapes, which pairs have logits / ground truth" },
     { "groundtruth", ckr_cmd_groundtruth, "fine-tune over a sweep and write the best accuracy into the zoo" },
     { "import", ckr_cmd_import, "add one (checkpoint, task) pair to a zoo from NumPy .npy / .npz files" },
+    { "link", ckr_cmd_link, "a zoo whose pairs are HDF5 external links into part zoos (no copy)" },
     { "synth", ckr_cmd_synth, "write a synthetic zoo with known ground truth" },
     { "methods", ckr_cmd_methods, "list the methods and their parameters" },
 };

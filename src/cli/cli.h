@@ -40,5 +40,6 @@ int ckr_cmd_methods(int argc, char **argv, MPI_Comm comm);
 int ckr_cmd_groundtruth(int argc, char **argv, MPI_Comm comm);
 int ckr_cmd_merge(int argc, char **argv, MPI_Comm comm);
 int ckr_cmd_import(int argc, char **argv, MPI_Comm comm);
+int ckr_cmd_link(int argc, char **argv, MPI_Comm comm);
 
 #endif

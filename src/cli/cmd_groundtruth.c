@@ -48,7 +48,8 @@ static const char gt_about[] =
     "to it; on SIGTERM/SIGINT/SIGUSR1 the zoo is left unchanged and the command\n"
     "exits 75: the same command with --resume computes only what is missing. The\n"
     "zoo is rewritten through a copy renamed into place, so a failure (a full disk)\n"
-    "leaves it as it was.\n"
+    "leaves it as it was. On a linked zoo (ckptrank link) each pair's values go into\n"
+    "its part file, through a copy of the part renamed into place the same way.\n"
     "\nexit status: 0 done, 1 input or output error, 2 usage error, 3 no pair\n"
     "produced an accuracy, 75 interrupted (rerun with --resume).";
 

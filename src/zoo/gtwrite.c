@@ -4,10 +4,12 @@
 #include <hdf5.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "util/h5attr.h"
 #include "zoo/fileout.h"
+#include "zoo/gtlink.h"
 
 /* Disk space reserved with the copy for the new attributes (a pair's three
  * take well under 1 KB): HDF5 then never meets a full disk while writing. */
@@ -37,17 +39,16 @@ static int check_pairs(hid_t f, const char *path, const ckr_gt_update *u, size_t
 
 /* Write every attribute into the open copy f; returns 0 or CKR_EIO. */
 static int write_all(hid_t f, const char *path, const ckr_gt_update *u, size_t n,
-                     const char *sweep, const char *protocol, ckr_err *err)
+                     const unsigned char *linked, const char *sweep, const char *protocol,
+                     ckr_err *err)
 {
     for (size_t i = 0; i < n; i++) {
+        if (linked[i])
+            continue; /* written into its part (gtlink.h) */
         char obj[600];
         snprintf(obj, sizeof obj, "/checkpoints/%s/%s", u[i].ckpt, u[i].task);
         hid_t g = H5Gopen2(f, obj, H5P_DEFAULT);
-        int bad = g < 0 ||
-                  ckr_h5_attr_write(g, "finetune_accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                                    &u[i].accuracy, 0) ||
-                  ckr_h5_attr_write_str(g, "finetune_selected", u[i].selected) ||
-                  ckr_h5_attr_write_str(g, "finetune_source", u[i].source);
+        int bad = g < 0 || ckr_gt_write_pair_attrs(g, &u[i]);
         if (g >= 0 && H5Gclose(g) < 0)
             bad = 1;
         if (bad)
@@ -88,6 +89,10 @@ static void discard_copy(hid_t f, const char *tmp)
     unlink(tmp);
 }
 
+static int write_zoo(const char *path, const ckr_gt_update *u, size_t n,
+                     const unsigned char *linked, const char *sweep, const char *protocol,
+                     ckr_gt_parts *parts, ckr_err *err);
+
 int ckr_zoo_write_ground_truth(const char *path, const ckr_gt_update *u, size_t n,
                                const char *sweep, const char *protocol, int force, ckr_err *err)
 {
@@ -102,11 +107,32 @@ int ckr_zoo_write_ground_truth(const char *path, const ckr_gt_update *u, size_t 
         rc = ckr_err_set(err, CKR_EIO, "%s: cannot close after reading", path);
     if (rc)
         return rc;
+    /* pairs of a linked zoo: into copies of their part files */
+    ckr_gt_parts parts;
+    unsigned char *linked = calloc(n ? n : 1, 1);
+    if (!linked)
+        return ckr_err_set(err, CKR_ENOMEM, "%s: out of memory", path);
+    rc = ckr_gt_write_parts(path, u, n, GT_RESERVE_BASE + GT_RESERVE_PAIR * n, linked, &parts, err);
+    if (rc == 0)
+        rc = write_zoo(path, u, n, linked, sweep, protocol, &parts, err);
+    ckr_gt_discard_parts(&parts);
+    free(linked);
+    return rc ? unchanged(err, rc) : 0;
+}
+
+/* The zoo's own copy: its pairs that are not links, the root attributes;
+ * then the parts' copies and its own are renamed into place. */
+static int write_zoo(const char *path, const ckr_gt_update *u, size_t n,
+                     const unsigned char *linked, const char *sweep, const char *protocol,
+                     ckr_gt_parts *parts, ckr_err *err)
+{
+    hid_t f;
+    int rc;
     /* the new values go into a copy that replaces the zoo only when complete */
     char tmp[4200], final[4200];
     if ((rc = ckr_zoo_copy_to_temp(path, GT_RESERVE_BASE + GT_RESERVE_PAIR * n, tmp, final,
                                    sizeof tmp, err)))
-        return unchanged(err, rc);
+        return rc;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
         (f = H5Fopen(tmp, H5F_ACC_RDWR, fapl)) < 0) {
@@ -119,18 +145,20 @@ int ckr_zoo_write_ground_truth(const char *path, const ckr_gt_update *u, size_t 
     }
     H5Pclose(fapl);
     errno = 0;
-    if ((rc = write_all(f, path, u, n, sweep, protocol, err))) {
+    if ((rc = write_all(f, path, u, n, linked, sweep, protocol, err))) {
         discard_copy(f, tmp);
-        return unchanged(err, rc);
+        return rc;
     }
     errno = 0;
     if (H5Fclose(f) < 0) {
         int e = errno;
         unlink(tmp);
-        return ckr_err_set(err, CKR_EIO, "%s: cannot close the updated copy %s (%s); the zoo is "
-                           "unchanged", path, tmp, e ? strerror(e) : "HDF5 error");
+        return ckr_err_set(err, CKR_EIO, "%s: cannot close the updated copy %s (%s)", path, tmp,
+                           e ? strerror(e) : "HDF5 error");
     }
-    if ((rc = ckr_zoo_commit_temp(tmp, final, err)))
-        return unchanged(err, rc);
-    return 0;
+    if ((rc = ckr_gt_commit_parts(parts, err))) {
+        unlink(tmp);
+        return rc;
+    }
+    return ckr_zoo_commit_temp(tmp, final, err);
 }

@@ -10,6 +10,9 @@
  * pair already has a finetune_accuracy and `force` is 0 (CKR_EARG, naming
  * the first such pair) or if a pair group is missing (CKR_EFORMAT).
  *
+ * A linked zoo (zoo/link.h): a pair that is an external link gets its
+ * attributes in its part file, through a copy of the part (zoo/gtlink.h).
+ *
  * The zoo is never written in place: the new values go into a copy of it
  * next to its real location (zoo/fileout.h), which is renamed over it only
  * when every write and the close succeeded. Any failure (a full disk)
