@@ -2,7 +2,7 @@
 # phases relative to the launch (-v launch=T0, the shell's `date +%s.%N`
 # before mpirun; -v end=T1 after it), and per rank the items, their busy
 # time, the idle time inside the queue phase and the last item.
-$1 == "ckptrank-timeline:" {
+$1 == "ckptrank-timeline:" && $2 == "rank" && NF >= 5 {
     r = $3; t = $4 + 0; ev = $5
     if (ev == "item-start") { st[r] = t; what[r] = $6 " " $7; if (!(r in first)) first[r] = t; nit[r]++ }
     else if (ev == "item-end") { busy[r] += t - st[r]; last[r] = t; lastwhat[r] = what[r];

@@ -21,7 +21,8 @@ enum { TAG_RESULT = 1, TAG_WORK = 2, TAG_STOP = 3 };
  * more, up to WORKER_DEPTH_MAX, while their estimated cost (about FLOPs) is
  * below DEPTH_COST, about 20-50 ms of work: cheap items (LEEP, NCE: well
  * under a millisecond) would otherwise each wait for the coordinator's
- * answer, which a loaded machine can delay by milliseconds. */
+ * answer, which a loaded machine can delay by milliseconds. The deeper
+ * queue never opens a new pair (refill). */
 #define WORKER_DEPTH 2
 #define WORKER_DEPTH_MAX 16
 #define DEPTH_COST 5e7
@@ -246,6 +247,13 @@ static int refill(MPI_Comm comm, ckr_coord *c, ckr_queue *q, int worker, ckr_err
     }
     while (!ckr_stop_signal() && !no_work_for(c, q, worker) && !team_work_left(c, q, k) &&
            has_room(q, worker)) {
+        /* a new pair only for the minimal depth: the deeper queue of cheap
+         * items stays within the worker's pair, so a worker does not claim
+         * a pair (which no other rank may then run) while it still has
+         * tens of milliseconds of work queued -- at the end of the run that
+         * work would be the tail, with the other ranks idle */
+        if (q->pos[worker] == q->end[worker] && q->outstanding[worker] >= WORKER_DEPTH)
+            break;
         ckr_item *it = next_item(c, q, worker);
         int rc = send_item(comm, c, q, it, worker, 0, err);
         if (rc)

@@ -269,6 +269,10 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
         if (!rc && size > 1)
             rc = ckr_abandon_records(&ab, err);
         q.abandon = &ab;
+    } else {
+        /* while rank 0 sets up: a worker that cannot open the file still
+         * serves the queue (its items fail) */
+        ex.open_rc = ckr_zoo_open(o->zoo_path, MPI_COMM_SELF, &ex.zoo, &ex.open_err);
     }
     rc = agree_on_rank0(lib, rc, err);
     ckr_timeline_mark(rank, "setup-done rc=%d", rc);
@@ -293,8 +297,6 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
         rc = finish_coordinator(o, &c, size, t0, &res, err);
         ckr_timeline_mark(rank, "outputs-written rc=%d", rc);
     } else {
-        /* a worker that cannot open the file still serves the queue: its items fail */
-        ex.open_rc = ckr_zoo_open(o->zoo_path, MPI_COMM_SELF, &ex.zoo, &ex.open_err);
         ckr_stop_set_hook(ckr_abandon_hook, &ab); /* long computations look for ABANDON */
         rc = ckr_queue_work(lib, &ex, err);
         ckr_timeline_mark(rank, "queue-done rc=%d", rc);
@@ -316,7 +318,7 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
 
 cleanup:
     ckr_timeline_mark(rank, "run-end rc=%d", rc);
-    ckr_timeline_flush();
+    ckr_timeline_flush(rank);
     ckr_stop_set_hook(NULL, NULL);
     ckr_stop_signals_restore(&old);
     ckr_stop_clear();

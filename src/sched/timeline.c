@@ -56,15 +56,29 @@ void ckr_timeline_mark(int rank, const char *fmt, ...)
     pthread_mutex_unlock(&tl_lock);
 }
 
-void ckr_timeline_flush(void)
+void ckr_timeline_flush(int rank)
 {
     pthread_mutex_lock(&tl_lock);
+    const char *v = getenv("CKPTRANK_TIMELINE");
+    FILE *f = stderr;
+    if (v && strcmp(v, "1") != 0 && strcmp(v, "0") != 0 && v[0]) {
+        /* a path prefix: this rank's own file (mpirun forwards the ranks'
+         * stderr in pieces that may cut lines) */
+        char path[4096];
+        snprintf(path, sizeof path, "%s.%d", v, rank);
+        f = fopen(path, "w");
+        if (!f)
+            f = stderr;
+    }
     for (size_t i = 0; i < n_events; i++)
-        fprintf(stderr, "ckptrank-timeline: rank %d %lld.%06ld %s\n", events[i].rank,
+        fprintf(f, "ckptrank-timeline: rank %d %lld.%06ld %s\n", events[i].rank,
                 (long long)events[i].ts.tv_sec, events[i].ts.tv_nsec / 1000, events[i].text);
     if (n_lost)
-        fprintf(stderr, "ckptrank-timeline: %zu events lost (over %d)\n", n_lost, EVENTS_MAX);
-    fflush(stderr);
+        fprintf(f, "ckptrank-timeline: %zu events lost (over %d)\n", n_lost, EVENTS_MAX);
+    if (f != stderr)
+        fclose(f);
+    else
+        fflush(stderr);
     free(events);
     events = NULL;
     n_events = n_lost = 0;
