@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sched/timeline.h"
 #include "util/flops.h"
 
 int ckr_hybrid_available(void)
@@ -59,10 +60,12 @@ static void compute_local(ckr_queue *q, ckr_coord *c, ckr_executor *ex)
         const char *ckpt, *task;
         ckr_item_names(&c->list, it, &ckpt, &task); /* scanned metadata: no HDF5 */
         ckr_result res;
+        ckr_timeline_mark(0, "item-start %s/%s %s", ckpt, task, c->list.specs[it->spec].text);
         if (team) /* collective with the other members of rank 0's team */
             ckr_executor_run_team(ex, ckpt, task, (int)it->spec, &res);
         else
             ckr_executor_run(ex, ckpt, task, (int)it->spec, &res);
+        ckr_timeline_mark(0, "item-end");
         ckr_queue_put_local(q, c, it, &res);
     }
 }

@@ -10,6 +10,7 @@
 #include "sched/abandon.h"
 #include "sched/mpicheck.h"
 #include "sched/signals.h"
+#include "sched/timeline.h"
 #include "util/flops.h"
 #include "util/stop.h"
 
@@ -20,7 +21,8 @@ enum { TAG_RESULT = 1, TAG_WORK = 2, TAG_STOP = 3 };
  * more, up to WORKER_DEPTH_MAX, while their estimated cost (about FLOPs) is
  * below DEPTH_COST, about 20-50 ms of work: cheap items (LEEP, NCE: well
  * under a millisecond) would otherwise each wait for the coordinator's
- * answer, which a loaded machine can delay by milliseconds. */
+ * answer, which a loaded machine can delay by milliseconds. The deeper
+ * queue never opens a new pair (refill). */
 #define WORKER_DEPTH 2
 #define WORKER_DEPTH_MAX 16
 #define DEPTH_COST 5e7
@@ -48,7 +50,9 @@ void ckr_queue_run_serial(ckr_coord *c, ckr_executor *ex)
     for (size_t i = 0; i < l->n_todo && !ckr_stop_signal(); i++) {
         const char *ckpt, *task;
         ckr_item_names(l, l->order[i], &ckpt, &task);
+        ckr_timeline_mark(0, "item-start %s/%s %s", ckpt, task, l->specs[l->order[i]->spec].text);
         ckr_executor_run(ex, ckpt, task, (int)l->order[i]->spec, &l->order[i]->res);
+        ckr_timeline_mark(0, "item-end");
         ckr_coord_record(c, l->order[i]);
     }
 }
@@ -243,6 +247,13 @@ static int refill(MPI_Comm comm, ckr_coord *c, ckr_queue *q, int worker, ckr_err
     }
     while (!ckr_stop_signal() && !no_work_for(c, q, worker) && !team_work_left(c, q, k) &&
            has_room(q, worker)) {
+        /* a new pair only for the minimal depth: the deeper queue of cheap
+         * items stays within the worker's pair, so a worker does not claim
+         * a pair (which no other rank may then run) while it still has
+         * tens of milliseconds of work queued -- at the end of the run that
+         * work would be the tail, with the other ranks idle */
+        if (q->pos[worker] == q->end[worker] && q->outstanding[worker] >= WORKER_DEPTH)
+            break;
         ckr_item *it = next_item(c, q, worker);
         int rc = send_item(comm, c, q, it, worker, 0, err);
         if (rc)
@@ -502,36 +513,52 @@ void ckr_queue_put_local(ckr_queue *q, ckr_coord *c, ckr_item *it, const ckr_res
 
 int ckr_queue_work(MPI_Comm comm, ckr_executor *ex, ckr_err *err)
 {
-    result_msg out;
-    memset(&out, 0, sizeof out);
-    out.item = -1; /* the first message asks for work */
+    /* results go back without blocking (two buffers: the send of one result
+     * completes while the next item computes) */
+    result_msg out[2];
+    MPI_Request sreq[2] = { MPI_REQUEST_NULL, MPI_REQUEST_NULL };
+    int ocur = 0;
+    memset(out, 0, sizeof out);
+    out[0].item = -1; /* the first message asks for work */
     /* rank 0's messages arrive in order: items, then STOP. The receive of the
      * next one is posted before computing, so rank 0's send completes at once
      * instead of spinning until this worker is done. */
     work_msg w[2];
     MPI_Request req;
-    int cur = 0;
+    int cur = 0, me = -1;
+    MPI_Comm_rank(comm, &me);
     int mrc = MPI_Irecv(&w[cur], (int)sizeof w[cur], MPI_BYTE, 0, MPI_ANY_TAG, comm, &req);
     if (mrc == MPI_SUCCESS)
-        mrc = MPI_Send(&out, (int)sizeof out, MPI_BYTE, 0, TAG_RESULT, comm);
+        mrc = MPI_Isend(&out[ocur], (int)sizeof out[ocur], MPI_BYTE, 0, TAG_RESULT, comm,
+                        &sreq[ocur]);
     while (mrc == MPI_SUCCESS) {
         MPI_Status st;
         if ((mrc = MPI_Wait(&req, &st)) != MPI_SUCCESS || st.MPI_TAG == TAG_STOP)
             break;
         mrc = MPI_Irecv(&w[1 - cur], (int)sizeof w[1 - cur], MPI_BYTE, 0, MPI_ANY_TAG, comm, &req);
+        ocur = 1 - ocur;
+        if (mrc == MPI_SUCCESS) /* the send from this buffer two items ago */
+            mrc = MPI_Wait(&sreq[ocur], MPI_STATUS_IGNORE);
         if (mrc != MPI_SUCCESS)
             break;
-        memset(&out, 0, sizeof out);
-        out.item = w[cur].item;
+        result_msg *o = &out[ocur];
+        memset(o, 0, sizeof *o);
+        o->item = w[cur].item;
+        ckr_timeline_mark(me, "item-start %s/%s %s", w[cur].ckpt, w[cur].task,
+                          ex->specs[w[cur].spec].text);
         if (w[cur].team && ex->team_comm != MPI_COMM_NULL) {
-            ckr_executor_run_team(ex, w[cur].ckpt, w[cur].task, w[cur].spec, &out.res);
-            out.ack = ex->team_rank != 0;
+            ckr_executor_run_team(ex, w[cur].ckpt, w[cur].task, w[cur].spec, &o->res);
+            o->ack = ex->team_rank != 0;
         } else {
-            ckr_executor_run(ex, w[cur].ckpt, w[cur].task, w[cur].spec, &out.res);
+            ckr_executor_run(ex, w[cur].ckpt, w[cur].task, w[cur].spec, &o->res);
         }
-        mrc = MPI_Send(&out, (int)sizeof out, MPI_BYTE, 0, TAG_RESULT, comm);
+        ckr_timeline_mark(me, "item-end");
+        mrc = MPI_Isend(o, (int)sizeof *o, MPI_BYTE, 0, TAG_RESULT, comm, &sreq[ocur]);
         cur = 1 - cur;
     }
+    /* rank 0 sends STOP only when every result is in: these sends are done */
+    if (mrc == MPI_SUCCESS)
+        mrc = MPI_Waitall(2, sreq, MPI_STATUSES_IGNORE);
     ckr_executor_release(ex);
     return mrc == MPI_SUCCESS ? 0 : ckr_mpi_fail(mrc, err, "worker: exchanging work with rank 0");
 }

@@ -36,6 +36,7 @@
 #include "sched/queue.h"
 #include "sched/signals.h"
 #include "sched/teams.h"
+#include "sched/timeline.h"
 #include "util/err.h"
 #include "util/flops.h"
 #include "util/stop.h"
@@ -248,6 +249,7 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
     ckr_stop_signals_install(&old, o->grace_seconds, rank == 0);
 
     rc = run_comm(comm, &lib, &rank, &size, err);
+    ckr_timeline_mark(rank, "run-start size=%d", size);
     if (!rc && size > 1)
         rc = ckr_abandon_init(&ab, lib, err);
     /* every rank checks the options and parses the method list: same outcome */
@@ -267,8 +269,13 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
         if (!rc && size > 1)
             rc = ckr_abandon_records(&ab, err);
         q.abandon = &ab;
+    } else {
+        /* while rank 0 sets up: a worker that cannot open the file still
+         * serves the queue (its items fail) */
+        ex.open_rc = ckr_zoo_open(o->zoo_path, MPI_COMM_SELF, &ex.zoo, &ex.open_err);
     }
     rc = agree_on_rank0(lib, rc, err);
+    ckr_timeline_mark(rank, "setup-done rc=%d", rc);
     if (rc)
         goto cleanup;
 
@@ -284,14 +291,15 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
         rank0_items = size == 1 ? c.n_computed : q.n_local;
         ckr_executor_release(&ex);
         ex.zoo = NULL;
+        ckr_timeline_mark(rank, "queue-done rc=%d", rc);
         if (rc)
             goto cleanup;
         rc = finish_coordinator(o, &c, size, t0, &res, err);
+        ckr_timeline_mark(rank, "outputs-written rc=%d", rc);
     } else {
-        /* a worker that cannot open the file still serves the queue: its items fail */
-        ex.open_rc = ckr_zoo_open(o->zoo_path, MPI_COMM_SELF, &ex.zoo, &ex.open_err);
         ckr_stop_set_hook(ckr_abandon_hook, &ab); /* long computations look for ABANDON */
         rc = ckr_queue_work(lib, &ex, err);
+        ckr_timeline_mark(rank, "queue-done rc=%d", rc);
         ckr_stop_set_hook(NULL, NULL);
         if (rc)
             goto cleanup;
@@ -309,6 +317,8 @@ int ckptrank_run(MPI_Comm comm, const ckptrank_run_opts *o, ckptrank_run_summary
                          summary->n_items);
 
 cleanup:
+    ckr_timeline_mark(rank, "run-end rc=%d", rc);
+    ckr_timeline_flush(rank);
     ckr_stop_set_hook(NULL, NULL);
     ckr_stop_signals_restore(&old);
     ckr_stop_clear();
