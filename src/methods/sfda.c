@@ -27,7 +27,11 @@
  * Guards: a zero within-class scatter (constant features, one sample per
  * class) is "bad-data" (the reference divides 0 by 0); a power-iteration
  * vector of norm 0 gives lambda = 0. Multilabel: "unsupported-multilabel"
- * (the reference is multiclass only). */
+ * (the reference is multiclass only).
+ * Forms: `score` (the rows in memory), the team form (sums over the team in
+ * rank order, the eigenproblem on rank 0) and the streamed form (six passes
+ * over row blocks, the refit's rows mixed block by block from the first
+ * fit's per-row weights), all through the passes of methods/sfda_fit.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
