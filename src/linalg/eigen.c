@@ -22,7 +22,7 @@ int ckr_dsygvd(size_t n, double *A, double *B, double *w, int *info)
         *info = 0;
     if (n == 0)
         return 0;
-    if (n > 32767)
+    if (1.0 + 6.0 * (double)n + 2.0 * (double)n * (double)n > 2147483647.0)
         return CKR_ENOMEM;
     int nn = (int)n, itype = 1, inf = 0;
     int lwork = 1 + 6 * nn + 2 * nn * nn, liwork = 3 + 5 * nn;
