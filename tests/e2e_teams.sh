@@ -21,8 +21,8 @@ step() { echo "== $*"; }
 
 # LogME in its default (exact) form: logme:form=thuml counts rounding-level
 # eigenvalues of rank-deficient features (synthetic features are)
-M='logme,hscore,hscore_shrink,transrate,gbc,leep,nce,nleep:ratio=2,linear'
-TEAMM='logme hscore hscore_shrink transrate gbc nleep:ratio=2 linear'
+M='logme,hscore,hscore_shrink,transrate,gbc,leep,nce,nleep:ratio=2,linear,sfda,parc,parc:max_n=60'
+TEAMM='logme hscore hscore_shrink transrate gbc nleep:ratio=2 linear sfda parc parc:max_n=60'
 
 "$B" synth -o "$T/a.h5" --checkpoints 3 --tasks 2 -n 203 --val 50 --test 20 --multilabel \
   --seed 4 >/dev/null || fail "synth a"

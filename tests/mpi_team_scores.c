@@ -40,6 +40,8 @@ static const char *const specs[] = {
     "logme",         "logme:form=thuml",     "hscore",     "hscore_shrink",
     "transrate",     "transrate:variant=tllib", "gbc",     "gbc:cov=diag",
     "gbc:pca=4",     "gbc:pca=0,cov=diag",
+    "sfda",          "sfda:shrinkage=0.1",   "parc",       "parc:max_n=50",
+    "parc:dims=4",
 };
 #define NSPECS (sizeof specs / sizeof *specs)
 

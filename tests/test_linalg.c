@@ -289,6 +289,35 @@ static void test_symeig_top_vectors(void **state)
     ckr_symeig_free(&e); /* safe twice */
 }
 
+/* A v = w B v by hand: A = [[2, 1], [1, 2]], B = diag(1, 4). det(A - w B) =
+ * (2 - w)(2 - 4 w) - 1 = 4 w^2 - 10 w + 3 = 0: w = (5 -+ sqrt(13)) / 4.
+ * Each eigenvector satisfies A v = w B v and v^T B v = 1; a B that is not
+ * positive definite gives info > n. */
+static void test_dsygvd_by_hand(void **state)
+{
+    (void)state;
+    double A[4] = { 2, 1, 1, 2 }, B[4] = { 1, 0, 0, 4 }, w[2];
+    int info = -1;
+    assert_int_equal(ckr_dsygvd(2, A, B, w, &info), 0);
+    assert_int_equal(info, 0);
+    assert_true(fabs(w[0] - (5.0 - sqrt(13.0)) / 4.0) < 1e-14);
+    assert_true(fabs(w[1] - (5.0 + sqrt(13.0)) / 4.0) < 1e-14);
+    const double b[2] = { 1, 4 };
+    for (int j = 0; j < 2; j++) {
+        const double *v = A + 2 * j; /* eigenvector j is row j */
+        assert_true(fabs(2 * v[0] + v[1] - w[j] * b[0] * v[0]) < 1e-14);
+        assert_true(fabs(v[0] + 2 * v[1] - w[j] * b[1] * v[1]) < 1e-14);
+        assert_true(fabs(b[0] * v[0] * v[0] + b[1] * v[1] * v[1] - 1.0) < 1e-14);
+    }
+    /* B-orthogonal: v_0^T B v_1 = 0 */
+    assert_true(fabs(A[0] * A[2] + 4.0 * A[1] * A[3]) < 1e-14);
+    double A2[4] = { 1, 0, 0, 1 }, B2[4] = { 1, 0, 0, -1 };
+    assert_int_equal(ckr_dsygvd(2, A2, B2, w, &info), CKR_ENUM);
+    assert_true(info > 2);
+    assert_int_equal(ckr_dsygvd(0, NULL, NULL, NULL, &info), 0);
+    assert_int_equal(info, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_dsyevd_tridiagonal),
         cmocka_unit_test(test_dsyev_project_tridiagonal),
         cmocka_unit_test(test_symeig_top_vectors),
+        cmocka_unit_test(test_dsygvd_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -387,6 +387,47 @@ static void test_transrate_stream(void **state)
     free_pair(&q);
 }
 
+/* SFDA: six passes (sums, scatters, predictions, twice), ConfMix on the fly;
+ * PARC: the sample's rows copied from the blocks, then the whole-pair
+ * stages (the same bits). */
+static void test_sfda_parc_stream(void **state)
+{
+    (void)state;
+    static const size_t blocks[] = { 1, 7, 64, 1000 };
+    const char *specs[] = { "sfda", "sfda:shrinkage=0.2", "parc", "parc:max_n=60",
+                            "parc:dims=3" };
+    ckr_pair pairs[3] = { make_pair(103, 7, 3, CKR_MULTICLASS, 1.0, 0.0, 31),
+                          make_pair(257, 5, 4, CKR_MULTICLASS, 3e2, 1e1, 32),
+                          make_pair(131, 6, 4, CKR_MULTILABEL, 1.0, 0.5, 33) };
+    for (int q = 0; q < 3; q++)
+        for (size_t k = 0; k < sizeof specs / sizeof *specs; k++) {
+            ckr_result w = run_whole(specs[k], &pairs[q]);
+            int ml = q == 2, sf = specs[k][0] == 's';
+            assert_string_equal(w.status, ml && sf ? "unsupported-multilabel" : "ok");
+            for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+                memsrc used;
+                ckr_result s = run_stream(specs[k], &pairs[q], blocks[b], 0, &used);
+                assert_string_equal(s.status, w.status);
+                if (ml && sf)
+                    continue;
+                if (!(fabs(s.score - w.score) <= 1e-10 * fabs(w.score)) ||
+                    (!sf && s.score != w.score))
+                    fail_msg("%s pair %d block %zu: streamed %.17g, whole %.17g", specs[k], q,
+                             blocks[b], s.score, w.score);
+                assert_string_equal(s.info, w.info);
+                assert_true(used.max_rows <= blocks[b]);
+                assert_true(used.reads * blocks[b] >= pairs[q].train_features.rows);
+            }
+        }
+    /* a read failure is the item's failure */
+    ckr_result r = run_stream("sfda", &pairs[0], 8, 16, NULL);
+    assert_string_equal(r.status, ckr_err_word(CKR_EIO));
+    r = run_stream("parc", &pairs[0], 8, 16, NULL);
+    assert_string_equal(r.status, ckr_err_word(CKR_EIO));
+    for (int q = 0; q < 3; q++)
+        free_pair(&pairs[q]);
+}
+
 /* ---- the formulas, worked by hand (README "Bounded memory") ------------ */
 
 static double mem(const char *text, size_t N, size_t D, int C, size_t Z, size_t block)
@@ -419,6 +460,18 @@ static void test_formulas(void **state)
     /* a larger block never needs less */
     for (size_t b = 1; b < 4096; b *= 2)
         assert_true(mem("hscore", 100000, 256, 10, 0, 2 * b) > mem("hscore", 100000, 256, 10, 0, b));
+    /* sfda, N=1000 D=10 C=3: 8 (2*10000 + 400 + 110 + 3000 + 1000 + 120 + 3) + 4 (1000 + 50);
+     * streamed, blocks of 100: 3*1000 + 300 in place of 2*10000 + 3000 */
+    assert_true(mem("sfda", 1000, 10, 3, 0, 0) == 8.0 * 24633.0 + 4200.0 + 4.0 * MiB);
+    assert_true(mem("sfda", 1000, 10, 3, 0, 100) == 8.0 * 4933.0 + 4200.0 + 4.0 * MiB);
+    /* parc, N=20000 D=64 C=10, max_n 10000: n = 10010, the sample copied either way;
+     * streamed + a block of 8 D and the N indices */
+    assert_true(mem("parc", 20000, 64, 10, 0, 100) ==
+                mem("parc", 20000, 64, 10, 0, 0) + 8.0 * (100.0 * 64.0 + 20000.0));
+    for (size_t b = 1; b < 4096; b *= 2) {
+        assert_true(mem("sfda", 100000, 256, 10, 0, 2 * b) > mem("sfda", 100000, 256, 10, 0, b));
+        assert_true(mem("sfda", 100000, 256, 10, 0, b) < mem("sfda", 100000, 256, 10, 0, 0));
+    }
     /* no streamed form */
     const char *none[] = { "linear", "finetune", "mi" };
     for (int k = 0; k < 3; k++) {
@@ -442,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_nleep_stream),
         cmocka_unit_test(test_gbc_stream),
         cmocka_unit_test(test_transrate_stream),
+        cmocka_unit_test(test_sfda_parc_stream),
         cmocka_unit_test(test_formulas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

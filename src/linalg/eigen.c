@@ -16,6 +16,33 @@
 
 /* ---- full decomposition ------------------------------------------------ */
 
+int ckr_dsygvd(size_t n, double *A, double *B, double *w, int *info)
+{
+    if (info)
+        *info = 0;
+    if (n == 0)
+        return 0;
+    if (1.0 + 6.0 * (double)n + 2.0 * (double)n * (double)n > 2147483647.0)
+        return CKR_ENOMEM;
+    int nn = (int)n, itype = 1, inf = 0;
+    int lwork = 1 + 6 * nn + 2 * nn * nn, liwork = 3 + 5 * nn;
+    double *work = malloc(sizeof(double) * (size_t)lwork);
+    int *iwork = malloc(sizeof(int) * (size_t)liwork);
+    if (!work || !iwork) {
+        free(work);
+        free(iwork);
+        return CKR_ENOMEM;
+    }
+    /* row-major symmetric = column-major symmetric: uplo "U" either way */
+    dsygvd_(&itype, "V", "U", &nn, A, &nn, B, &nn, w, work, &lwork, iwork, &liwork, &inf);
+    free(work);
+    free(iwork);
+    ckr_flops_add(7.0 * (double)n * (double)n * (double)n);
+    if (info)
+        *info = inf;
+    return inf == 0 ? 0 : CKR_ENUM;
+}
+
 int ckr_dsyevd(size_t n, double *A, double *w)
 {
     if (n == 0)

@@ -86,4 +86,19 @@ int ckr_symeig_top_vectors(ckr_symeig *e, size_t k, double *V);
 /* Release the arrays of e and zero it (safe on a zeroed or freed e). */
 void ckr_symeig_free(ckr_symeig *e);
 
+/* The generalized symmetric-definite eigenproblem A v = w B v (LAPACK
+ * dsygvd, itype 1, divide and conquer), A symmetric and B symmetric
+ * positive definite, n x n row-major with both triangles filled (the upper
+ * triangle is read). On return w (n) holds the eigenvalues ascending and A
+ * the B-orthonormal eigenvectors (V^T B V = I) as its ROWS: A[j*n + i] =
+ * component i of the eigenvector of w[j] (unlike the column convention
+ * above: the rows are what a caller forming V V^T products wants); B is
+ * overwritten by its Cholesky factor. Workspace (LAPACK's minimum, 1 + 6 n
+ * + 2 n^2 doubles and 3 + 5 n ints) is allocated and freed inside.
+ * *info (may be NULL) gets LAPACK's info: > n when B is not positive
+ * definite, in 1..n when the solver did not converge. Returns 0, CKR_ENOMEM
+ * (also when 2 n^2 does not fit an int) or CKR_ENUM (info != 0).
+ * FLOPs: 7 n^3 (Cholesky, reduction, tridiagonal solve, back-transform). */
+int ckr_dsygvd(size_t n, double *A, double *B, double *w, int *info);
+
 #endif

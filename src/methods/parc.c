@@ -46,6 +46,7 @@
 #include "methods/method.h"
 #include "methods/pair_check.h"
 #include "methods/parc.h"
+#include "methods/parc_core.h"
 #include "util/flops.h"
 
 CKR_CONFIG_FITS(ckr_parc_cfg);
@@ -89,16 +90,19 @@ static double parc_cost(const ckr_pair_shape *s, const ckr_params *p)
 /* 16 M (multilabel 24 M + ...) for the pair values and glibc's qsort, which
  * merges through a copy of the array it sorts; the sample copy, the PCA
  * (3 k^2 + its block, k = min(n, D)), the components and a block of rows
- * of the pair products, + 4 MiB (OpenBLAS). */
+ * of the pair products, + 4 MiB (OpenBLAS). Streamed (blocks of b rows):
+ * the sample is always a copy, plus the block read and the N indices. */
 static double parc_memory(const ckr_pair_shape *s, const ckr_params *p, size_t block)
 {
-    if (block > 0)
-        return -1.0;
     const ckr_parc_cfg *cfg = ckr_params_config(p);
     double n = parc_n(s, cfg), D = (double)s->d, k = n < D ? n : D, d = (double)cfg->dims;
     double M = n * (n - 1) / 2, C = s->num_classes > 0 ? s->num_classes : 1;
     double pairs = s->kind == CKR_MULTILABEL ? 24.0 * M + n * C : 16.0 * M;
     double copy = (double)s->n > n || s->kind == CKR_MULTILABEL ? 8.0 * n * D : 0.0;
+    if (block > 0) {
+        double b = (double)block < (double)s->n ? (double)block : (double)s->n;
+        copy = 8.0 * n * D + 8.0 * b * D + 8.0 * (double)s->n;
+    }
     double pca = 8.0 * (3.0 * k * k + (n <= D ? n * D : 1024.0 * D) + 2.0 * D + k * d);
     return pairs + copy + pca + 8.0 * (3.0 * n * d + 128.0 * n + 4.0 * n) + 4194304.0;
 }
@@ -108,7 +112,7 @@ static double parc_memory(const ckr_pair_shape *s, const ckr_params *p, size_t b
 static int parc_select(const ckr_pair *pair, const ckr_targets *tg, long max_n, ckr_rng *rng,
                        size_t *sel, size_t *n, size_t *dropped)
 {
-    size_t N = pair->train_features.rows, L = (size_t)pair->num_classes, m = 0;
+    size_t N = pair->train.n, L = (size_t)pair->num_classes, m = 0;
     *dropped = 0;
     for (size_t i = 0; i < N; i++) {
         if (pair->kind == CKR_MULTILABEL) {
@@ -437,63 +441,23 @@ cleanup:
     return rc;
 }
 
-static int parc_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res)
+int ckr_parc_core(const ckr_pair *lab, const ckr_targets *tg, const size_t *sel, size_t n,
+                     size_t dropped, size_t N, const double *Xs, size_t D,
+                     const ckr_parc_cfg *cfg, ckr_result *res)
 {
-    ckr_err err = { 0, "" };
-    int rc = ckr_pair_check_features(pair, &err);
-    if (rc)
-        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
-    const ckr_parc_cfg *cfg = ckr_params_config(p);
-    const double *F = pair->train_features.data;
-    size_t N = pair->train_features.rows, D = pair->train_features.cols;
-    int ml = pair->kind == CKR_MULTILABEL;
-    ckr_targets tg;
-    memset(&tg, 0, sizeof tg);
-    if (!ml && (rc = ckr_targets_init(pair->kind, &pair->train, pair->num_classes, 0, &tg,
-                                      &err)))
-        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
-    size_t *sel = malloc((N > 0 ? N : 1) * sizeof *sel), n = 0, dropped = 0, du = 0;
-    double *X = NULL, *U = NULL, rho = NAN;
+    int ml = lab->kind == CKR_MULTILABEL, rc = 0;
+    double *U = NULL, rho = NAN;
     int *cls = NULL;
+    size_t du = 0;
     ckr_pca_result pr;
     memset(&pr, 0, sizeof pr);
+    ckr_err err = { 0, "" };
     char msg[200] = "";
-    if (!sel) {
-        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory");
-        goto cleanup;
-    }
-    if (!ml && tg.t < 2) {
-        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)",
-                             tg.t);
-        goto cleanup;
-    }
-    if ((rc = parc_select(pair, &tg, cfg->max_n, rng, sel, &n, &dropped))) {
-        rc = ckr_result_fail(res, rc, NULL, "out of memory");
-        goto cleanup;
-    }
-    if (n < 3) {
-        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "%zu usable samples (%zu with a "
-                             "constant label row left out): PARC needs 3", n, dropped);
-        goto cleanup;
-    }
-    const double *Xs = F;
-    if (n < N) {
-        X = malloc(n * D * sizeof *X);
-        if (!X) {
-            rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (n=%zu D=%zu)", n, D);
-            goto cleanup;
-        }
-        for (size_t i = 0; i < n; i++)
-            memcpy(X + i * D, F + sel[i] * D, D * sizeof *X);
-        Xs = X;
-    }
     size_t d = (size_t)cfg->dims;
     d = d < n ? d : n;
     d = d < D ? d : D;
-    if (d < 2) {
-        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "D=%zu: PARC needs 2 dimensions", D);
-        goto cleanup;
-    }
+    if (d < 2)
+        return ckr_result_fail(res, CKR_EDATA, "bad-data", "D=%zu: PARC needs 2 dimensions", D);
     if ((rc = ckr_pca_fit_transform(Xs, n, D, (double)d, &pr, &err))) {
         rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "bad-data", "PCA: %s", err.msg);
         goto cleanup;
@@ -509,11 +473,11 @@ static int parc_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, c
         goto cleanup;
     }
     if (ml) {
-        rc = parc_rho_general(U, n, du, pair->train.Y, (size_t)pair->num_classes, sel, &rho, msg,
+        rc = parc_rho_general(U, n, du, lab->train.Y, (size_t)lab->num_classes, sel, &rho, msg,
                               sizeof msg);
     } else {
         for (size_t i = 0; i < n; i++)
-            cls[i] = tg.map[tg.y[sel[i]]];
+            cls[i] = tg->map[tg->y[sel[i]]];
         rc = parc_rho_classes(U, n, du, cls, &rho, msg, sizeof msg);
     }
     if (rc) {
@@ -531,10 +495,71 @@ static int parc_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, c
     rc = ckr_result_ok(res, 100.0 * rho);
 cleanup:
     ckr_pca_result_free(&pr);
-    free(sel);
-    free(X);
     free(U);
     free(cls);
+    return rc;
+}
+
+int ckr_parc_prepare(const ckr_pair *lab, const ckr_parc_cfg *cfg, ckr_rng *rng,
+                        ckr_targets *tg, size_t **sel, size_t *n, size_t *dropped,
+                        ckr_result *res)
+{
+    ckr_err err = { 0, "" };
+    int rc = 0;
+    size_t N = lab->train.n;
+    memset(tg, 0, sizeof *tg);
+    *sel = NULL;
+    if (lab->kind != CKR_MULTILABEL &&
+        (rc = ckr_targets_init(lab->kind, &lab->train, lab->num_classes, 0, tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    *sel = malloc((N > 0 ? N : 1) * sizeof **sel);
+    if (!*sel)
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory");
+    else if (lab->kind != CKR_MULTILABEL && tg->t < 2)
+        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)",
+                             tg->t);
+    else if (parc_select(lab, tg, cfg->max_n, rng, *sel, n, dropped))
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory");
+    else if (*n < 3)
+        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "%zu usable samples (%zu with a "
+                             "constant label row left out): PARC needs 3", *n, *dropped);
+    if (rc) {
+        free(*sel);
+        *sel = NULL;
+        ckr_targets_free(tg);
+    }
+    return rc;
+}
+
+static int parc_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res)
+{
+    ckr_err err = { 0, "" };
+    int rc = ckr_pair_check_features(pair, &err);
+    if (rc)
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    const ckr_parc_cfg *cfg = ckr_params_config(p);
+    const double *F = pair->train_features.data;
+    size_t N = pair->train_features.rows, D = pair->train_features.cols, n = 0, dropped = 0;
+    ckr_targets tg;
+    size_t *sel;
+    if ((rc = ckr_parc_prepare(pair, cfg, rng, &tg, &sel, &n, &dropped, res)))
+        return rc;
+    double *X = NULL;
+    const double *Xs = F;
+    if (n < N) {
+        X = malloc(n * D * sizeof *X);
+        if (!X) {
+            rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (n=%zu D=%zu)", n, D);
+            goto cleanup;
+        }
+        for (size_t i = 0; i < n; i++)
+            memcpy(X + i * D, F + sel[i] * D, D * sizeof *X);
+        Xs = X;
+    }
+    rc = ckr_parc_core(pair, &tg, sel, n, dropped, N, Xs, D, cfg, res);
+cleanup:
+    free(sel);
+    free(X);
     ckr_targets_free(&tg);
     return rc;
 }
@@ -548,7 +573,7 @@ const ckr_method ckr_method_parc = {
     .check = parc_check,
     .cost = parc_cost,
     .score = parc_score,
-    .score_team = NULL,
+    .score_team = ckr_parc_score_team,
     .memory = parc_memory,
-    .score_stream = NULL,
+    .score_stream = ckr_parc_score_stream,
 };

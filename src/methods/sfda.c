@@ -27,19 +27,28 @@
  * Guards: a zero within-class scatter (constant features, one sample per
  * class) is "bad-data" (the reference divides 0 by 0); a power-iteration
  * vector of norm 0 gives lambda = 0. Multilabel: "unsupported-multilabel"
- * (the reference is multiclass only). */
+ * (the reference is multiclass only).
+ * Forms: `score` (the rows in memory), the team form (sums over the team in
+ * rank order, the eigenproblem on rank 0) and the streamed form (six passes
+ * over row blocks, the refit's rows mixed block by block from the first
+ * fit's per-row weights), all through the passes of methods/sfda_fit.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "linalg/blas.h"
 #include "linalg/featstats.h"
-#include "linalg/lapack.h"
 #include "methods/method.h"
 #include "methods/pair_check.h"
 #include "methods/sfda.h"
+#include "methods/sfda_fit.h"
+#include "methods/stream.h"
+#include "methods/team.h"
 #include "util/flops.h"
+
+#define SFDA_MULTILABEL "SFDA is a discriminant analysis of single-label classes"
+#define SFDA_MAX_D 30000
+#define SFDA_TOO_WIDE "D=%zu is too large for the D x D eigenproblem"
 
 CKR_CONFIG_FITS(ckr_sfda_cfg);
 
@@ -71,172 +80,95 @@ static double sfda_cost(const ckr_pair_shape *s, const ckr_params *p)
     return 2.0 * (2.0 * n * d * d + 7.0 * d * d * d + 4.0 * c * d * d + 4.0 * n * d * c);
 }
 
-/* 8 (2 N D + 4 D^2 + 10 D + N C + 4 C D) + 4 (N + 5 D) + 4 MiB */
+/* Whole: 8 (2 N D + 4 D^2 + 11 D + N C + N + 4 C D + C) + 4 (N + 5 D) + 4 MiB
+ * (the mixed rows and the centred copy, the two scatters and dsygvd's
+ * 2 D^2 + 6 D workspace, the class sums, means, classifier and outer means,
+ * the probabilities, ConfMix's weights, the class indices, LAPACK's ints,
+ * OpenBLAS's buffers). Streamed with blocks of b rows: the N x D matrices
+ * become three b x D blocks (read, mixed, centred) and N C becomes b C. */
 static double sfda_memory(const ckr_pair_shape *s, const ckr_params *p, size_t block)
 {
     (void)p;
-    if (block > 0)
-        return -1.0;
     double n = (double)s->n, d = (double)s->d, c = s->num_classes > 0 ? s->num_classes : 1;
-    return 8.0 * (2.0 * n * d + 4.0 * d * d + 10.0 * d + n * c + 4.0 * c * d) +
-           4.0 * (n + 5.0 * d) + 4194304.0;
+    double b = (double)block < n ? (double)block : n;
+    double rows = block > 0 ? 3.0 * b * d + b * c : 2.0 * n * d + n * c;
+    return 8.0 * (rows + 4.0 * d * d + 11.0 * d + n + 4.0 * c * d + c) + 4.0 * (n + 5.0 * d) +
+           4194304.0;
 }
 
-/* Working memory of one fit (sizes N, D, C fixed for both fits). */
-typedef struct sfda_work {
-    size_t N, D, C;
-    const int *cls;        /* N: class index of each row */
-    const size_t *count;   /* C */
-    double *W;             /* N x D: centred rows */
-    double *Sw, *A;        /* D x D */
-    double *w, *vec;       /* D eigenvalues; 3 D power-iteration vectors */
-    double *work;          /* dsygvd */
-    int *iwork;
-    int lwork, liwork;
-    double *means, *T1, *coef; /* C x D */
-} sfda_work;
-
-/* The reference's power estimate of the largest eigenvalue of the symmetric
- * D x D matrix S (iterative_A); a zero vector on the way gives 0. */
-static double sfda_power(const double *S, size_t D, long iters, double *vec)
+/* The labels' classes: tg over all the rows (whole pair, or a team's
+ * targets with the pair's counts), cls the class index of each of the n
+ * rows this rank holds. */
+static int sfda_classes(const ckr_targets *tg, size_t n, int **cls, ckr_result *res)
 {
-    double *x = vec, *y = vec + D, *t = vec + 2 * D;
-    for (size_t i = 0; i < D; i++) {
-        double r = 0.0;
-        for (size_t j = 0; j < D; j++)
-            r += S[i * D + j];
-        x[i] = r;
-    }
-    for (long it = 0; it < iters; it++) {
-        for (int half = 0; half < 2; half++) {
-            const double *in = half ? y : x;
-            double *out = half ? x : y;
-            ckr_dgemm(0, 0, D, 1, D, 1.0, S, D, in, 1, 0.0, t, 1);
-            double nn = 0.0;
-            for (size_t i = 0; i < D; i++)
-                nn += t[i] * t[i];
-            nn = sqrt(nn);
-            if (!(nn > 0.0) || !isfinite(nn))
-                return 0.0;
-            for (size_t i = 0; i < D; i++)
-                out[i] = t[i] / nn;
-        }
-    }
-    ckr_dgemm(0, 0, D, 1, D, 1.0, S, D, y, 1, 0.0, t, 1);
-    double lam = 0.0;
-    for (size_t i = 0; i < D; i++)
-        lam += x[i] * t[i];
-    return lam;
-}
-
-/* Fit the regularised LDA on X and write p(c | x_i) into prob (N x C).
- * *shrink < 0: choose it adaptively (and return it there); *lambda gets the
- * power estimate (NaN when not computed). Returns 0 or a CKR_E* code with a
- * message in msg. */
-static int sfda_fit_predict(sfda_work *wk, const double *X, long power_iters, double *shrink,
-                            double *lambda, double *prob, char *msg, size_t msglen)
-{
-    size_t N = wk->N, D = wk->D, C = wk->C;
-    double *means = wk->means;
-    memset(means, 0, C * D * sizeof *means);
-    for (size_t i = 0; i < N; i++) {
-        double *m = means + (size_t)wk->cls[i] * D;
-        const double *x = X + i * D;
-        for (size_t j = 0; j < D; j++)
-            m[j] += x[j];
-    }
-    for (size_t c = 0; c < C; c++)
-        for (size_t j = 0; j < D; j++)
-            means[c * D + j] /= (double)wk->count[c];
-    /* within-class scatter */
-    for (size_t i = 0; i < N; i++) {
-        const double *m = means + (size_t)wk->cls[i] * D, *x = X + i * D;
-        double *r = wk->W + i * D;
-        for (size_t j = 0; j < D; j++)
-            r[j] = x[j] - m[j];
-    }
-    ckr_dsyrk_ata(D, N, 1.0 / (double)N, wk->W, D, 0.0, wk->Sw);
-    /* total scatter */
-    double *mu = wk->vec;
-    memset(mu, 0, D * sizeof *mu);
-    for (size_t i = 0; i < N; i++)
-        for (size_t j = 0; j < D; j++)
-            mu[j] += X[i * D + j];
-    for (size_t j = 0; j < D; j++)
-        mu[j] /= (double)N;
-    for (size_t i = 0; i < N; i++)
-        for (size_t j = 0; j < D; j++)
-            wk->W[i * D + j] = X[i * D + j] - mu[j];
-    ckr_dsyrk_ata(D, N, 1.0 / (double)N, wk->W, D, 0.0, wk->A);
-    ckr_flops_add(6.0 * (double)N * (double)D);
-    double trw = 0.0, trt = 0.0;
-    for (size_t j = 0; j < D; j++) {
-        trw += wk->Sw[j * D + j];
-        trt += wk->A[j * D + j];
-    }
-    if (!(trw > 0.0) || !isfinite(trw) || !isfinite(trt)) {
-        snprintf(msg, msglen, "the within-class scatter is %s (constant features, or one "
-                 "sample per class)", isfinite(trw) ? "zero" : "not finite");
-        return CKR_EDATA;
-    }
-    double s = *shrink;
-    *lambda = NAN;
-    if (s < 0.0) {
-        *lambda = sfda_power(wk->Sw, D, power_iters, wk->vec);
-        s = exp(-5.0 * *lambda);
-        s = s > 1e-10 ? s : 1e-10;
-        s = s < 1.0 ? s : 1.0;
-        *shrink = s;
-    }
-    double muw = trw / (double)D, mut = trt / (double)D;
-    for (size_t i = 0; i < D * D; i++) {
-        wk->Sw[i] *= 1.0 - s;
-        wk->A[i] = (1.0 - s) * wk->A[i] - wk->Sw[i];
-    }
-    for (size_t j = 0; j < D; j++) {
-        wk->Sw[j * D + j] += s * muw;
-        wk->A[j * D + j] += s * mut - s * muw;
-    }
-    /* A v = w B v; row-major symmetric = column-major, so uplo is either */
-    int n = (int)D, itype = 1, info = 0;
-    dsygvd_(&itype, "V", "U", &n, wk->A, &n, wk->Sw, &n, wk->w, wk->work, &wk->lwork,
-            wk->iwork, &wk->liwork, &info);
-    ckr_flops_add(7.0 * (double)D * (double)D * (double)D);
-    if (info != 0) {
-        snprintf(msg, msglen, "%s (dsygvd info %d, shrinkage %.3g)",
-                 info > n ? "the shrunk within-class scatter is not positive definite"
-                          : "the generalized eigen-solver did not converge", info, s);
-        return CKR_ENUM;
-    }
-    /* A (row-major) now holds one eigenvector per row: Z = V^T; coef = M V V^T */
-    ckr_dgemm(0, 1, C, D, D, 1.0, means, D, wk->A, D, 0.0, wk->T1, D);
-    ckr_dgemm(0, 0, C, D, D, 1.0, wk->T1, D, wk->A, D, 0.0, wk->coef, D);
-    double *ic = malloc(C * sizeof *ic);
-    if (!ic) {
-        snprintf(msg, msglen, "out of memory");
-        return CKR_ENOMEM;
-    }
-    for (size_t c = 0; c < C; c++) {
-        double d = 0.0;
-        for (size_t j = 0; j < D; j++)
-            d += means[c * D + j] * wk->coef[c * D + j];
-        ic[c] = -0.5 * d + log((double)wk->count[c] / (double)N);
-    }
-    ckr_dgemm(0, 1, N, C, D, 1.0, X, D, wk->coef, D, 0.0, prob, C);
-    for (size_t i = 0; i < N; i++) {
-        double *r = prob + i * C, mx = -INFINITY, sum = 0.0;
-        for (size_t c = 0; c < C; c++) {
-            r[c] += ic[c];
-            mx = r[c] > mx ? r[c] : mx;
-        }
-        for (size_t c = 0; c < C; c++)
-            sum += (r[c] = exp(r[c] - mx));
-        for (size_t c = 0; c < C; c++)
-            r[c] /= sum;
-    }
-    ckr_flops_add(2.0 * (double)C * (double)D + 25.0 * (double)N * (double)C);
-    free(ic);
+    *cls = malloc((n ? n : 1) * sizeof **cls);
+    if (!*cls)
+        return ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        (*cls)[i] = tg->map[tg->y[i]];
     return 0;
+}
+
+/* The outer-class means (C x D): for each class the mean of the others'. */
+static void sfda_outer(const double *means, size_t C, size_t D, double *outer)
+{
+    for (size_t j = 0; j < D; j++) {
+        double tot = 0.0;
+        for (size_t c = 0; c < C; c++)
+            tot += means[c * D + j];
+        for (size_t c = 0; c < C; c++)
+            outer[c * D + j] = (tot - means[c * D + j]) / (double)(C - 1);
+    }
+}
+
+static void sfda_prefix(ckr_result *res, const char *what)
+{
+    char m[sizeof res->message];
+    memcpy(m, res->message, sizeof m);
+    snprintf(res->message, sizeof res->message, "%s: %.240s", what, m);
+}
+
+/* Both fits and the score on src (src->q and outer NULL on entry). X2 non
+ * NULL (rows in memory, n x D): the mixed rows are formed there once;
+ * NULL: they are mixed on the fly in every pass. */
+static int sfda_run(sfda_src *src, sfda_work *wk, const ckr_sfda_cfg *cfg, double *q,
+                    double *outer, double *X2, ckr_result *res)
+{
+    double shrink = cfg->shrinkage, lambda = NAN, lambda2, ysum = 0.0;
+    int rc = sfda_fit(src, wk, cfg->power_iters, &shrink, &lambda, res);
+    if (!rc)
+        rc = sfda_predict(src, wk, q, NULL, res);
+    if (rc) {
+        sfda_prefix(res, "first fit");
+        return rc;
+    }
+    size_t n = src->n, D = src->D, C = src->C;
+    sfda_outer(wk->means, C, D, outer);
+    if (X2) {
+        for (size_t i = 0; i < n; i++) {
+            const double *x = src->X + i * D, *m = outer + (size_t)src->cls[i] * D;
+            double *o = X2 + i * D;
+            for (size_t j = 0; j < D; j++)
+                o[j] = q[i] * x[j] + (1.0 - q[i]) * m[j];
+        }
+        ckr_flops_add(3.0 * (double)n * (double)D);
+        src->X = X2;
+    } else {
+        src->q = q;
+        src->outer = outer;
+    }
+    rc = sfda_fit(src, wk, cfg->power_iters, &shrink, &lambda2, res);
+    if (!rc)
+        rc = sfda_predict(src, wk, NULL, &ysum, res);
+    if (rc) {
+        sfda_prefix(res, "refit");
+        return rc;
+    }
+    if (src->team && (rc = ckr_team_sum(src->team, &ysum, 1, "probabilities", res)))
+        return rc;
+    snprintf(res->info, sizeof res->info, "shrinkage=%.4g%s lambda=%.4g classes=%zu", shrink,
+             cfg->shrinkage < 0.0 ? "(adaptive)" : "", lambda, C);
+    return ckr_result_ok(res, ysum / (double)src->N);
 }
 
 static int sfda_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, ckr_result *res)
@@ -247,14 +179,11 @@ static int sfda_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, c
     if (rc)
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     if (pair->kind == CKR_MULTILABEL)
-        return ckr_result_fail(res, CKR_EDATA, "unsupported-multilabel",
-                               "SFDA is a discriminant analysis of single-label classes");
+        return ckr_result_fail(res, CKR_EDATA, "unsupported-multilabel", SFDA_MULTILABEL);
     const ckr_sfda_cfg *cfg = ckr_params_config(p);
-    const double *X = pair->train_features.data;
     size_t N = pair->train_features.rows, D = pair->train_features.cols;
-    if (D > 30000)
-        return ckr_result_fail(res, CKR_EDATA, "bad-data",
-                               "D=%zu is too large for the D x D eigenproblem", D);
+    if (D > SFDA_MAX_D)
+        return ckr_result_fail(res, CKR_EDATA, "bad-data", SFDA_TOO_WIDE, D);
     ckr_targets tg;
     if ((rc = ckr_targets_init(pair->kind, &pair->train, pair->num_classes, 0, &tg, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
@@ -262,98 +191,138 @@ static int sfda_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, c
     sfda_work wk;
     memset(&wk, 0, sizeof wk);
     int *cls = NULL;
-    double *X2 = NULL, *prob = NULL, *outer = NULL;
-    char msg[200] = "";
+    double *X2 = NULL, *q = NULL, *outer = NULL;
     if (tg.t < 2) {
         rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)",
                              tg.t);
         goto cleanup;
     }
-    wk.N = N;
-    wk.D = D;
-    wk.C = C;
-    wk.count = tg.count;
-    wk.lwork = 1 + 6 * (int)D + 2 * (int)D * (int)D;
-    wk.liwork = 3 + 5 * (int)D;
-    cls = malloc(N * sizeof *cls);
+    if ((rc = sfda_classes(&tg, N, &cls, res)))
+        goto cleanup;
     X2 = malloc(N * D * sizeof *X2);
-    wk.W = malloc(N * D * sizeof *wk.W);
-    wk.Sw = malloc(D * D * sizeof *wk.Sw);
-    wk.A = malloc(D * D * sizeof *wk.A);
-    wk.w = malloc(D * sizeof *wk.w);
-    wk.vec = malloc(3 * D * sizeof *wk.vec);
-    wk.work = malloc((size_t)wk.lwork * sizeof *wk.work);
-    wk.iwork = malloc((size_t)wk.liwork * sizeof *wk.iwork);
-    wk.means = malloc(C * D * sizeof *wk.means);
-    wk.T1 = malloc(C * D * sizeof *wk.T1);
-    wk.coef = malloc(C * D * sizeof *wk.coef);
+    q = malloc(N * sizeof *q);
     outer = malloc(C * D * sizeof *outer);
-    prob = malloc(N * C * sizeof *prob);
-    if (!cls || !X2 || !wk.W || !wk.Sw || !wk.A || !wk.w || !wk.vec || !wk.work || !wk.iwork ||
-        !wk.means || !wk.T1 || !wk.coef || !outer || !prob) {
+    if (!X2 || !q || !outer || sfda_work_alloc(&wk, D, C, N, 0, 0)) {
         rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (N=%zu D=%zu C=%zu)", N, D, C);
         goto cleanup;
     }
-    for (size_t i = 0; i < N; i++)
-        cls[i] = tg.map[tg.y[i]];
-    wk.cls = cls;
-    double shrink = cfg->shrinkage, lambda = NAN, lambda2;
-    if ((rc = sfda_fit_predict(&wk, X, cfg->power_iters, &shrink, &lambda, prob, msg,
-                               sizeof msg))) {
-        rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : rc == CKR_EDATA ? "bad-data"
-                                                                                : "numerical-error",
-                             "first fit: %s", msg);
-        goto cleanup;
-    }
-    /* outer-class means from the first fit's class means */
-    for (size_t j = 0; j < D; j++) {
-        double tot = 0.0;
-        for (size_t c = 0; c < C; c++)
-            tot += wk.means[c * D + j];
-        for (size_t c = 0; c < C; c++)
-            outer[c * D + j] = (tot - wk.means[c * D + j]) / (double)(C - 1);
-    }
-    /* soften, then ConfMix */
-    for (size_t i = 0; i < N; i++) {
-        const double *r = prob + i * C;
-        double sum = 0.0;
-        for (size_t c = 0; c < C; c++)
-            sum += exp(r[c]);
-        double q = exp(r[cls[i]]) / sum;
-        const double *x = X + i * D, *m = outer + (size_t)cls[i] * D;
-        double *o = X2 + i * D;
-        for (size_t j = 0; j < D; j++)
-            o[j] = q * x[j] + (1.0 - q) * m[j];
-    }
-    ckr_flops_add(3.0 * (double)N * (double)D + 20.0 * (double)N * (double)C);
-    if ((rc = sfda_fit_predict(&wk, X2, cfg->power_iters, &shrink, &lambda2, prob, msg,
-                               sizeof msg))) {
-        rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : rc == CKR_EDATA ? "bad-data"
-                                                                                : "numerical-error",
-                             "refit: %s", msg);
-        goto cleanup;
-    }
-    double sum = 0.0;
-    for (size_t i = 0; i < N; i++)
-        sum += prob[i * C + (size_t)cls[i]];
-    snprintf(res->info, sizeof res->info, "shrinkage=%.4g%s lambda=%.4g classes=%zu", shrink,
-             cfg->shrinkage < 0.0 ? "(adaptive)" : "", lambda, C);
-    rc = ckr_result_ok(res, sum / (double)N);
+    sfda_src src = { .n = N, .N = N, .D = D, .C = C, .block = N,
+                     .X = pair->train_features.data, .cls = cls, .count = tg.count };
+    rc = sfda_run(&src, &wk, cfg, q, outer, X2, res);
 cleanup:
+    sfda_work_free(&wk);
     free(cls);
     free(X2);
-    free(wk.W);
-    free(wk.Sw);
-    free(wk.A);
-    free(wk.w);
-    free(wk.vec);
-    free(wk.work);
-    free(wk.iwork);
-    free(wk.means);
-    free(wk.T1);
-    free(wk.coef);
+    free(q);
     free(outer);
-    free(prob);
+    ckr_targets_free(&tg);
+    return rc;
+}
+
+/* Rows per step of the team's passes (the centred copy is this x D). */
+#define SFDA_TEAM_BLOCK 4096
+
+/* The team form: the class and column sums and the two scatters summed over
+ * the team in rank order, the eigenproblem on rank 0 (broadcast), the
+ * predictions and ConfMix on each rank's rows (mixed on the fly), the
+ * score's sum added over the team. A team of one is `score`. */
+static int sfda_score_team(const ckr_pair *local, const ckr_team *team, const ckr_params *p,
+                           ckr_rng *rng, ckr_result *res)
+{
+    if (team->size == 1)
+        return sfda_score(local, p, rng, res);
+    ckr_err err = { 0, "" };
+    size_t N = 0, D = 0;
+    int rc = ckr_pair_check_features_team(local, team->comm, &N, &D, &err);
+    if (rc)
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    if (local->kind == CKR_MULTILABEL)
+        return ckr_result_fail(res, CKR_EDATA, "unsupported-multilabel", SFDA_MULTILABEL);
+    if (D > SFDA_MAX_D)
+        return ckr_result_fail(res, CKR_EDATA, "bad-data", SFDA_TOO_WIDE, D);
+    const ckr_sfda_cfg *cfg = ckr_params_config(p);
+    size_t nl = local->train_features.rows;
+    ckr_targets tg;
+    if ((rc = ckr_targets_init_team(team->comm, local->kind, &local->train, team->row0,
+                                    local->num_classes, 0, &tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    size_t C = (size_t)tg.t, b = nl < SFDA_TEAM_BLOCK ? nl : SFDA_TEAM_BLOCK;
+    sfda_work wk;
+    memset(&wk, 0, sizeof wk);
+    int *cls = NULL;
+    double *q = NULL, *outer = NULL;
+    if (tg.t < 2) {
+        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)",
+                             tg.t);
+        goto cleanup;
+    }
+    q = malloc((nl ? nl : 1) * sizeof *q);
+    outer = malloc(C * D * sizeof *outer);
+    if (!(rc = sfda_classes(&tg, nl, &cls, res)) &&
+        (!q || !outer || sfda_work_alloc(&wk, D, C, b, 0, 1)))
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (N=%zu D=%zu C=%zu)", N, D, C);
+    if ((rc = ckr_team_agree_result(team, rc, res)))
+        goto cleanup;
+    sfda_src src = { .n = nl, .N = N, .D = D, .C = C, .block = b ? b : 1,
+                     .X = local->train_features.data, .cls = cls, .count = tg.count,
+                     .team = team };
+    if (!(rc = sfda_run(&src, &wk, cfg, q, outer, NULL, res)))
+        ckr_team_info_suffix(team, res);
+cleanup:
+    sfda_work_free(&wk);
+    free(cls);
+    free(q);
+    free(outer);
+    ckr_targets_free(&tg);
+    return rc;
+}
+
+/* The streamed form: six passes over the rows (two per fit, one per
+ * prediction), the mixed rows formed block by block from the first fit's
+ * per-row weights (N doubles). */
+static int sfda_score_stream(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_params *p,
+                             ckr_rng *rng, ckr_result *res)
+{
+    (void)rng;
+    int rc = ckr_stream_check(meta, rows, res);
+    if (rc)
+        return rc;
+    if (meta->kind == CKR_MULTILABEL)
+        return ckr_result_fail(res, CKR_EDATA, "unsupported-multilabel", SFDA_MULTILABEL);
+    size_t N = rows->n, D = rows->d, b = rows->block < N ? rows->block : N;
+    if (D > SFDA_MAX_D)
+        return ckr_result_fail(res, CKR_EDATA, "bad-data", SFDA_TOO_WIDE, D);
+    const ckr_sfda_cfg *cfg = ckr_params_config(p);
+    ckr_err err = { 0, "" };
+    ckr_targets tg;
+    if ((rc = ckr_targets_init(meta->kind, &meta->train, meta->num_classes, 0, &tg, &err)))
+        return ckr_result_fail(res, rc, NULL, "%s", err.msg);
+    size_t C = (size_t)tg.t;
+    sfda_work wk;
+    memset(&wk, 0, sizeof wk);
+    int *cls = NULL;
+    double *q = NULL, *outer = NULL;
+    if (tg.t < 2) {
+        rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)",
+                             tg.t);
+        goto cleanup;
+    }
+    if ((rc = sfda_classes(&tg, N, &cls, res)))
+        goto cleanup;
+    q = malloc(N * sizeof *q);
+    outer = malloc(C * D * sizeof *outer);
+    if (!q || !outer || sfda_work_alloc(&wk, D, C, b, 1, 1)) {
+        rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (N=%zu D=%zu C=%zu)", N, D, C);
+        goto cleanup;
+    }
+    sfda_src src = { .n = N, .N = N, .D = D, .C = C, .block = b, .rows = rows, .cls = cls,
+                     .count = tg.count };
+    rc = sfda_run(&src, &wk, cfg, q, outer, NULL, res);
+cleanup:
+    sfda_work_free(&wk);
+    free(cls);
+    free(q);
+    free(outer);
     ckr_targets_free(&tg);
     return rc;
 }
@@ -367,7 +336,7 @@ const ckr_method ckr_method_sfda = {
     .check = sfda_check,
     .cost = sfda_cost,
     .score = sfda_score,
-    .score_team = NULL,
+    .score_team = sfda_score_team,
     .memory = sfda_memory,
-    .score_stream = NULL,
+    .score_stream = sfda_score_stream,
 };
