@@ -33,15 +33,18 @@ void ckr_stop_signals_install(ckr_saved_handlers *old, double grace, int keep_cl
  * signal number stays readable. */
 void ckr_stop_signals_restore(const ckr_saved_handlers *old);
 /* Hold the stop signals back (block them in the calling thread and the
- * threads it creates later), so one that arrives before a run has installed
- * its handlers (during MPI_Init, say, under srun) stays pending instead of
- * killing the process. main calls this before MPI_Init;
+ * threads it creates later, and record one delivered to a thread that does
+ * not block them, e.g. a thread a library started before main), so one that
+ * arrives before a run has installed its handlers (during MPI_Init, say,
+ * under srun) waits instead of killing the process. main calls this before MPI_Init;
  * ckr_stop_signals_install releases them (a pending one is then recorded and
  * stops the run at once), and a command that runs nothing calls
  * ckr_stop_signals_release. */
 void ckr_stop_signals_defer(void);
-/* Unblock the stop signals in the calling thread (default handling again,
- * unless handlers are installed). */
+/* Unblock the stop signals in the calling thread. When no run has taken
+ * them over since ckr_stop_signals_defer, default handling comes back and a
+ * signal recorded meanwhile is raised again (it then has its default
+ * effect). Installed run handlers stay. */
 void ckr_stop_signals_release(void);
 /* The number of the last stop signal received since install, 0 if none. */
 int ckr_stop_signal(void);
