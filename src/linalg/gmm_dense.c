@@ -33,22 +33,45 @@
  * entry of the second moment (the result then keeps >= ~10 digits). */
 #define LOST_DIGITS 6.0
 
+/* sum_a v_a^2 over d floats, accumulated in double (four partial sums). */
+static double sum_squares_float(const float *v, size_t d)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t a = 0;
+    for (; a + 4 <= d; a += 4) {
+        double v0 = v[a], v1 = v[a + 1], v2 = v[a + 2], v3 = v[a + 3];
+        s0 += v0 * v0;
+        s1 += v1 * v1;
+        s2 += v2 * v2;
+        s3 += v3 * v3;
+    }
+    for (; a < d; a++) {
+        double t = v[a];
+        s0 += t * t;
+    }
+    return (s0 + s1) + (s2 + s3);
+}
+
 int ckr_gmm_dense_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r)
 {
     size_t n = e->n, d = e->d, k = e->k, kd = k * d, d1 = d + 1;
+    int mixed = e->mixed != 0;
     if (e->cov != CKR_COV_FULL)
         return CKR_EARG;
     size_t b = DENSE_E_BYTES / (sizeof(double) * (kd + d1));
     b = b < 16 ? 16 : b > n ? n : b;
     double *W = malloc(sizeof(double) * d1 * kd);
-    double *A = malloc(sizeof(double) * b * d1);
-    double *Y = malloc(sizeof(double) * b * kd);
+    double *A = mixed ? NULL : malloc(sizeof(double) * b * d1);
+    double *Y = mixed ? NULL : malloc(sizeof(double) * b * kd);
+    float *Wf = mixed ? malloc(sizeof(float) * d1 * kd) : NULL;
+    float *Af = mixed ? malloc(sizeof(float) * b * d1) : NULL;
+    float *Yf = mixed ? malloc(sizeof(float) * b * kd) : NULL;
     double *tmu = malloc(sizeof(double) * d);
     ckr_gmm_resp_free(r);
     int rc = ckr_gmm_resp_alloc(r, n, k);
     if (rc == 0)
         rc = ckr_gmm_resp_reserve(r, n * k);
-    if (rc == 0 && (!W || !A || !Y || !tmu))
+    if (rc == 0 && (!W || !tmu || (mixed ? !Wf || !Af || !Yf : !A || !Y)))
         rc = CKR_ENOMEM;
     if (rc != 0)
         goto cleanup;
@@ -68,25 +91,39 @@ int ckr_gmm_dense_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r)
             W[d * kd + j * d + c] = -s;
         }
     }
+    if (mixed)
+        for (size_t t = 0; t < d1 * kd; t++)
+            Wf[t] = (float)W[t];
     ckr_flops_add((double)k * (double)d * (double)(d + 2));
     for (size_t i0 = 0; i0 < n; i0 += b) {
         size_t bb = n - i0 < b ? n - i0 : b;
         for (size_t t = 0; t < bb; t++) {
             const double *x = e->X + (i0 + t) * d;
-            double *row = A + t * d1;
-            for (size_t a = 0; a < d; a++)
-                row[a] = x[a] - e->shift[a];
-            row[d] = 1.0;
+            if (mixed) {
+                float *row = Af + t * d1;
+                for (size_t a = 0; a < d; a++)
+                    row[a] = (float)(x[a] - e->shift[a]);
+                row[d] = 1.0f;
+            } else {
+                double *row = A + t * d1;
+                for (size_t a = 0; a < d; a++)
+                    row[a] = x[a] - e->shift[a];
+                row[d] = 1.0;
+            }
         }
-        ckr_dgemm(0, 0, bb, kd, d1, 1.0, A, d1, W, kd, 0.0, Y, kd);
+        if (mixed)
+            ckr_sgemm(0, 0, bb, kd, d1, 1.0f, Af, d1, Wf, kd, 0.0f, Yf, kd);
+        else
+            ckr_dgemm(0, 0, bb, kd, d1, 1.0, A, d1, W, kd, 0.0, Y, kd);
         for (size_t t = 0; t < bb; t++) {
             size_t i = i0 + t;
-            const double *y = Y + t * kd;
             double *val = r->val + i * k;
             uint32_t *comp = r->comp + i * k;
             for (size_t j = 0; j < k; j++) {
+                double ss = mixed ? sum_squares_float(Yf + t * kd + j * d, d)
+                                  : ckr_gmm_sum_squares(Y + t * kd + j * d, d);
                 comp[j] = (uint32_t)j;
-                val[j] = e->cst[j] - 0.5 * ckr_gmm_sum_squares(y + j * d, d);
+                val[j] = e->cst[j] - 0.5 * ss;
             }
             r->ptr[i + 1] = (i + 1) * k;
         }
@@ -99,6 +136,9 @@ cleanup:
     free(W);
     free(A);
     free(Y);
+    free(Wf);
+    free(Af);
+    free(Yf);
     free(tmu);
     return rc;
 }

@@ -220,6 +220,7 @@ int ckr_gmm_team_fit(ckr_gmm *g, ckr_rowsum *s, const double *X, const ckr_gmm_o
     double f0 = ckr_flops_get();
     if (n > 0) {
         rc = ckr_gmm_engine_init(&e, X, n, d, k, g->cov);
+        e.mixed = o->mixed;
         if (rc == 0)
             rc = ckr_gmm_resp_from_labels(&r, labels, n, k);
         w.gbuf = e.gbuf;
