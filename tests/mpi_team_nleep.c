@@ -404,6 +404,10 @@ typedef struct nleep_case {
 
 static const char *const nleep_specs[] = {
     "nleep", "nleep:cov=diag", "nleep:pca=0", "nleep:pca=3,ratio=2", "nleep:ratio=1,tol=1e-6",
+    /* float32 dense E-step: the same bits on a team (the rows it rounds and
+     * the shift are rank-independent) */
+    "nleep:precision=mixed", "nleep:pca=0,precision=mixed",
+    "nleep:ratio=1,tol=1e-6,precision=mixed",
 };
 #define NSPECS (sizeof nleep_specs / sizeof *nleep_specs)
 

@@ -66,7 +66,7 @@ int ckr_gmm_dense_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r)
     float *Wf = mixed ? malloc(sizeof(float) * d1 * kd) : NULL;
     float *Af = mixed ? malloc(sizeof(float) * b * d1) : NULL;
     float *Yf = mixed ? malloc(sizeof(float) * b * kd) : NULL;
-    double *tmu = malloc(sizeof(double) * d);
+    double *tmu = malloc(sizeof(double) * d), *sh = malloc(sizeof(double) * d);
     ckr_gmm_resp_free(r);
     int rc = ckr_gmm_resp_alloc(r, n, k);
     if (rc == 0)
@@ -75,11 +75,23 @@ int ckr_gmm_dense_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r)
         rc = CKR_ENOMEM;
     if (rc != 0)
         goto cleanup;
+    /* the shift: the data's (engine's) in double; mixed: the mixture's mean
+     * sum_j pi_j mu_j, a function of the model only, so that on a team every
+     * rank rounds the same [x - shift, 1] rows as one rank would */
+    if (mixed) {
+        memset(sh, 0, sizeof(double) * d);
+        for (size_t j = 0; j < k; j++)
+            for (size_t a = 0; a < d; a++)
+                sh[a] += g->weights[j] * g->means[j * d + a];
+        ckr_flops_add(2.0 * (double)k * (double)d);
+    } else {
+        memcpy(sh, e->shift, sizeof(double) * d);
+    }
     /* W[a, j d + c] = (L_j^-1)[c, a]; last row -(L_j^-1 (mu_j - shift))_c */
     for (size_t j = 0; j < k; j++) {
         const double *Li = g->linv + j * d * d, *mu = g->means + j * d;
         for (size_t a = 0; a < d; a++)
-            tmu[a] = mu[a] - e->shift[a];
+            tmu[a] = mu[a] - sh[a];
         for (size_t c = 0; c < d; c++) {
             double s = 0.0;
             for (size_t a = 0; a <= c; a++) {
@@ -102,12 +114,12 @@ int ckr_gmm_dense_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r)
             if (mixed) {
                 float *row = Af + t * d1;
                 for (size_t a = 0; a < d; a++)
-                    row[a] = (float)(x[a] - e->shift[a]);
+                    row[a] = (float)(x[a] - sh[a]);
                 row[d] = 1.0f;
             } else {
                 double *row = A + t * d1;
                 for (size_t a = 0; a < d; a++)
-                    row[a] = x[a] - e->shift[a];
+                    row[a] = x[a] - sh[a];
                 row[d] = 1.0;
             }
         }
@@ -140,6 +152,7 @@ cleanup:
     free(Af);
     free(Yf);
     free(tmu);
+    free(sh);
     return rc;
 }
 
