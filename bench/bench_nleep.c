@@ -43,7 +43,7 @@ typedef struct bench_cfg {
 } bench_cfg;
 
 typedef struct phase_times {
-    double pca, kmeans, em, approx, leep, flops_em, cand;
+    double pca, kmeans, em, approx, leep, flops_em, cand, mixd;
     int iters, kmeans_iters, full_passes, dense_passes;
     size_t d;
 } phase_times;
@@ -183,6 +183,7 @@ static int time_phases(const ckr_pair *pair, int max_iter, int mixed, uint64_t s
         ph->cand = st.cand_per_point;
         ph->full_passes = st.full_passes;
         ph->dense_passes = st.dense_passes;
+        ph->mixd = st.mixed_double;
         ckr_gmm_free(&g);
     }
     if (rc == 0) {
@@ -314,15 +315,18 @@ static int run_config(const bench_cfg *c, const char *dir, int reps)
     static const char *const prec[2] = { "double", "mixed " };
     for (int mx = 0; mx < 2; mx++) {
         const phase_times *p = &ph[mx];
+        char kept[64] = "";
+        if (mx)
+            snprintf(kept, sizeof kept, "; components kept in double %.0f%%", 100.0 * p->mixd);
         printf("ckptrank %s %8.3f s  (fastest of %d; CPU %.3f s)  score %.10f  status %s\n",
                prec[mx], t_ckr[mx], reps, cpu_ckr[mx], res[mx].score, res[mx].status);
         printf("                 %s\n", res[mx].info);
         printf("  phases         PCA %.3f s | k-means %.3f s (%d Lloyd it) | EM %.3f s (%d it, "
                "approx GEMMs %.3f s, %.2f exact comps/point; E-steps: %d full, %d dense, %d "
-               "tracked) | LEEP %.3f s\n",
+               "tracked%s) | LEEP %.3f s\n",
                p->pca, p->kmeans, p->kmeans_iters, p->em, p->iters, p->approx, p->cand,
                p->full_passes, p->dense_passes, p->iters + 1 - p->full_passes - p->dense_passes,
-               p->leep);
+               kept, p->leep);
         printf("  FLOPs          %.2f GFLOP counted in total; EM %.2f GFLOP at %.1f GFLOP/s "
                "(sklearn's EM algorithm: ~%.1f GFLOP)\n",
                gflop[mx], p->flops_em / 1e9, p->flops_em / 1e9 / p->em,

@@ -214,6 +214,7 @@ int ckr_gmm_fit_from_labels(ckr_gmm *g, const double *X, size_t n, const int *la
     st->cand_per_point = e.esteps ? e.cand_sum / e.esteps : 0.0;
     st->full_passes = e.full_passes;
     st->dense_passes = e.dense_passes;
+    st->mixed_double = e.mixed_comps > 0 ? e.mixed_double / e.mixed_comps : 0.0;
     st->sec_approx = e.sec_approx;
 cleanup:
     st->sec_em = ckr_now() - t0;

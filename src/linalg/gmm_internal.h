@@ -124,6 +124,8 @@ typedef struct ckr_gmm_engine {
     int esteps, full_passes;
     int dense_passes;       /* E-steps done by ckr_gmm_dense_e_step */
     int mixed;              /* dense E-step GEMM in float32 (set after init; 0 = double) */
+    double mixed_double;    /* over the dense E-steps: components evaluated in double ... */
+    double mixed_comps;     /* ... out of this many */
 } ckr_gmm_engine;
 
 /* Set up the engine for X (n x d) and a k-component model of covariance type
