@@ -15,7 +15,9 @@
  *     whose diagonal loses more than LOST_DIGITS (6) of its ~16 decimal
  *     digits to that subtraction is recomputed from its centred rows.
  * Both run in double precision (results at the rounding level of the
- * sparse path and of scikit-learn). */
+ * sparse path and of scikit-learn), except the E-step with e->mixed: its
+ * GEMM in float32 (sgemm) for the components whose estimated rounding error
+ * is small, the shift from the model, sums in double (linalg/gmm.h). */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
