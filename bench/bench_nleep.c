@@ -43,7 +43,7 @@ typedef struct bench_cfg {
 } bench_cfg;
 
 typedef struct phase_times {
-    double pca, kmeans, em, approx, leep, flops_em, cand;
+    double pca, kmeans, em, approx, leep, flops_em, cand, mixd;
     int iters, kmeans_iters, full_passes, dense_passes;
     size_t d;
 } phase_times;
@@ -100,10 +100,11 @@ static int write_file(const char *path, const void *p, size_t bytes)
 
 /* ---- ckptrank side -------------------------------------------------------- */
 
-static ckr_params method_params(int max_iter)
+static ckr_params method_params(int max_iter, int mixed)
 {
-    char text[64];
-    snprintf(text, sizeof text, "nleep:iters=%d", max_iter);
+    char text[80];
+    snprintf(text, sizeof text, "nleep:iters=%d,precision=%s", max_iter,
+             mixed ? "mixed" : "double");
     ckr_spec s;
     ckr_err err = { 0, "" };
     if (ckr_spec_parse(text, &s, &err) != 0) {
@@ -122,10 +123,10 @@ static double cpu_now(void)
 
 /* The whole method, reps times with the same seed; returns the fastest wall
  * time, and in *cpu the smallest process CPU time. */
-static double time_method(const ckr_pair *pair, int max_iter, int reps, uint64_t seed,
-                          ckr_result *res, double *gflop, double *cpu)
+static double time_method(const ckr_pair *pair, int max_iter, int mixed, int reps,
+                          uint64_t seed, ckr_result *res, double *gflop, double *cpu)
 {
-    ckr_params p = method_params(max_iter);
+    ckr_params p = method_params(max_iter, mixed);
     double best = INFINITY;
     *cpu = INFINITY;
     for (int r = 0; r < reps; r++) {
@@ -143,8 +144,9 @@ static double time_method(const ckr_pair *pair, int max_iter, int reps, uint64_t
     return best;
 }
 
-/* The same steps one by one for a breakdown; writes the k-means labels. */
-static int time_phases(const ckr_pair *pair, int max_iter, uint64_t seed,
+/* The same steps one by one for a breakdown (EM in double or mixed precision);
+ * writes the k-means labels when labels_path is not NULL. */
+static int time_phases(const ckr_pair *pair, int max_iter, int mixed, uint64_t seed,
                        const char *labels_path, phase_times *ph)
 {
     size_t n = pair->train_features.rows, D = pair->train_features.cols;
@@ -172,6 +174,7 @@ static int time_phases(const ckr_pair *pair, int max_iter, uint64_t seed,
     if (rc == 0) {
         ckr_gmm_opts o = ckr_gmm_default_opts();
         o.max_iter = max_iter;
+        o.mixed = mixed;
         rc = ckr_gmm_fit_from_labels(&g, pr.scores, n, lab, &o, th, &st, &err);
         ph->em = st.sec_em;
         ph->approx = st.sec_approx;
@@ -180,6 +183,7 @@ static int time_phases(const ckr_pair *pair, int max_iter, uint64_t seed,
         ph->cand = st.cand_per_point;
         ph->full_passes = st.full_passes;
         ph->dense_passes = st.dense_passes;
+        ph->mixd = st.mixed_double;
         ckr_gmm_free(&g);
     }
     if (rc == 0) {
@@ -189,10 +193,10 @@ static int time_phases(const ckr_pair *pair, int max_iter, uint64_t seed,
                                  NULL, &err);
         ph->leep = ckr_now() - t0;
     }
-    if (rc == 0)
-        rc = write_file(labels_path, lab, sizeof(int) * n);
-    else
+    if (rc != 0)
         fprintf(stderr, "phases: %s\n", err.msg);
+    else if (labels_path)
+        rc = write_file(labels_path, lab, sizeof(int) * n);
     free(lab);
     free(cent);
     free(th);
@@ -200,8 +204,9 @@ static int time_phases(const ckr_pair *pair, int max_iter, uint64_t seed,
     return rc;
 }
 
-/* Best-of-3 GFLOP/s of a row-major GEMM m x n x k in double and in single. */
-static void gemm_rates(size_t m, size_t n, size_t k, double *dgf, double *sgf)
+/* Best-of-3 GFLOP/s of a row-major GEMM m x n x k (B transposed when tb) in
+ * double and in single. */
+static void gemm_rates(size_t m, size_t n, size_t k, int tb, double *dgf, double *sgf)
 {
     double *A = malloc(sizeof(double) * m * k), *B = malloc(sizeof(double) * n * k);
     double *Cd = malloc(sizeof(double) * m * n);
@@ -214,9 +219,9 @@ static void gemm_rates(size_t m, size_t n, size_t k, double *dgf, double *sgf)
     double bd = INFINITY, bs = INFINITY;
     for (int r = 0; r < 3; r++) {
         double t0 = ckr_now();
-        ckr_dgemm(0, 1, m, n, k, 1.0, A, k, B, k, 0.0, Cd, n);
+        ckr_dgemm(0, tb, m, n, k, 1.0, A, k, B, tb ? k : n, 0.0, Cd, n);
         double t1 = ckr_now();
-        ckr_sgemm(0, 1, m, n, k, 1.0f, As, k, Bs, k, 0.0f, Cs, n);
+        ckr_sgemm(0, tb, m, n, k, 1.0f, As, k, Bs, tb ? k : n, 0.0f, Cs, n);
         double t2 = ckr_now();
         bd = fmin(bd, t1 - t0);
         bs = fmin(bs, t2 - t1);
@@ -281,16 +286,21 @@ static int run_config(const bench_cfg *c, const char *dir, int reps)
     pair.train_features.data = X;
 
     const uint64_t seed = 7;
-    ckr_result res;
-    double gflop = 0.0, cpu_ckr;
-    double t_ckr = time_method(&pair, c->max_iter, reps, seed, &res, &gflop, &cpu_ckr);
-    phase_times ph;
-    memset(&ph, 0, sizeof ph);
-    if (time_phases(&pair, c->max_iter, seed, lp, &ph) != 0)
-        return -1;
-    size_t d = ph.d, m = d * (d + 1) / 2 + d + 1;
-    double dgf, sgf;
-    gemm_rates(n, K, m, &dgf, &sgf);
+    /* [0]: precision=double, [1]: precision=mixed (float32 dense E-step GEMM) */
+    ckr_result res[2];
+    double gflop[2] = { 0.0, 0.0 }, cpu_ckr[2], t_ckr[2];
+    phase_times ph[2];
+    for (int mx = 0; mx < 2; mx++) {
+        t_ckr[mx] = time_method(&pair, c->max_iter, mx, reps, seed, &res[mx], &gflop[mx],
+                                &cpu_ckr[mx]);
+        memset(&ph[mx], 0, sizeof ph[mx]);
+        if (time_phases(&pair, c->max_iter, mx, seed, mx ? NULL : lp, &ph[mx]) != 0)
+            return -1;
+    }
+    size_t d = ph[0].d, m = d * (d + 1) / 2 + d + 1;
+    double dgf, sgf, dgf_e, sgf_e;
+    gemm_rates(n, K, m, 1, &dgf, &sgf);
+    gemm_rates(n, K * d, d + 1, 0, &dgf_e, &sgf_e);
 
     const char *src = getenv("CKR_SRC_DIR");
     snprintf(cmd, sizeof cmd,
@@ -302,22 +312,33 @@ static int run_config(const bench_cfg *c, const char *dir, int reps)
 
     printf("\n== N=%zu D=%zu C=%d K=%zu cov=full max_iter=%d: PCA(0.8) keeps d=%zu ==\n", n, D,
            c->C, K, c->max_iter, d);
-    printf("ckptrank nleep   %8.3f s  (fastest of %d; CPU %.3f s)  score %.10f  status %s\n",
-           t_ckr, reps, cpu_ckr, res.score, res.status);
-    printf("                 %s\n", res.info);
-    printf("  phases         PCA %.3f s | k-means %.3f s (%d Lloyd it) | EM %.3f s (%d it, "
-           "approx GEMMs %.3f s, %.2f exact comps/point; E-steps: %d full, %d dense, %d tracked) | "
-           "LEEP %.3f s\n",
-           ph.pca, ph.kmeans, ph.kmeans_iters, ph.em, ph.iters, ph.approx, ph.cand,
-           ph.full_passes, ph.dense_passes, ph.iters + 1 - ph.full_passes - ph.dense_passes,
-           ph.leep);
-    printf("  FLOPs          %.2f GFLOP counted in total; EM %.2f GFLOP at %.1f GFLOP/s "
-           "(sklearn's EM algorithm: ~%.1f GFLOP)\n",
-           gflop, ph.flops_em / 1e9, ph.flops_em / 1e9 / ph.em,
-           (2.0 * ph.iters + 3.0) * 2.0 * n * K * d * d / 1e9);
-    printf("  GEMM of the E-step shape %zux%zux%zu: sgemm %.1f GFLOP/s, dgemm %.1f GFLOP/s "
-           "(EM reaches %.0f%% of the sgemm rate)\n",
-           n, K, m, sgf, dgf, 100.0 * ph.flops_em / 1e9 / ph.em / sgf);
+    static const char *const prec[2] = { "double", "mixed " };
+    for (int mx = 0; mx < 2; mx++) {
+        const phase_times *p = &ph[mx];
+        char kept[64] = "";
+        if (mx)
+            snprintf(kept, sizeof kept, "; components kept in double %.0f%%", 100.0 * p->mixd);
+        printf("ckptrank %s %8.3f s  (fastest of %d; CPU %.3f s)  score %.10f  status %s\n",
+               prec[mx], t_ckr[mx], reps, cpu_ckr[mx], res[mx].score, res[mx].status);
+        printf("                 %s\n", res[mx].info);
+        printf("  phases         PCA %.3f s | k-means %.3f s (%d Lloyd it) | EM %.3f s (%d it, "
+               "approx GEMMs %.3f s, %.2f exact comps/point; E-steps: %d full, %d dense, %d "
+               "tracked%s) | LEEP %.3f s\n",
+               p->pca, p->kmeans, p->kmeans_iters, p->em, p->iters, p->approx, p->cand,
+               p->full_passes, p->dense_passes, p->iters + 1 - p->full_passes - p->dense_passes,
+               kept, p->leep);
+        printf("  FLOPs          %.2f GFLOP counted in total; EM %.2f GFLOP at %.1f GFLOP/s "
+               "(sklearn's EM algorithm: ~%.1f GFLOP)\n",
+               gflop[mx], p->flops_em / 1e9, p->flops_em / 1e9 / p->em,
+               (2.0 * p->iters + 3.0) * 2.0 * n * K * d * d / 1e9);
+    }
+    printf("  GEMM of the M-step shape %zux%zux%zu: sgemm %.1f GFLOP/s, dgemm %.1f GFLOP/s "
+           "(EM reaches %.0f%% (double), %.0f%% (mixed) of the sgemm rate)\n",
+           n, K, m, sgf, dgf, 100.0 * ph[0].flops_em / 1e9 / ph[0].em / sgf,
+           100.0 * ph[1].flops_em / 1e9 / ph[1].em / sgf);
+    printf("  GEMM of the dense E-step shape %zux%zux%zu: sgemm %.1f GFLOP/s, dgemm %.1f "
+           "GFLOP/s\n",
+           n, K * d, d + 1, sgf_e, dgf_e);
     if (py != 0) {
         printf("sklearn          reference script failed (exit %d); see %s\n", py, op);
         free(X);
@@ -333,9 +354,11 @@ static int run_config(const bench_cfg *c, const char *dir, int reps)
         printf("sklearn (own init, random_state=0): %.3f s, %d EM it, score %.10f\n",
                kv(op, "t_plain"), (int)kv(op, "plain_iters"), kv(op, "plain_score"));
     double skc = kv(op, "cpu_total");
-    printf("SPEEDUP          %.1fx wall (sklearn %.3f s / ckptrank %.3f s), %.1fx CPU time (%.3f s "
-           "/ %.3f s); target >= 10x, goal 20x; score difference %.2e\n",
-           sk / t_ckr, sk, t_ckr, skc / cpu_ckr, skc, cpu_ckr, fabs(kv(op, "score") - res.score));
+    for (int mx = 0; mx < 2; mx++)
+        printf("SPEEDUP %s   %.1fx wall (sklearn %.3f s / ckptrank %.3f s), %.1fx CPU time "
+               "(%.3f s / %.3f s); target >= 10x, goal 20x; score difference %.2e\n",
+               prec[mx], sk / t_ckr[mx], sk, t_ckr[mx], skc / cpu_ckr[mx], skc, cpu_ckr[mx],
+               fabs(kv(op, "score") - res[mx].score));
     fflush(stdout);
     free(X);
     free(y);

@@ -404,6 +404,10 @@ typedef struct nleep_case {
 
 static const char *const nleep_specs[] = {
     "nleep", "nleep:cov=diag", "nleep:pca=0", "nleep:pca=3,ratio=2", "nleep:ratio=1,tol=1e-6",
+    /* float32 dense E-step: the rows it rounds and the shift are
+     * rank-independent (same bits with SkylakeX kernels; 1e-5 below) */
+    "nleep:precision=mixed", "nleep:pca=0,precision=mixed",
+    "nleep:ratio=1,tol=1e-6,precision=mixed",
 };
 #define NSPECS (sizeof nleep_specs / sizeof *nleep_specs)
 
@@ -480,7 +484,11 @@ static int nleep_check(MPI_Comm comm, const void *arg)
         const char *it1 = strstr(one.info, " iters="), *it2 = strstr(tr.info, " iters=");
         FAILIF(!it1 || !it2 || atoi(it1 + 7) != atoi(it2 + 7), "%s %s P=%d: '%s' vs '%s'",
                c->name, nleep_specs[k], v.P, tr.info, one.info);
-        FAILIF(rc != 0 || rel(tr.score, one.score) > 1e-10 ||
+        /* mixed: a row's float32 sgemm bits may depend on the block it sits
+         * in (Haswell kernels; SkylakeX's do not): then the team agrees with
+         * one rank to the float32 rounding only, observed <= 4e-7 */
+        double tol = strstr(nleep_specs[k], "mixed") ? 1e-5 : 1e-10;
+        FAILIF(rc != 0 || rel(tr.score, one.score) > tol ||
                    (v.P == 1 && memcmp(&tr.score, &one.score, sizeof tr.score)),
                "%s %s P=%d: %.17g vs single %.17g (rel %.3g) '%s' / '%s'", c->name,
                nleep_specs[k], v.P, tr.score, one.score, rel(tr.score, one.score), tr.info,

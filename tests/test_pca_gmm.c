@@ -367,6 +367,49 @@ static void test_e_step_matches_textbook_diag(void **state)
 
 /* ---- the dense (one GEMM over all components) E-step and M-step --------- */
 
+/* The mixed-precision dense E-step (float32 GEMM, double sums) against the
+ * textbook E-step ref (responsibilities) and lb_ref: every float32 rounding
+ * is ~6e-8 relative, so on these O(1)-scaled data the log-likelihood and the
+ * responsibilities agree to ~1e-6 (checked at 1e-5); and rows [n/3, n) on
+ * their own give the same bits as inside all n rows (what a team relies on:
+ * the shift comes from the model, not from the rows). */
+static void check_dense_mixed(const ckr_gmm *g0, const double *X, size_t n, const double *ref,
+                              double lb_ref)
+{
+    size_t k = g0->k, d = g0->d, i0 = n / 3;
+    ckr_gmm_engine e, f;
+    ckr_gmm_resp r = { 0 }, q = { 0 };
+    assert_int_equal(ckr_gmm_engine_init(&e, X, n, d, k, CKR_COV_FULL), 0);
+    assert_int_equal(ckr_gmm_engine_init(&f, X + i0 * d, n - i0, d, k, CKR_COV_FULL), 0);
+    e.mixed = f.mixed = 1;
+    ckr_gmm_engine_coefficients(&e, g0);
+    ckr_gmm_engine_coefficients(&f, g0);
+    assert_int_equal(ckr_gmm_dense_e_step(&e, g0, &r), 0);
+    assert_int_equal(ckr_gmm_dense_e_step(&f, g0, &q), 0);
+    double total = 0.0;
+    int differ = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *v = r.val + i * k;
+        double mx = -INFINITY, s = 0.0;
+        for (size_t j = 0; j < k; j++)
+            mx = fmax(mx, v[j]);
+        for (size_t j = 0; j < k; j++)
+            s += exp(v[j] - mx);
+        total += mx + log(s);
+        for (size_t j = 0; j < k; j++) {
+            assert_true(fabs(exp(v[j] - mx - log(s)) - ref[i * k + j]) <= 1e-5);
+            if (i >= i0 && q.val[(i - i0) * k + j] != v[j])
+                differ++;
+        }
+    }
+    assert_close(total / (double)n, lb_ref, 1e-5);
+    assert_int_equal(differ, 0);
+    ckr_gmm_resp_free(&r);
+    ckr_gmm_resp_free(&q);
+    ckr_gmm_engine_free(&e);
+    ckr_gmm_engine_free(&f);
+}
+
 /* The dense E-step's log-densities, normalised, against the textbook E-step;
  * then the dense-moment M-step from the textbook responsibilities against
  * the sparse M-step (checked by hand above) from the same ones. */
@@ -394,6 +437,7 @@ static void check_dense_steps(const ckr_gmm *g0, const double *X, size_t n)
             assert_close(exp(v[j] - mx - log(s)), ref[i * k + j], 1e-10);
     }
     assert_close(total / (double)n, lb_ref, 1e-11);
+    check_dense_mixed(g0, X, n, ref, lb_ref);
     ckr_gmm ga, gb;
     ckr_err err;
     memcpy(r.val, ref, sizeof(double) * n * k);

@@ -16,7 +16,7 @@
 
 ckr_gmm_opts ckr_gmm_default_opts(void)
 {
-    ckr_gmm_opts o = { 100, 1e-3, 300, 1e-4 };
+    ckr_gmm_opts o = { 100, 1e-3, 300, 1e-4, 0 };
     return o;
 }
 
@@ -174,6 +174,7 @@ int ckr_gmm_fit_from_labels(ckr_gmm *g, const double *X, size_t n, const int *la
     ckr_gmm_engine e;
     ckr_gmm_resp r = { 0 };
     int rc = ckr_gmm_engine_init(&e, X, n, g->d, g->k, g->cov);
+    e.mixed = o->mixed;
     if (rc == 0)
         rc = ckr_gmm_resp_from_labels(&r, labels, n, g->k);
     if (rc != 0) {
@@ -213,6 +214,7 @@ int ckr_gmm_fit_from_labels(ckr_gmm *g, const double *X, size_t n, const int *la
     st->cand_per_point = e.esteps ? e.cand_sum / e.esteps : 0.0;
     st->full_passes = e.full_passes;
     st->dense_passes = e.dense_passes;
+    st->mixed_double = e.mixed_comps > 0 ? e.mixed_double / e.mixed_comps : 0.0;
     st->sec_approx = e.sec_approx;
 cleanup:
     st->sec_em = ckr_now() - t0;

@@ -92,9 +92,24 @@ typedef struct ckr_gmm_opts {
     double tol;         /* on the mean log-likelihood (1e-3) */
     int kmeans_iter;    /* Lloyd iterations of the init (300) */
     double kmeans_tol;  /* relative k-means tolerance (1e-4) */
+    int mixed;          /* 1: the dense E-step's GEMM in float32 (CKR_GMM_MIXED), 0: double */
 } ckr_gmm_opts;
 
-/* sklearn's defaults: 100, 1e-3, 300, 1e-4. */
+/* Mixed precision (opts.mixed = 1, full covariance): every E-step is the
+ * dense one (no approximation or bound tracking, so that a point's
+ * log-densities never depend on the path its neighbours took), with the
+ * shift sum_k pi_k mu_k (from the model, not the rows: a team rounds what
+ * one rank rounds); [x - shift, 1] and the side-by-side precision factors
+ * are rounded to float32 and multiplied in one sgemm per row block, each
+ * product coordinate is widened to double, and the squared norms,
+ * constants, normalisation, log-likelihood and M-step stay in double. A
+ * component whose estimated float32 error on a nearby point's log-density,
+ * 2 sqrt(d) 2^-24 |L_k^-1|_F (|mu_k - shift| + sqrt(tr Sigma_k)), exceeds
+ * 1e-4 nats (tight and far from the shift) is evaluated in double in a
+ * dgemm of its own columns (counted in stats.mixed_double). Diag covariance
+ * computes the same in both precisions. */
+
+/* sklearn's defaults: 100, 1e-3, 300, 1e-4, double precision. */
 ckr_gmm_opts ckr_gmm_default_opts(void);
 
 typedef struct ckr_gmm_stats {
@@ -109,6 +124,8 @@ typedef struct ckr_gmm_stats {
     int full_passes;        /* E-steps that approximated every pair (the others
                                re-evaluated only pairs the bounds could not rule out) */
     int dense_passes;       /* E-steps that evaluated every pair in one GEMM per row block */
+    double mixed_double;    /* mixed: fraction of the dense E-steps' components kept in
+                               double (too tight for float32), else 0 */
 } ckr_gmm_stats;
 
 /* Allocate a k-component model in d dimensions with covariance type cov and

@@ -395,9 +395,12 @@ int ckr_gmm_engine_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r, 
 {
     ckr_gmm_engine_coefficients(e, g);
     int rc = 1;
-    if (e->dense_left > 0 && e->cov == CKR_COV_FULL) {
-        /* most pairs matter: every pair exactly, in one GEMM per row block */
-        e->dense_left--;
+    if (e->cov == CKR_COV_FULL && (e->dense_left > 0 || e->mixed)) {
+        /* most pairs matter (or mixed precision, where every E-step takes
+         * this path so that a row's log-densities never depend on which
+         * rows share its pass): every pair in one GEMM per row block */
+        if (e->dense_left > 0)
+            e->dense_left--;
         rc = ckr_gmm_dense_e_step(e, g, r);
         if (rc != 0)
             return rc;

@@ -123,6 +123,9 @@ typedef struct ckr_gmm_engine {
     double cand_sum;        /* sum over E-steps of nnz / n */
     int esteps, full_passes;
     int dense_passes;       /* E-steps done by ckr_gmm_dense_e_step */
+    int mixed;              /* dense E-step GEMM in float32 (set after init; 0 = double) */
+    double mixed_double;    /* over the dense E-steps: components evaluated in double ... */
+    double mixed_comps;     /* ... out of this many */
 } ckr_gmm_engine;
 
 /* Set up the engine for X (n x d) and a k-component model of covariance type
@@ -174,8 +177,9 @@ int ckr_gmm_m_step_engine(ckr_gmm *g, const ckr_gmm_engine *e, const ckr_gmm_res
  * so r->val is the dense n x k matrix), each the exact log-density
  * log pi_j + log N_j(x_i), with transpose; needs the constants e->cst of
  * ckr_gmm_engine_coefficients. One GEMM per row block of [X_b - shift, 1]
- * against the precision factors side by side. Returns 0, CKR_EARG (diag
- * covariance) or CKR_ENOMEM. */
+ * against the precision factors side by side (dgemm, or with e->mixed an
+ * sgemm of the float32-rounded operands, the squared norms summed in double).
+ * Returns 0, CKR_EARG (diag covariance) or CKR_ENOMEM. */
 int ckr_gmm_dense_e_step(ckr_gmm_engine *e, const ckr_gmm *g, ckr_gmm_resp *r);
 /* Moments of every component from dense responsibilities (r->nnz = n k,
  * full covariance): T (m x k, row-major) = sum_i q(z_i) r_i^T with q the

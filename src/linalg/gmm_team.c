@@ -220,6 +220,7 @@ int ckr_gmm_team_fit(ckr_gmm *g, ckr_rowsum *s, const double *X, const ckr_gmm_o
     double f0 = ckr_flops_get();
     if (n > 0) {
         rc = ckr_gmm_engine_init(&e, X, n, d, k, g->cov);
+        e.mixed = o->mixed;
         if (rc == 0)
             rc = ckr_gmm_resp_from_labels(&r, labels, n, k);
         w.gbuf = e.gbuf;
@@ -278,6 +279,7 @@ int ckr_gmm_team_fit(ckr_gmm *g, ckr_rowsum *s, const double *X, const ckr_gmm_o
         rc = ckr_err_set(err, crc, "GMM: MPI failed on the team");
     st->full_passes = e.full_passes;
     st->dense_passes = e.dense_passes;
+    st->mixed_double = e.mixed_comps > 0 ? e.mixed_double / e.mixed_comps : 0.0;
     st->sec_approx = e.sec_approx;
     st->sec_em = ckr_now() - t0;
     st->flops_em = ckr_flops_get() - f0;

@@ -35,6 +35,8 @@ static const ckr_param_def nleep_params[] = {
                      "EM stops when the mean log-likelihood changes by less than tol"),
     CKR_INT_PARAM(CFG, kmeans_iters, "300",
                   "maximum Lloyd iterations of the k-means initialisation"),
+    CKR_CHOICE_PARAM(CFG, precision, "double", "double|mixed",
+                     "mixed: the dense E-step GEMM in float32, sums in double (cov=full)"),
     CKR_PARAMS_END,
 };
 
@@ -142,6 +144,7 @@ static int nleep_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
     o.max_iter = (int)c->iters;
     o.tol = c->tol;
     o.kmeans_iter = (int)c->kmeans_iters;
+    o.mixed = c->precision == CKR_NLEEP_PREC_MIXED;
     ckr_gmm_stats st;
     rc = ckr_gmm_fit(&g, P, n, &o, rng, theta, &st, &err);
     snprintf(res->info, sizeof res->info, "d=%zu K=%zu%s cov=%s iters=%d converged=%d "

@@ -4,6 +4,8 @@
 
 /* cov, in the order of its choices "full|diag" */
 enum { CKR_NLEEP_COV_FULL, CKR_NLEEP_COV_DIAG };
+/* precision, in the order of its choices "double|mixed" */
+enum { CKR_NLEEP_PREC_DOUBLE, CKR_NLEEP_PREC_MIXED };
 
 typedef struct ckr_nleep_cfg {
     double pca;          /* >= 0: 0 = no PCA; < 1 variance fraction; >= 1 components */
@@ -13,6 +15,7 @@ typedef struct ckr_nleep_cfg {
     long iters;          /* maximum EM iterations, in [1, 1000000] */
     double tol;          /* EM tolerance, >= 0 */
     long kmeans_iters;   /* maximum Lloyd iterations, in [1, 1000000] */
+    int precision;       /* CKR_NLEEP_PREC_*: the dense E-step GEMM in double or float32 */
 } ckr_nleep_cfg;
 
 /* NLEEP on a team (nleep_team.c; the contract of score_team in

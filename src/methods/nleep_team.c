@@ -207,6 +207,7 @@ int ckr_nleep_score_team(const ckr_pair *local, const ckr_team *team, const ckr_
     o.max_iter = (int)c->iters;
     o.tol = c->tol;
     o.kmeans_iter = (int)c->kmeans_iters;
+    o.mixed = c->precision == CKR_NLEEP_PREC_MIXED;
     ckr_gmm_stats st;
     rc = ckr_gmm_team_fit(&g, &rs, X, &o, rng, theta, &st, &err);
     snprintf(res->info, sizeof res->info, "d=%zu K=%zu%s cov=%s iters=%d converged=%d "
