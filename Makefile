@@ -34,14 +34,19 @@ ifneq ($(SANITIZE),1)
 endif
 DEPS     := $(LIB_OBJ:.o=.d) $(BUILD)/src/cli/main.d
 
-.PHONY: all demo check check-slurm bench deps clean install uninstall tests realzoo
+.PHONY: FORCE all demo check check-slurm bench deps clean install uninstall tests realzoo
 all: $(BIN) ckptrank $(SO_ALL)
 
 # convenience symlink at the top so `./ckptrank` works after `make`
 ckptrank: $(BIN)
 	@ln -sf $(BIN) ckptrank
 
-$(BUILD)/%.o: %.c
+# objects depend on the compile command: changed flags rebuild them all
+$(BUILD)/.cflags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+
+$(BUILD)/%.o: %.c $(BUILD)/.cflags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 

@@ -58,15 +58,15 @@ static int refuse(ckptrank_score_result *out, int code, const char *msg)
     return code;
 }
 
-/* The method on the pair as sched/exec.c's ckr_executor_run runs one item
- * (keep the two in step): the pair's split seed from (seed, checkpoint,
- * task), the item's stream from (seed, checkpoint, task, spec text), the
- * FLOP counter and the clock around the score, the same status fix-ups. */
+/* The method on the pair as sched/exec.c's ckr_executor_run runs one item:
+ * the pair's split seed (ckr_pair_split_seed), the item's stream from
+ * (seed, checkpoint, task, spec text), the FLOP counter and the clock around
+ * the score, the same status fix-ups (ckr_result_settle). */
 static void run_item(const ckr_spec *spec, uint64_t seed, ckr_pair *pair, ckr_result *res)
 {
     memset(res, 0, sizeof *res);
     res->score = res->heldout = NAN;
-    pair->split_seed = ckr_hash_str(ckr_hash_str(CKR_FNV_OFFSET ^ seed, pair->ckpt), pair->task);
+    pair->split_seed = ckr_pair_split_seed(seed, pair->ckpt, pair->task);
     ckr_rng rng;
     ckr_rng_seed_item(&rng, seed, pair->ckpt, pair->task, spec->text);
     ckr_flops_reset();
@@ -74,12 +74,8 @@ static void run_item(const ckr_spec *spec, uint64_t seed, ckr_pair *pair, ckr_re
     int rc = spec->method->score(pair, &spec->params, &rng, res);
     res->seconds = ckr_now() - t0;
     res->gflops = ckr_flops_get() * 1e-9;
-    if (rc == CKR_EINTR || (rc != 0 && ckr_stop_requested()))
-        ckr_result_fail(res, CKR_EINTR, "not-run", "%s", ckr_stop_why());
-    else if (rc == 0 && strcmp(res->status, "ok") != 0)
-        ckr_result_ok(res, res->score);
-    if (rc != 0 && (!res->status[0] || strcmp(res->status, "ok") == 0))
-        ckr_result_fail(res, rc, NULL, "method failed without a message");
+    ckr_result_settle(res, rc, rc == CKR_EINTR || (rc != 0 && ckr_stop_requested()),
+                      ckr_stop_why());
 }
 
 int ckptrank_score(const ckptrank_pair *p, const char *method, uint64_t seed,

@@ -121,6 +121,12 @@ int ckr_result_fail(ckr_result *res, int code, const char *word, const char *fmt
     __attribute__((format(printf, 4, 5)));
 /* Mark res ok with the score; a non-finite score becomes "numerical-error". */
 int ckr_result_ok(ckr_result *res, double score);
+/* After a method's score call returned rc: an abandoned item becomes
+ * "not-run" (with the reason from sched's stop state, util/stop.h), a method
+ * that returned 0 without setting ok gets ok (or numerical-error), and one
+ * that failed without a status gets a generic failure. Every executor (one
+ * rank, a team, the in-memory API) ends an item with this. */
+void ckr_result_settle(ckr_result *res, int rc, int abandoned, const char *why);
 
 /* A team: the ranks of comm score one pair together, each holding a
  * contiguous run of its training rows (zoo/teamread.h deals them out).

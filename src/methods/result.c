@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "methods/method.h"
 #include "util/msg.h"
@@ -26,4 +27,14 @@ int ckr_result_ok(ckr_result *res, double score)
     snprintf(res->status, sizeof res->status, "ok");
     res->message[0] = '\0';
     return 0;
+}
+
+void ckr_result_settle(ckr_result *res, int rc, int abandoned, const char *why)
+{
+    if (abandoned)
+        ckr_result_fail(res, CKR_EINTR, "not-run", "%s", why ? why : "stopped");
+    else if (rc == 0 && strcmp(res->status, "ok") != 0)
+        ckr_result_ok(res, res->score); /* a method that forgot to set ok */
+    if (rc != 0 && (!res->status[0] || strcmp(res->status, "ok") == 0))
+        ckr_result_fail(res, rc, NULL, "method failed without a message");
 }

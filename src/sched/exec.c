@@ -217,7 +217,7 @@ void ckr_executor_run(ckr_executor *ex, const char *ckpt, const char *task, int 
         ckr_result_fail(res, ex->read_rc, ckr_err_word(ex->read_rc), "%s", ex->read_err.msg);
         return;
     }
-    ex->pair.split_seed = ckr_hash_str(ckr_hash_str(CKR_FNV_OFFSET ^ ex->seed, ckpt), task);
+    ex->pair.split_seed = ckr_pair_split_seed(ex->seed, ckpt, task);
     ckr_rng rng;
     ckr_rng_seed_item(&rng, ex->seed, ckpt, task, spec->text);
     ckr_flops_reset();
@@ -226,10 +226,7 @@ void ckr_executor_run(ckr_executor *ex, const char *ckpt, const char *task, int 
                                  : spec->method->score(pair, &spec->params, &rng, res);
     res->seconds = ckr_now() - t0;
     res->gflops = ckr_flops_get() * 1e-9;
-    if (rc == CKR_EINTR || (rc != 0 && ckr_stop_requested())) /* abandoned: not journalled */
-        ckr_result_fail(res, CKR_EINTR, "not-run", "%s", ckr_stop_why());
-    else if (rc == 0 && strcmp(res->status, "ok") != 0)
-        ckr_result_ok(res, res->score); /* a method that forgot to set ok */
-    if (rc != 0 && (!res->status[0] || strcmp(res->status, "ok") == 0))
-        ckr_result_fail(res, rc, NULL, "method failed without a message");
+    /* abandoned: not-run, not journalled */
+    ckr_result_settle(res, rc, rc == CKR_EINTR || (rc != 0 && ckr_stop_requested()),
+                      ckr_stop_why());
 }

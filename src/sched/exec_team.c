@@ -87,7 +87,7 @@ void ckr_executor_run_team(ckr_executor *ex, const char *ckpt, const char *task,
         ckr_result_fail(res, ex->tread_rc, ckr_err_word(ex->tread_rc), "%s", ex->tread_err.msg);
         return;
     }
-    ex->tpair.split_seed = ckr_hash_str(ckr_hash_str(CKR_FNV_OFFSET ^ ex->seed, ckpt), task);
+    ex->tpair.split_seed = ckr_pair_split_seed(ex->seed, ckpt, task);
     ckr_team team = { ex->team_comm, ex->team_size, ex->team_rank, ex->trow0, ex->tn_total };
     ckr_rng rng;
     ckr_rng_seed_item(&rng, ex->seed, ckpt, task, spec->text);
@@ -96,10 +96,6 @@ void ckr_executor_run_team(ckr_executor *ex, const char *ckpt, const char *task,
     int rc = spec->method->score_team(pair, &team, &spec->params, &rng, res);
     res->seconds = ckr_now() - t0;
     res->gflops = ckr_flops_get() * 1e-9;
-    if (rc == CKR_EINTR) /* abandoned (agreed by the team): not journalled */
-        ckr_result_fail(res, CKR_EINTR, "not-run", "%s", ckr_stop_why());
-    else if (rc == 0 && strcmp(res->status, "ok") != 0)
-        ckr_result_ok(res, res->score);
-    if (rc != 0 && (!res->status[0] || strcmp(res->status, "ok") == 0))
-        ckr_result_fail(res, rc, NULL, "method failed without a message");
+    /* abandoned (agreed by the team): not-run, not journalled */
+    ckr_result_settle(res, rc, rc == CKR_EINTR, ckr_stop_why());
 }

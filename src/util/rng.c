@@ -29,6 +29,11 @@ void ckr_rng_seed(ckr_rng *r, uint64_t seed)
         r->s[i] = splitmix64(&x);
 }
 
+uint64_t ckr_pair_split_seed(uint64_t seed, const char *ckpt, const char *task)
+{
+    return ckr_hash_str(ckr_hash_str(CKR_FNV_OFFSET ^ seed, ckpt), task);
+}
+
 void ckr_rng_seed_item(ckr_rng *r, uint64_t seed, const char *ckpt,
                        const char *task, const char *method)
 {

@@ -19,6 +19,9 @@ typedef struct ckr_rng {
 uint64_t ckr_hash_str(uint64_t h, const char *s);
 
 void ckr_rng_seed(ckr_rng *r, uint64_t seed);
+/* The seed of a pair's own random choices (e.g. a train/val split made for
+ * a method) from (seed, checkpoint, task): the same for every method. */
+uint64_t ckr_pair_split_seed(uint64_t seed, const char *ckpt, const char *task);
 /* Seed from (seed, checkpoint, task, method spec). */
 void ckr_rng_seed_item(ckr_rng *r, uint64_t seed, const char *ckpt,
                        const char *task, const char *method);
