@@ -7,7 +7,10 @@
  *  1. Exact PCA to k = min(`dims` = 64, N, D) components (linalg/pca.h: the
  *     reference's PCA(n_components=64) lets scikit-learn pick an unseeded
  *     randomized solver on large inputs, and fails when min(N, D) < 64; here
- *     such a pair gets k = min(N, D), said in the info as "dims=k(<64)").
+ *     such a pair gets k = min(N, D), said in the info as "dims=k(<dims)").
+ *     Components with variance <= 1e-12 x the largest (rounding noise, e.g.
+ *     the N-th component of N < D rows) are left out: the svd solver below
+ *     would scale that noise to unit variance and rank it.
  *  2. s = max(exp(-sum of the top min(32, k) explained variances), 1e-10)
  *     (variances with ddof 1, as scikit-learn's explained_variance_).
  *  3. scikit-learn's LinearDiscriminantAnalysis (priors = class frequencies)
@@ -334,7 +337,16 @@ static int ncti_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, c
         rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : "bad-data", "PCA: %s", err.msg);
         goto cleanup;
     }
-    k = pr.d;
+    /* components with variance <= 1e-12 x the largest are rounding noise (the
+       N-th of N < D centred rows): the svd solver would scale them to unit
+       variance, so they are left out */
+    size_t kp = pr.d;
+    for (k = 0; k < kp && pr.variance[k] > 1e-12 * pr.variance[0];)
+        k++;
+    if (k < kp) {
+        for (size_t i = 0; i < N; i++)
+            memmove(pr.scores + i * k, pr.scores + i * kp, k * sizeof *pr.scores);
+    }
     const double *Z = pr.scores;
     double top = 0.0;
     for (size_t j = 0; j < k && j < 32; j++)
