@@ -38,7 +38,8 @@ uint32_t ckr_crc32(const void *data, size_t len)
 }
 
 /* ---- encoding: strings NUL-terminated, 4 doubles, the pair checksum, then
- * (CKRJRNL3) an int32 count of raw terms and the terms as doubles ---------- */
+ * (CKRJRNL3, only when the result has raw terms) an int32 count of terms
+ * (1..CKR_MAX_TERMS) and the terms as doubles --------------------------------- */
 
 static size_t put_str(unsigned char *buf, size_t at, const char *s)
 {
@@ -62,6 +63,8 @@ static size_t encode(const ckr_journal_rec *r, unsigned char *buf)
     memcpy(buf + at, &r->res.pair_sum, sizeof r->res.pair_sum);
     at += sizeof r->res.pair_sum;
     int32_t nt = r->res.n_terms > 0 && r->res.n_terms <= CKR_MAX_TERMS ? r->res.n_terms : 0;
+    if (nt == 0)
+        return at; /* as in CKRJRNL2 */
     memcpy(buf + at, &nt, sizeof nt);
     at += sizeof nt;
     memcpy(buf + at, r->res.terms, (size_t)nt * sizeof(double));
@@ -94,11 +97,11 @@ static int decode(const unsigned char *buf, size_t len, ckr_journal_rec *r)
         return -1;
     size_t fixed = 4 * sizeof(double) + sizeof(uint64_t);
     int32_t nt = 0;
-    if (len - at != fixed) { /* a CKRJRNL3 record: the terms follow */
+    if (len - at != fixed) { /* a record with raw terms */
         if (len - at < fixed + sizeof nt)
             return -1;
         memcpy(&nt, buf + at + fixed, sizeof nt);
-        if (nt < 0 || nt > CKR_MAX_TERMS ||
+        if (nt < 1 || nt > CKR_MAX_TERMS ||
             len - at != fixed + sizeof nt + (size_t)nt * sizeof(double))
             return -1;
         memcpy(r->res.terms, buf + at + fixed + sizeof nt, (size_t)nt * sizeof(double));
