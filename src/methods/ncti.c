@@ -92,7 +92,7 @@ static double ncti_memory(const ckr_pair_shape *s, const ckr_params *p, size_t b
         return -1.0;
     double n = (double)s->n, d = (double)s->d, c = s->num_classes > 0 ? s->num_classes : 1;
     double r = n < d ? n : d, k = ncti_dims(s, p);
-    return 8.0 * (n * d + 3.0 * r * r + r * d + 5.0 * n * k + 3.0 * n * c + 6.0 * k * k +
+    return 8.0 * (n * d + 3.0 * r * r + r * d + 5.0 * n * k + 5.0 * n * c + 6.0 * k * k +
                   6.0 * c * k + 4.0 * k) +
            4.0 * n + 4194304.0;
 }
