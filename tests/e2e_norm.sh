@@ -74,7 +74,9 @@ g = collections.defaultdict(list)
 for r in csv.DictReader(open(sys.argv[1])):
     if r['method'].startswith('etran') and r['status'] == 'ok':
         assert r['terms'] == w[(r['checkpoint'], r['task'], r['method'])]['terms']
-        g[(r['task'], r['method'])].append([float(x) for x in r['terms'].split()] + [float(r['score'])])
+        wt = [p.split(':') for p in r['terms'].split()]
+        assert [w for w, _ in wt] == ['0.15', '0.85'], r['terms']
+        g[(r['task'], r['method'])].append([float(t) for _, t in wt] + [float(r['score'])])
 for rows in g.values():
     lo = [min(x[k] for x in rows) for k in (0, 1)]
     hi = [max(x[k] for x in rows) for k in (0, 1)]

@@ -56,7 +56,10 @@ static void score_row(const ckr_item_list *l, const ckr_item *it, ckr_score_row 
     row->seconds = it->res.seconds;
     row->gflops = it->res.gflops;
     row->heldout = it->res.heldout;
-    ckr_terms_format(it->res.terms, it->res.n_terms, row->terms, sizeof row->terms);
+    const ckr_method *m = l->specs[it->spec].method;
+    if (m->n_terms > 0 && it->res.n_terms == m->n_terms)
+        ckr_terms_format(m->term_weights, it->res.terms, m->n_terms, row->terms,
+                         sizeof row->terms);
 }
 
 int ckr_output_collect(const ckr_item_list *l, ckr_results *r, ckr_err *err)
