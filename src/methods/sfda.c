@@ -21,6 +21,7 @@
  *     mbar_{y_i}, mbar_c = the mean of the other classes' means.
  *  3. The LDA refit on the mixed rows with the same s; score = mean over i of
  *     p(y_i | x_i) under the refit (in (0, 1]; the reference drops the log).
+ * Step 1 and the refit are methods/fisher.h (shared with ETran and NCTI).
  * Classes are those present, relabelled in increasing label order (the
  * reference indexes its probability columns by label value, which equals
  * this when the labels are 0..C-1; otherwise it picks wrong columns).
