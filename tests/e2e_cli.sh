@@ -30,7 +30,7 @@ for np in 1 2 4; do
   cut -d, -f1-5 "$T/s$np.csv" > "$T/c$np.csv"
 done
 cut -d, -f1-5 "$T/s0.csv" > "$T/c0.csv"
-head -1 "$T/s1.csv" | grep -qx "checkpoint,task,method,score,status,seconds,gflops" || fail "scores header"
+head -1 "$T/s1.csv" | grep -qx "checkpoint,task,method,score,status,seconds,gflops,terms" || fail "scores header"
 [ "$(wc -l < "$T/c1.csv")" -eq 37 ] || fail "expected 36 score rows"
 cmp "$T/c0.csv" "$T/c1.csv" || fail "no mpirun vs 1 rank differ"
 cmp "$T/c1.csv" "$T/c2.csv" || fail "1 vs 2 ranks differ"

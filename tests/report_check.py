@@ -57,13 +57,13 @@ def check_json_csv(jpath, spath, mpath, gpath=None):
         if key not in doc:
             fail("%s: no %r" % (jpath, key))
     hdr, rows = read_csv(spath)
-    if hdr != ["checkpoint", "task", "method", "score", "status", "seconds", "gflops"]:
+    if hdr != ["checkpoint", "task", "method", "score", "status", "seconds", "gflops", "terms"]:
         fail("%s: header %r" % (spath, hdr))
     if len(rows) != len(doc["scores"]):
         fail("%d score rows in the CSV, %d in the JSON" % (len(rows), len(doc["scores"])))
     for i, (c, j) in enumerate(zip(rows, doc["scores"])):
         where = "scores row %d" % (i + 1)
-        for k in ("checkpoint", "task", "method", "status"):
+        for k in ("checkpoint", "task", "method", "status", "terms"):
             if c[k] != j[k]:
                 fail("%s: %s CSV %r, JSON %r" % (where, k, c[k], j[k]))
         for k in ("score", "seconds", "gflops"):

@@ -7,11 +7,13 @@
  * are tested in test_checksum.c.
  *
  * The expected sizes come from the file format (journal.c): the header is
- * "CKRJRNL2", a uint32 length and the text "zoo=..\nmethods=..\nseed=..\n
+ * "CKRJRNL3", a uint32 length and the text "zoo=..\nmethods=..\nseed=..\n
  * shard=..\n"; a record is three uint32 (magic, payload length, CRC-32 of
  * the payload) and a payload of six NUL-terminated strings (checkpoint,
  * task, method, status, message, info), four doubles (score, seconds,
- * gflops, heldout) and the uint64 pair checksum. */
+ * gflops, heldout), the uint64 pair checksum and, only for a result with
+ * raw terms (ncti, etran), an int32 count and the terms as doubles. A
+ * "CKRJRNL2" journal (no terms) is resumed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,6 +209,46 @@ static void test_records_round_trip(void **state)
     assert_int_equal(s.n, 3);
     for (int i = 0; i < 3; i++)
         assert_same_rec(&s.rec[i], &rec[i]);
+}
+
+/* A record with raw terms: 4 + 8 n more bytes, read back bit for bit; a
+ * CKRJRNL2 journal (the same records without terms) is resumed. */
+static void test_terms_round_trip(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("terms.journal");
+    ckr_journal_id id;
+    ckr_journal_rec rec[3];
+    make_id(&id, "7");
+    make_recs(rec);
+    rec[0].res.n_terms = 3;
+    rec[0].res.terms[0] = 0.1 + 0.2;
+    rec[0].res.terms[1] = -1e-300;
+    rec[0].res.terms[2] = 1.0 / 3.0;
+    write_journal(path, &id, rec, 3);
+    assert_int_equal(file_size(path),
+                     (long)(header_bytes(&id) + record_bytes(&rec[0]) + 4 + 3 * sizeof(double) +
+                            record_bytes(&rec[1]) + record_bytes(&rec[2])));
+    seen s;
+    size_t n_rec = 0, dropped = 99;
+    ckr_err err = { 0, "" };
+    assert_int_equal(resume(path, &id, &s, &n_rec, &dropped, &err), 0);
+    assert_int_equal(n_rec, 3);
+    assert_same_rec(&s.rec[0], &rec[0]);
+    assert_int_equal(s.rec[0].res.n_terms, 3);
+    assert_memory_equal(s.rec[0].res.terms, rec[0].res.terms, 3 * sizeof(double));
+    assert_int_equal(s.rec[1].res.n_terms, 0);
+    /* the same journal without the terms record, under the older magic */
+    write_journal(path, &id, rec + 1, 2);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fwrite("CKRJRNL2", 1, 8, f), 8);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(resume(path, &id, &s, &n_rec, &dropped, &err), 0);
+    assert_int_equal(n_rec, 2);
+    assert_same_rec(&s.rec[0], &rec[1]);
+    assert_same_rec(&s.rec[1], &rec[2]);
+    assert_int_equal(dropped, 0);
 }
 
 static void test_resume_appends_after_the_records(void **state)
@@ -626,6 +668,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc32_check_value),
         cmocka_unit_test(test_records_round_trip),
+        cmocka_unit_test(test_terms_round_trip),
         cmocka_unit_test(test_resume_appends_after_the_records),
         cmocka_unit_test(test_open_without_resume_replaces),
         cmocka_unit_test(test_resume_without_a_file_starts_fresh),

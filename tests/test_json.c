@@ -367,12 +367,12 @@ static void example(ckr_results *r)
 
 static const char *const score_keys[] = { "checkpoint", "task", "method", "score", "status",
                                           "message", "info", "seconds", "gflops", "heldout",
-                                          "sweep", "best" };
+                                          "sweep", "best", "terms" };
 
 static void check_score(const jval *o, const ckr_score_row *s, const char *ckpt, int from_csv)
 {
-    assert_int_equal(o->n, 12);
-    for (size_t i = 0; i < 12; i++)
+    assert_int_equal(o->n, 13);
+    for (size_t i = 0; i < 13; i++)
         assert_string_equal(o->key[i], score_keys[i]);
     expect_str(member(o, 0, "checkpoint"), ckpt);
     expect_str(member(o, 1, "task"), s->task);

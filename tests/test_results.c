@@ -59,9 +59,9 @@ static void test_scores_csv_round_trip(void **state)
     FILE *f = fopen(path, "r");
     char line[512];
     assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "checkpoint,task,method,score,status,seconds,gflops\n");
+    assert_string_equal(line, "checkpoint,task,method,score,status,seconds,gflops,terms\n");
     assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "plain,task0,\"nleep:pca=0.9,ratio=1\",-0.033333333333333333,ok,1.0000000000000001e-17,0.14285714285714285\n");
+    assert_string_equal(line, "plain,task0,\"nleep:pca=0.9,ratio=1\",-0.033333333333333333,ok,1.0000000000000001e-17,0.14285714285714285,\n");
     fclose(f);
     ckr_score_row *back = NULL;
     size_t n = 0;
@@ -127,7 +127,7 @@ static void test_h5_round_trip(void **state)
              "assert set(f)=={'scores','ground_truth','metrics'}\n"
              "s=f['scores']\n"
              "assert set(s)=={'checkpoint','task','method','sweep','score','status','message',"
-             "'info','seconds','gflops','heldout','best'}, set(s)\n"
+             "'info','seconds','gflops','heldout','best','terms'}, set(s)\n"
              "assert s['best'].dtype.str=='<i4' and list(s['best'][:])==[0,1,0]\n"
              "assert s['score'].dtype.str=='<f8' and s['heldout'][1]==0.625\n"
              "assert s['checkpoint'].dtype.str=='|S13' and s['checkpoint'][1]==b'with,comma'\n"
@@ -315,8 +315,8 @@ static void test_column_tables(void **state)
     }
     n = ckr_table_cells(&ckr_score_table, CKR_COL_CSV, 0, cells);
     static const char *const csv[] = { "checkpoint", "task", "method", "score", "status",
-                                       "seconds", "gflops" };
-    assert_int_equal(n, 7);
+                                       "seconds", "gflops", "terms" };
+    assert_int_equal(n, 8);
     for (size_t i = 0; i < n; i++)
         assert_string_equal(cells[i].col->name, csv[i]);
     ckr_score_row s;

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmdutil.h"
+#include "report/crossnorm.h"
 #include "report/json.h"
 #include "report/results.h"
 #include "report/results_csv.h"
@@ -57,6 +58,7 @@ int ckr_cmd_evaluate(int argc, char **argv, MPI_Comm comm)
     ckr_err err = { 0, "" };
     int status = CKR_EXIT_OK;
     if (ckr_scores_read_csv(a.scores, &r.scores, &r.n_scores, &err) != 0 ||
+        ckr_crossnorm_apply(r.scores, r.n_scores, &err) != 0 ||
         ckr_gt_read_csv(a.gt, &r.gt, &r.n_gt, &err) != 0) {
         cli_error(&c, "%s", err.msg);
         status = CKR_EXIT_ERROR;

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmdutil.h"
+#include "report/crossnorm.h"
 #include "report/html.h"
 #include "metrics/consensus.h"
 #include "report/json.h"
@@ -76,7 +77,8 @@ int ckr_cmd_report(int argc, char **argv, MPI_Comm comm)
         return CKR_EXIT_OK; /* rank 0's work; its status is everyone's */
     ckr_results r;
     ckr_err err = { 0, "" };
-    if (ckr_results_read_h5(pos[0], &r, &err) != 0) {
+    if (ckr_results_read_h5(pos[0], &r, &err) != 0 ||
+        ckr_crossnorm_apply(r.scores, r.n_scores, &err) != 0) { /* from the raw terms */
         cli_error(&c, "%s", err.msg);
         return CKR_EXIT_ERROR;
     }

@@ -28,7 +28,7 @@ static const cli_opt run_opts[] = {
       "methods to run, e.g. nleep,leep or nleep:pca=0.9,ratio=3 (default nleep,leep)" },
     { "output", 'o', OPT_STR, offsetof(run_args, out), "FILE", "results file (HDF5)" },
     { "csv", 0, OPT_STR, offsetof(run_args, csv), "FILE",
-      "scores CSV: checkpoint,task,method,score,status,seconds,gflops" },
+      "scores CSV: checkpoint,task,method,score,status,seconds,gflops,terms" },
     { "metrics-csv", 0, OPT_STR, offsetof(run_args, metrics_csv), "FILE", "metrics CSV" },
     { "json", 0, OPT_STR, offsetof(run_args, json), "FILE",
       "provenance, scores, metrics and ground truth as JSON" },

@@ -14,6 +14,9 @@ extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a,
 extern void dsygvd_(const int *itype, const char *jobz, const char *uplo, const int *n,
                     double *a, const int *lda, double *b, const int *ldb, double *w,
                     double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+extern void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda,
+                    double *s, double *u, const int *ldu, double *vt, const int *ldvt,
+                    double *work, const int *lwork, int *iwork, int *info);
 extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 extern void dtrtri_(const char *uplo, const char *diag, const int *n, double *a,
                     const int *lda, int *info);

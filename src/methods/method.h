@@ -103,6 +103,9 @@ typedef struct ckr_param_fault {
  *       return ckr_param_refuse(fault, offsetof(my_cfg, lr), "must be > 0"); */
 int ckr_param_refuse(ckr_param_fault *fault, size_t offset, const char *range);
 
+/* Raw terms a result can carry (ckr_result.terms). */
+#define CKR_MAX_TERMS 4
+
 typedef struct ckr_result {
     double score;        /* NaN when status is not ok */
     char status[32];     /* "ok" or an error word */
@@ -114,6 +117,14 @@ typedef struct ckr_result {
     double gflops;       /* set by the worker from the FLOP counter */
     uint64_t pair_sum;   /* set by the executor: the pair's content checksum
                             (zoo/checksum.h; 0 = none), journalled for --resume */
+    /* A score normalised across checkpoints (ncti, etran: the method's
+     * n_terms > 0): the raw per-pair terms, finite, in the order the method
+     * documents. The final score is min-max normalised per term across the
+     * ok rows of a task and method, then weighted (report/crossnorm.h); until
+     * that pass runs, `score` holds the raw weighted sum. n_terms = 0 for
+     * every other method. */
+    double terms[CKR_MAX_TERMS];
+    int n_terms;
 } ckr_result;
 
 /* result.c.  Mark res failed with a status word and a message; returns code. */
@@ -127,6 +138,11 @@ int ckr_result_ok(ckr_result *res, double score);
  * that failed without a status gets a generic failure. Every executor (one
  * rank, a team, the in-memory API) ends an item with this. */
 void ckr_result_settle(ckr_result *res, int rc, int abandoned, const char *why);
+/* Mark res ok with the raw terms t[0..n) (n <= CKR_MAX_TERMS) of a score
+ * normalised across checkpoints, and score = sum_k w[k] t[k] (the raw
+ * weighted sum, replaced by report/crossnorm.h); a non-finite term becomes
+ * "numerical-error" (naming it) with n_terms 0. */
+int ckr_result_terms(ckr_result *res, const double *t, const double *w, int n);
 
 /* A team: the ranks of comm score one pair together, each holding a
  * contiguous run of its training rows (zoo/teamread.h deals them out).
@@ -209,6 +225,13 @@ typedef struct ckr_method {
      * relative whatever the block size. */
     int (*score_stream)(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_params *p,
                         ckr_rng *rng, ckr_result *res);
+    /* ---- scores normalised across the checkpoints of a task ----
+     * n_terms > 0: score fills res->terms (ckr_result_terms), and the final
+     * score of a row is sum_k term_weights[k] * (t_k - min_k) / (max_k -
+     * min_k) over the task's ok rows of the same spec (report/crossnorm.h;
+     * a term with max_k == min_k contributes 0). 0 for every other score. */
+    int n_terms;
+    const double *term_weights;
 } ckr_method;
 
 /* registry.c: every method, in the order `ckptrank methods` lists them */

@@ -13,6 +13,8 @@ extern const ckr_method ckr_method_transrate;
 extern const ckr_method ckr_method_gbc;
 extern const ckr_method ckr_method_sfda;
 extern const ckr_method ckr_method_parc;
+extern const ckr_method ckr_method_ncti;
+extern const ckr_method ckr_method_etran;
 extern const ckr_method ckr_method_linear;
 extern const ckr_method ckr_method_finetune;
 extern const ckr_method ckr_method_mi;
@@ -30,6 +32,8 @@ static const ckr_method *const registry[] = {
     &ckr_method_gbc,
     &ckr_method_sfda,
     &ckr_method_parc,
+    &ckr_method_ncti,
+    &ckr_method_etran,
     &ckr_method_linear,
     &ckr_method_finetune,
     &ckr_method_mi,

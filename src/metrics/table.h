@@ -28,6 +28,10 @@ typedef struct ckr_score_row {
     double seconds, gflops;
     double heldout;          /* trained methods: test-split accuracy, NaN if none */
     int best;                /* 1: the best grid point of its sweep, and the sweep's summary row */
+    char terms[224];         /* a score normalised across checkpoints (ncti, etran): the
+                                method's weights and the pair's raw terms as text,
+                                "w1:t1 w2:t2 ..." (report/crossnorm.h); "" for every
+                                other score */
 } ckr_score_row;
 
 /* 1 if the row counts as scored: status "ok" and a finite score (the rows the

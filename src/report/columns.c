@@ -27,6 +27,7 @@ static const ckr_column score_cols[] = {
     COL(ckr_score_row, heldout, "heldout", F64, H5 | JSON | CKR_COL_RUN_ONLY),
     COL(ckr_score_row, sweep, "sweep", STR, H5 | JSON),
     COL(ckr_score_row, best, "best", BOOL, H5 | JSON),
+    COL(ckr_score_row, terms, "terms", STR, ALL | CKR_COL_H5_OPTIONAL),
 };
 
 static const ckr_column gt_cols[] = {

@@ -50,10 +50,12 @@ enum {
                                      status is "ok"; at most one per table */
     CKR_COL_RUN_ONLY = 1u << 5,   /* known only from a run: JSON null when the rows came
                                      from CSV files (CKR_JSON_FROM_CSV) */
-    CKR_COL_FIT = 1u << 6         /* free text (a message): a value read from a file that is
+    CKR_COL_FIT = 1u << 6,        /* free text (a message): a value read from a file that is
                                      longer than the field is shortened by ckr_msg_fit
                                      (util/msg.h); a longer value of any other string
                                      column is refused */
+    CKR_COL_H5_OPTIONAL = 1u << 7 /* reading HDF5: a file without the dataset (written by an
+                                     older ckptrank) leaves the field empty */
 };
 
 typedef struct ckr_column {
@@ -75,7 +77,7 @@ typedef struct ckr_table_desc {
  * created in this order; JSON keys and CSV columns follow it):
  *   ckr_score_table   ckr_score_row     /scores        checkpoint task method score status
  *                                                      message info seconds gflops heldout
- *                                                      sweep best
+ *                                                      sweep best terms
  *   ckr_gt_table      ckr_gt_row        /ground_truth  checkpoint task accuracy
  *   ckr_metric_table  ckr_metric_row    /metrics       task method n_checkpoints n_excluded
  *                                                      recall rel pearson kendall

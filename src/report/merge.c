@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/crossnorm.h"
 #include "report/sweep.h"
 #include "util/speclist.h"
 
@@ -115,7 +116,11 @@ static int merge_scores(const ckr_results *in, const char *const *names, size_t 
                     *prev = *r;
                     continue;
                 }
-                if (strcmp(prev->status, r->status) != 0 || !same_bits(prev->score, r->score) ||
+                /* a score normalised across checkpoints depends on the input's other
+                   rows: its raw terms must agree instead */
+                int same = r->terms[0] || prev->terms[0] ? strcmp(prev->terms, r->terms) == 0
+                                                         : same_bits(prev->score, r->score);
+                if (strcmp(prev->status, r->status) != 0 || !same ||
                     !same_bits(prev->heldout, r->heldout)) {
                     rc = ckr_err_set(err, CKR_EDATA,
                                      "%s and an earlier input disagree on %s / %s / %s "
@@ -178,6 +183,8 @@ int ckr_results_merge(const ckr_results *inputs, const char *const *names, size_
     int rc = merge_scores(inputs, names, n, out, err);
     if (!rc)
         rc = merge_gt(inputs, names, n, out, err);
+    if (!rc)
+        rc = ckr_crossnorm_apply(out->scores, out->n_scores, err);
     if (!rc)
         rc = ckr_results_add_sweep_best(out, err);
     if (rc)

@@ -2,8 +2,10 @@
  * methods on one zoo) into one.
  *
  * Score rows are keyed by (checkpoint, task, method). A key present in
- * several inputs must agree (same status, and bit-identical score and
- * held-out accuracy), else the merge is refused naming the row and files.
+ * several inputs must agree (same status, and bit-identical score, or raw
+ * terms for a score normalised across checkpoints, and held-out accuracy),
+ * else the merge is refused naming the row and files. The normalised scores
+ * are then recomputed over the merged rows (report/crossnorm.h).
  * Ground-truth rows likewise. Sweep summary rows are rebuilt, rows are put
  * in canonical order (checkpoint, task, then the order the methods first
  * appear in the inputs' method lists), and the caller recomputes the

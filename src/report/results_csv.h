@@ -15,8 +15,10 @@
 #include "metrics/table.h"
 #include "util/err.h"
 
-/* Write scores `checkpoint,task,method,score,status,seconds,gflops` to path
- * (replacing it). The score is empty unless the status is "ok". Returns 0,
+/* Write scores `checkpoint,task,method,score,status,seconds,gflops,terms`
+ * to path (replacing it). The score is empty unless the status is "ok"; terms
+ * are the raw terms of a score normalised across checkpoints (ncti, etran;
+ * report/crossnorm.h), else empty. Returns 0,
  * or CKR_EIO with err set. */
 int ckr_scores_write_csv(const char *path, const ckr_score_row *rows, size_t n, ckr_err *err);
 

@@ -367,6 +367,8 @@ static int read_table(hid_t f, const ckr_table_desc *t, void **rows, size_t *n, 
         const ckr_column *c = &t->col[i];
         if (!(c->flags & CKR_COL_H5) || c->type == CKR_COL_F64_K)
             continue;
+        if ((c->flags & CKR_COL_H5_OPTIONAL) && len >= 0 && H5Lexists(g, c->name, H5P_DEFAULT) == 0)
+            continue; /* an older file: the field stays empty */
         hid_t d = open_column(g, group, c, len, &len, path, err);
         if (d < 0) {
             rc = err ? err->code : CKR_EFORMAT;

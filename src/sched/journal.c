@@ -10,7 +10,9 @@
 
 #include "util/flops.h"
 
-#define J_MAGIC "CKRJRNL2"     /* records carry the pair's content checksum */
+#define J_MAGIC "CKRJRNL3"     /* records carry the raw terms of normalised scores */
+#define J_MAGIC_V2 "CKRJRNL2"  /* before: the pair's content checksum, no terms (read
+                                  with 0 terms: no normalised score existed then) */
 #define J_MAGIC_V1 "CKRJRNL1"  /* before: names and shapes only */
 #define REC_MAGIC 0x4a524543u /* "CERJ" */
 #define REC_MAX (64u * 1024u)
@@ -35,7 +37,9 @@ uint32_t ckr_crc32(const void *data, size_t len)
     return c ^ 0xffffffffu;
 }
 
-/* ---- encoding: strings NUL-terminated, 4 doubles, the pair checksum -------- */
+/* ---- encoding: strings NUL-terminated, 4 doubles, the pair checksum, then
+ * (CKRJRNL3, only when the result has raw terms) an int32 count of terms
+ * (1..CKR_MAX_TERMS) and the terms as doubles --------------------------------- */
 
 static size_t put_str(unsigned char *buf, size_t at, const char *s)
 {
@@ -57,7 +61,14 @@ static size_t encode(const ckr_journal_rec *r, unsigned char *buf)
     memcpy(buf + at, d, sizeof d);
     at += sizeof d;
     memcpy(buf + at, &r->res.pair_sum, sizeof r->res.pair_sum);
-    return at + sizeof r->res.pair_sum;
+    at += sizeof r->res.pair_sum;
+    int32_t nt = r->res.n_terms > 0 && r->res.n_terms <= CKR_MAX_TERMS ? r->res.n_terms : 0;
+    if (nt == 0)
+        return at; /* as in CKRJRNL2 */
+    memcpy(buf + at, &nt, sizeof nt);
+    at += sizeof nt;
+    memcpy(buf + at, r->res.terms, (size_t)nt * sizeof(double));
+    return at + (size_t)nt * sizeof(double);
 }
 
 static int get_str(const unsigned char *buf, size_t len, size_t *at, char *out, size_t cap)
@@ -82,8 +93,20 @@ static int decode(const unsigned char *buf, size_t len, ckr_journal_rec *r)
         get_str(buf, len, &at, r->res.status, sizeof r->res.status) ||
         get_str(buf, len, &at, r->res.message, sizeof r->res.message) ||
         get_str(buf, len, &at, r->res.info, sizeof r->res.info) ||
-        len - at != 4 * sizeof(double) + sizeof(uint64_t))
+        len - at < 4 * sizeof(double) + sizeof(uint64_t))
         return -1;
+    size_t fixed = 4 * sizeof(double) + sizeof(uint64_t);
+    int32_t nt = 0;
+    if (len - at != fixed) { /* a record with raw terms */
+        if (len - at < fixed + sizeof nt)
+            return -1;
+        memcpy(&nt, buf + at + fixed, sizeof nt);
+        if (nt < 1 || nt > CKR_MAX_TERMS ||
+            len - at != fixed + sizeof nt + (size_t)nt * sizeof(double))
+            return -1;
+        memcpy(r->res.terms, buf + at + fixed + sizeof nt, (size_t)nt * sizeof(double));
+    }
+    r->res.n_terms = nt;
     double d[4];
     memcpy(d, buf + at, sizeof d);
     memcpy(&r->res.pair_sum, buf + at + sizeof d, sizeof r->res.pair_sum);
@@ -141,7 +164,8 @@ static int read_existing(FILE *f, const char *path, const ckr_journal_id *id, ck
         return ckr_err_set(err, CKR_EFORMAT, "%s: journal of an older ckptrank (its records have no "
                            "pair checksums, so changed pairs cannot be told); remove it or run "
                            "without --resume", path);
-    if (got != 8 || memcmp(magic, J_MAGIC, 8) != 0 || fread(&n, sizeof n, 1, f) != 1 || n > 16384)
+    if (got != 8 || (memcmp(magic, J_MAGIC, 8) != 0 && memcmp(magic, J_MAGIC_V2, 8) != 0) ||
+        fread(&n, sizeof n, 1, f) != 1 || n > 16384)
         return ckr_err_set(err, CKR_EFORMAT, "%s: not a ckptrank journal", path);
     char *have = calloc(n + 1, 1), want[4096];
     if (!have || fread(have, 1, n, f) != n) {

@@ -72,7 +72,8 @@ typedef void (*ckr_journal_cb)(void *ctx, const ckr_journal_rec *rec);
  * much). Otherwise (no file, or resume not set) a new journal with id's
  * header is created under a temporary name and put in place, replacing any
  * file (journals of older versions, magic CKRJRNL1, are refused on resume
- * with CKR_EFORMAT). Returns 0, or a CKR_E* code with err naming the file
+ * with CKR_EFORMAT; CKRJRNL2 journals, whose records have no raw terms, are
+ * resumed with n_terms 0 in each record read and CKRJRNL3 records appended). Returns 0, or a CKR_E* code with err naming the file
  * (j is then closed). */
 int ckr_journal_open(ckr_journal *j, const char *path, const ckr_journal_id *id, int resume,
                      ckr_journal_cb cb, void *ctx, size_t *n_records, size_t *dropped_bytes,

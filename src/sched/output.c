@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "metrics/consensus.h"
+#include "report/crossnorm.h"
 #include "report/json.h"
 #include "report/ranking_out.h"
 #include "report/results_csv.h"
@@ -55,6 +56,10 @@ static void score_row(const ckr_item_list *l, const ckr_item *it, ckr_score_row 
     row->seconds = it->res.seconds;
     row->gflops = it->res.gflops;
     row->heldout = it->res.heldout;
+    const ckr_method *m = l->specs[it->spec].method;
+    if (m->n_terms > 0 && it->res.n_terms == m->n_terms)
+        ckr_terms_format(m->term_weights, it->res.terms, m->n_terms, row->terms,
+                         sizeof row->terms);
 }
 
 int ckr_output_collect(const ckr_item_list *l, ckr_results *r, ckr_err *err)
@@ -75,7 +80,8 @@ int ckr_output_collect(const ckr_item_list *l, ckr_results *r, ckr_err *err)
         snprintf(g->task, sizeof g->task, "%s", ckr_zoo_task(zoo, pi->task)->name);
         g->accuracy = pi->finetune_accuracy;
     }
-    return ckr_results_add_sweep_best(r, err);
+    int rc = ckr_crossnorm_apply(r->scores, r->n_scores, err);
+    return rc ? rc : ckr_results_add_sweep_best(r, err);
 }
 
 int ckr_output_write(const ckptrank_run_opts *o, ckr_results *r, ckr_err *err)
