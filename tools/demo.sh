@@ -9,7 +9,7 @@ export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechan
 export OPENBLAS_NUM_THREADS=1
 NP=${NP:-2}
 ZOO=${ZOO:-data/realzoo.h5}
-METHODS=${METHODS:-nleep,leep,nce,logme,logme:form=thuml,hscore,hscore_shrink,transrate,gbc,sfda,parc,size,linear:epochs=1,linear:epochs=5,linear,finetune:epochs=1,finetune:epochs=5,mi:alpha=0.01,mi:alpha=0.5}
+METHODS=${METHODS:-nleep,leep,nce,logme,logme:form=thuml,hscore,hscore_shrink,transrate,gbc,sfda,parc,ncti,etran,size,linear:epochs=1,linear:epochs=5,linear,finetune:epochs=1,finetune:epochs=5,mi:alpha=0.01,mi:alpha=0.5}
 mkdir -p demo
 rm -f demo/results.h5.journal
 "$BIN" info "$ZOO" | head -1
