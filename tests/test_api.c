@@ -179,6 +179,36 @@ static void test_refusals(void **state)
     expect(&q, "logme", -5, "bad-argument", "top_bias");
 }
 
+/* ckptrank_normalize on hand-made terms: weights 0.15 and 0.85, term 1 over
+ * {0, 1, 3} -> {0, 1/3, 1}, term 2 over {2, 2, 2} (equal: contributes 0);
+ * a failed result is left out and untouched, one without terms too. */
+static void test_normalize_by_hand(void **state)
+{
+    (void)state;
+    ckptrank_score_result r[5];
+    memset(r, 0, sizeof r);
+    const char *terms[5] = { "0.15:0 0.85:2", "0.15:1 0.85:2", "0.15:3 0.85:2", "0.15:9 0.85:9", "" };
+    const char *status[5] = { "ok", "ok", "ok", "bad-data", "ok" };
+    for (int i = 0; i < 5; i++) {
+        snprintf(r[i].terms, sizeof r[i].terms, "%s", terms[i]);
+        snprintf(r[i].status, sizeof r[i].status, "%s", status[i]);
+        r[i].score = 100.0 + i;
+    }
+    assert_int_equal(ckptrank_normalize(r, 5), 0);
+    assert_true(fabs(r[0].score - 0.0) < 1e-15);
+    assert_true(fabs(r[1].score - 0.15 / 3.0) < 1e-15);
+    assert_true(fabs(r[2].score - 0.15) < 1e-15);
+    assert_true(r[3].score == 103.0 && strcmp(r[3].status, "bad-data") == 0);
+    assert_true(r[4].score == 104.0 && strcmp(r[4].status, "ok") == 0);
+    /* weights that disagree within the group: every row with terms is bad-data */
+    snprintf(r[1].terms, sizeof r[1].terms, "0.5:1 0.5:2");
+    assert_int_equal(ckptrank_normalize(r, 3), 0);
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(r[i].status, "bad-data");
+    assert_int_equal(ckptrank_normalize(NULL, 0), 0);
+    assert_int_not_equal(ckptrank_normalize(NULL, 2), 0);
+}
+
 static void test_method_table_and_mpi(void **state)
 {
     (void)state;
@@ -216,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_size_is_log_num_params),
         cmocka_unit_test(test_seeded_and_named),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_normalize_by_hand),
         cmocka_unit_test(test_method_table_and_mpi),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,11 @@ typedef struct ckptrank_score_result {
     double heldout;        /* trained methods: test-split accuracy, else NaN */
     double seconds;        /* wall time of the method */
     double gflops;         /* GFLOPs the method counted */
+    char terms[224];       /* a score normalised across checkpoints (ncti, etran):
+                            * the method's weights and this pair's raw terms,
+                            * "w1:t1 w2:t2 ...", as the results' terms column;
+                            * "" for every other method. `score` is then the raw
+                            * weighted sum until ckptrank_normalize runs */
 } ckptrank_score_result;
 
 /* Zero p and set its defaults (every array absent, names NULL). */
@@ -98,6 +103,16 @@ void ckptrank_pair_init(ckptrank_pair *p);
  * out->message say why. Never exits. */
 int ckptrank_score(const ckptrank_pair *p, const char *method, uint64_t seed,
                    ckptrank_score_result *out);
+
+/* The published score of ncti and etran needs every checkpoint of the task:
+ * given r[0..n), the results of one method spec on the n checkpoints of one
+ * task, replace the score of each "ok" result with terms by the min-max
+ * normalised weighted sum over those n (as `ckptrank run` does per task:
+ * score = sum_k w_k (t_k - min_k) / (max_k - min_k); a term equal on all
+ * contributes 0). Results without terms are left alone; results whose
+ * weights or number of terms differ all become "bad-data". Returns 0, -5
+ * (r NULL with n > 0) or -6 (out of memory). */
+int ckptrank_normalize(ckptrank_score_result *r, size_t n);
 
 /* Initialise MPI if nobody has (see above). Returns 0, or -7 when MPI
  * cannot be initialised or was already finalised. Idempotent. */

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _lib
 
-__all__ = ["score", "methods", "Result", "version"]
+__all__ = ["score", "normalize", "methods", "Result", "version"]
 
 _LIB = None
 
@@ -38,6 +38,9 @@ class Result:
     gflops: float
     info: str = ""
     heldout: float = float("nan")
+    # ncti, etran: "w1:t1 w2:t2 ..." (the method's weights, this pair's raw
+    # terms); score is their raw weighted sum until normalize() runs
+    terms: str = ""
 
 
 def _floats(a, name, keep):
@@ -116,9 +119,30 @@ def score(features, labels, method="nleep", logits=None, val_features=None, val_
                                       ctypes.byref(r))
     out = Result(score=r.score, status=r.status.decode(errors="replace"),
                  message=r.message.decode(errors="replace"), seconds=r.seconds,
-                 gflops=r.gflops, info=r.info.decode(errors="replace"), heldout=r.heldout)
+                 gflops=r.gflops, info=r.info.decode(errors="replace"), heldout=r.heldout,
+                 terms=r.terms.decode(errors="replace"))
     if rc != 0 and check:
         raise ValueError("%s: %s" % (out.status, out.message))
+    return out
+
+
+def normalize(results):
+    """The published ncti / etran scores from the results of one method on
+    every checkpoint of one task: a new list in which each ok result with
+    terms has score = sum_k w_k (t_k - min_k) / (max_k - min_k) over the list
+    (as `ckptrank run` computes per task). Other results are returned as they are."""
+    results = list(results)
+    arr = (_lib.Result * len(results))()
+    for c, r in zip(arr, results):
+        c.score, c.status, c.terms = r.score, r.status.encode(), r.terms.encode()
+    if _lib_handle().ckptrank_normalize(arr, len(results)) != 0:
+        raise MemoryError("ckptrank_normalize failed")
+    out = []
+    for c, r in zip(arr, results):
+        status = c.status.decode(errors="replace")
+        message = c.message.decode(errors="replace") if status != r.status else r.message
+        out.append(Result(score=c.score, status=status, message=message, seconds=r.seconds,
+                          gflops=r.gflops, info=r.info, heldout=r.heldout, terms=r.terms))
     return out
 
 

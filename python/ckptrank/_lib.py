@@ -25,7 +25,7 @@ class Result(ctypes.Structure):
     _fields_ = [("score", ctypes.c_double), ("status", ctypes.c_char * 32),
                 ("message", ctypes.c_char * 1024), ("info", ctypes.c_char * 256),
                 ("heldout", ctypes.c_double), ("seconds", ctypes.c_double),
-                ("gflops", ctypes.c_double)]
+                ("gflops", ctypes.c_double), ("terms", ctypes.c_char * 224)]
 
 
 def _candidates():
@@ -74,5 +74,7 @@ def _declare(lib):
     lib.ckptrank_method_param.restype = ctypes.c_int
     lib.ckptrank_version.argtypes = []
     lib.ckptrank_version.restype = sz
+    lib.ckptrank_normalize.argtypes = [ctypes.POINTER(Result), cs]
+    lib.ckptrank_normalize.restype = ctypes.c_int
     lib.ckptrank_init.argtypes = []
     lib.ckptrank_init.restype = ctypes.c_int

@@ -11,6 +11,7 @@
 #include "api/pairin.h"
 #include "ckptrank/ckptrank.h"
 #include "methods/method.h"
+#include "report/crossnorm.h"
 #include "sched/signals.h"
 #include "util/flops.h"
 #include "util/rng.h"
@@ -110,6 +111,8 @@ int ckptrank_score(const ckptrank_pair *p, const char *method, uint64_t seed,
     ckr_result res;
     run_item(spec, seed, &pair, &res);
     ckr_pair_free(&pair);
+    int spec_terms = spec->method->n_terms; /* the method table is static */
+    const double *spec_weights = spec->method->term_weights;
     free(spec);
     out->score = res.score;
     out->heldout = res.heldout;
@@ -118,7 +121,41 @@ int ckptrank_score(const ckptrank_pair *p, const char *method, uint64_t seed,
     snprintf(out->status, sizeof out->status, "%s", res.status);
     snprintf(out->message, sizeof out->message, "%s", res.message);
     snprintf(out->info, sizeof out->info, "%s", res.info);
+    if (spec_terms > 0 && res.n_terms == spec_terms)
+        ckr_terms_format(spec_weights, res.terms, res.n_terms, out->terms, sizeof out->terms);
     return 0;
+}
+
+int ckptrank_normalize(ckptrank_score_result *r, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (!r)
+        return CKR_EARG;
+    ckr_score_row *rows = calloc(n, sizeof *rows);
+    if (!rows)
+        return CKR_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        /* one group: the same task and method, a checkpoint per result */
+        snprintf(rows[i].task, sizeof rows[i].task, "task");
+        snprintf(rows[i].method, sizeof rows[i].method, "method");
+        snprintf(rows[i].ckpt, sizeof rows[i].ckpt, "%zu", i);
+        snprintf(rows[i].status, sizeof rows[i].status, "%s", r[i].status);
+        snprintf(rows[i].terms, sizeof rows[i].terms, "%s", r[i].terms);
+        rows[i].score = r[i].score;
+    }
+    ckr_err err;
+    int rc = ckr_crossnorm_apply(rows, n, &err);
+    if (rc == 0)
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(rows[i].status, r[i].status) != 0) {
+                snprintf(r[i].status, sizeof r[i].status, "%s", rows[i].status);
+                snprintf(r[i].message, sizeof r[i].message, "%s", rows[i].message);
+            }
+            r[i].score = rows[i].score;
+        }
+    free(rows);
+    return rc;
 }
 
 /* ---- the method table ----------------------------------------------- */
