@@ -9,7 +9,7 @@
  *            e_i = logsumexp_j x_ij (Energy_Score(features, 0.5, 'bot'):
  *            k = floor(5 N / 1000), the lowest 0.5%);
  *   lda    = mean_i p(y_i | x_i) under the shrunk Fisher LDA of
- *            methods/fisher.h with the adaptive shrinkage (SFDA's first
+ *            methods/lda_fit.h with the adaptive shrinkage (SFDA's first
  *            stage: power estimate of lambda_max(S_w), 3 rounds).
  * Across the task's checkpoints (report/crossnorm.h): score =
  * 0.15 min-max(energy) + 0.85 min-max(lda), as tw.py combines them.
@@ -33,7 +33,7 @@
 
 #include "linalg/featstats.h"
 #include "methods/etran.h"
-#include "methods/fisher.h"
+#include "methods/lda_fit.h"
 #include "methods/method.h"
 #include "methods/pair_check.h"
 #include "util/flops.h"
@@ -122,36 +122,32 @@ static int etran_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
     if ((rc = ckr_targets_init(pair->kind, &pair->train, pair->num_classes, 0, &tg, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     size_t C = (size_t)tg.t;
-    ckr_fisher fw;
-    memset(&fw, 0, sizeof fw);
+    ckr_lda_work wk;
+    memset(&wk, 0, sizeof wk);
     int *cls = NULL;
-    double *prob = NULL, *e = NULL;
-    char msg[200] = "";
+    double *e = NULL;
     if (tg.t < 2) {
         rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)",
                              tg.t);
         goto cleanup;
     }
     cls = malloc(N * sizeof *cls);
-    prob = malloc(N * C * sizeof *prob);
     e = malloc(N * sizeof *e);
-    if (!cls || !prob || !e || ckr_fisher_alloc(&fw, N, D, C, cls, tg.count)) {
+    if (!cls || !e || ckr_lda_work_alloc(&wk, D, C, N, 0, 0)) {
         rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (N=%zu D=%zu C=%zu)", N, D, C);
         goto cleanup;
     }
     for (size_t i = 0; i < N; i++)
         cls[i] = tg.map[tg.y[i]];
-    double shrink = -1.0, lambda = NAN, t[2];
-    if ((rc = ckr_fisher_fit_predict(&fw, X, 3, released, &shrink, &lambda, prob, msg,
-                                     sizeof msg))) {
-        rc = ckr_result_fail(res, rc, rc == CKR_ENOMEM ? NULL : rc == CKR_EDATA ? "bad-data"
-                                                                                : "numerical-error",
-                             "LDA: %s", msg);
+    /* the rows in one block: the single-rank arithmetic */
+    ckr_lda_src src = { .n = N, .N = N, .D = D, .C = C, .block = N, .X = X, .cls = cls,
+                        .count = tg.count, .nearest_mean = released };
+    double shrink = -1.0, lambda = NAN, sum = 0.0, t[2];
+    if ((rc = ckr_lda_fit(&src, &wk, 3, &shrink, &lambda, res)) ||
+        (rc = ckr_lda_predict(&src, &wk, NULL, &sum, res))) {
+        ckr_lda_prefix(res, "LDA");
         goto cleanup;
     }
-    double sum = 0.0;
-    for (size_t i = 0; i < N; i++)
-        sum += prob[i * C + (size_t)cls[i]];
     t[1] = sum / (double)N;
     etran_energy(X, N, D, k, e, &t[0]);
     snprintf(res->info, sizeof res->info,
@@ -159,9 +155,8 @@ static int etran_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, 
              released ? "released" : "intended", t[0], k, N, t[1], shrink, C);
     rc = ckr_result_terms(res, t, etran_weights, 2);
 cleanup:
-    ckr_fisher_free(&fw);
+    ckr_lda_work_free(&wk);
     free(cls);
-    free(prob);
     free(e);
     ckr_targets_free(&tg);
     return rc;

@@ -16,7 +16,7 @@
  *  3. scikit-learn's LinearDiscriminantAnalysis (priors = class frequencies)
  *     fitted on the PCA scores Z:
  *     - s > 1e-10: solver='eigen', shrinkage=s: the shrunk Fisher LDA of
- *       methods/fisher.h with the shrinkage given; transform = Z V, V the
+ *       methods/lda_fit.h with the shrinkage given; transform = Z V, V the
  *       eigenvectors of the m = min(C - 1, k) largest eigenvalues;
  *     - s == 1e-10 (the usual case on real features): solver='svd' (tol
  *       1e-4): within-class rows scaled by their population std (0 -> 1) and
@@ -44,7 +44,7 @@
 #include "linalg/featstats.h"
 #include "linalg/pca.h"
 #include "linalg/svd.h"
-#include "methods/fisher.h"
+#include "methods/lda_fit.h"
 #include "methods/method.h"
 #include "methods/ncti.h"
 #include "methods/pair_check.h"
@@ -323,10 +323,11 @@ static int ncti_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, c
     k = k < D ? k : D;
     ckr_pca_result pr;
     memset(&pr, 0, sizeof pr);
-    ckr_fisher fw;
-    memset(&fw, 0, sizeof fw);
+    ckr_lda_work wk;
+    memset(&wk, 0, sizeof wk);
     int *cls = NULL;
     double *prob = NULL, *scal = NULL, *low = NULL, *xbar = NULL;
+    const double *P = NULL; /* N x C: p(c | z_i) */
     char msg[200] = "";
     if (tg.t < 2) {
         rc = ckr_result_fail(res, CKR_EDATA, "bad-data", "fewer than 2 classes present (%d)",
@@ -356,11 +357,11 @@ static int ncti_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, c
     s = svd ? 1e-10 : s;
     size_t m = C - 1 < k ? C - 1 : k;
     cls = malloc(N * sizeof *cls);
-    prob = malloc(N * C * sizeof *prob);
+    prob = svd ? malloc(N * C * sizeof *prob) : NULL;
     scal = malloc(k * (C < k ? C : k) * sizeof *scal);
     low = malloc(N * (m > 0 ? m : 1) * sizeof *low);
     xbar = malloc(k * sizeof *xbar);
-    if (!cls || !prob || !scal || !low || !xbar) {
+    if (!cls || (svd && !prob) || !scal || !low || !xbar) {
         rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (N=%zu k=%zu C=%zu)", N, k, C);
         goto cleanup;
     }
@@ -371,6 +372,7 @@ static int ncti_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, c
         rc = lda_svd(Z, N, k, C, cls, tg.count, prob, scal, &r2, xbar, msg, sizeof msg);
         if (rc)
             goto fail;
+        P = prob;
         m = m < r2 ? m : r2;
         for (size_t i = 0; i < N; i++)
             for (size_t r = 0; r < m; r++) {
@@ -380,17 +382,24 @@ static int ncti_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, c
                 low[i * m + r] = a;
             }
     } else {
-        if ((rc = ckr_fisher_alloc(&fw, N, k, C, cls, tg.count))) {
+        if ((rc = ckr_lda_work_alloc(&wk, k, C, N, 0, 0))) {
             snprintf(msg, sizeof msg, "out of memory");
             goto fail;
         }
+        /* the rows in one block: wk.prob gets every row's p(c | z) */
+        ckr_lda_src src = { .n = N, .N = N, .D = k, .C = C, .block = N, .X = Z, .cls = cls,
+                            .count = tg.count };
         double sh = s, lam;
-        if ((rc = ckr_fisher_fit_predict(&fw, Z, 1, 0, &sh, &lam, prob, msg, sizeof msg)))
-            goto fail;
-        /* fw.A: eigenvectors as rows, eigenvalues ascending: the last m rows */
+        if ((rc = ckr_lda_fit(&src, &wk, 1, &sh, &lam, res)) ||
+            (rc = ckr_lda_predict(&src, &wk, NULL, NULL, res))) {
+            ckr_lda_prefix(res, "LDA");
+            goto cleanup;
+        }
+        P = wk.prob;
+        /* wk.A: eigenvectors as rows, eigenvalues ascending: the last m rows */
         for (size_t i = 0; i < N; i++)
             for (size_t r = 0; r < m; r++) {
-                const double *v = fw.A + (k - 1 - r) * k;
+                const double *v = wk.A + (k - 1 - r) * k;
                 double a = 0.0;
                 for (size_t j = 0; j < k; j++)
                     a += Z[i * k + j] * v[j];
@@ -399,7 +408,7 @@ static int ncti_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, c
     }
     ckr_flops_add(2.0 * (double)N * (double)k * (double)m);
     double t[3];
-    if ((rc = ncti_terms(low, N, m, prob, C, cls, tg.count, t, msg, sizeof msg)))
+    if ((rc = ncti_terms(low, N, m, P, C, cls, tg.count, t, msg, sizeof msg)))
         goto fail;
     snprintf(res->info, sizeof res->info,
              "dims=%zu%s solver=%s shrinkage=%.4g lda_dims=%zu classes=%zu seli=%.6g ncc=%.6g "
@@ -414,7 +423,7 @@ fail:
                          "LDA: %s", msg);
 cleanup:
     ckr_pca_result_free(&pr);
-    ckr_fisher_free(&fw);
+    ckr_lda_work_free(&wk);
     free(cls);
     free(prob);
     free(scal);

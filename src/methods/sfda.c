@@ -31,17 +31,17 @@
  * Forms: `score` (the rows in memory), the team form (sums over the team in
  * rank order, the eigenproblem on rank 0) and the streamed form (six passes
  * over row blocks, the refit's rows mixed block by block from the first
- * fit's per-row weights), all through the passes of methods/sfda_fit.h. */
+ * fit's per-row weights), all through the passes of methods/lda_fit.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "linalg/featstats.h"
+#include "methods/lda_fit.h"
 #include "methods/method.h"
 #include "methods/pair_check.h"
 #include "methods/sfda.h"
-#include "methods/sfda_fit.h"
 #include "methods/stream.h"
 #include "methods/team.h"
 #include "util/flops.h"
@@ -121,25 +121,18 @@ static void sfda_outer(const double *means, size_t C, size_t D, double *outer)
     }
 }
 
-static void sfda_prefix(ckr_result *res, const char *what)
-{
-    char m[sizeof res->message];
-    memcpy(m, res->message, sizeof m);
-    snprintf(res->message, sizeof res->message, "%s: %.240s", what, m);
-}
-
 /* Both fits and the score on src (src->q and outer NULL on entry). X2 non
  * NULL (rows in memory, n x D): the mixed rows are formed there once;
  * NULL: they are mixed on the fly in every pass. */
-static int sfda_run(sfda_src *src, sfda_work *wk, const ckr_sfda_cfg *cfg, double *q,
+static int sfda_run(ckr_lda_src *src, ckr_lda_work *wk, const ckr_sfda_cfg *cfg, double *q,
                     double *outer, double *X2, ckr_result *res)
 {
     double shrink = cfg->shrinkage, lambda = NAN, lambda2, ysum = 0.0;
-    int rc = sfda_fit(src, wk, cfg->power_iters, &shrink, &lambda, res);
+    int rc = ckr_lda_fit(src, wk, cfg->power_iters, &shrink, &lambda, res);
     if (!rc)
-        rc = sfda_predict(src, wk, q, NULL, res);
+        rc = ckr_lda_predict(src, wk, q, NULL, res);
     if (rc) {
-        sfda_prefix(res, "first fit");
+        ckr_lda_prefix(res, "first fit");
         return rc;
     }
     size_t n = src->n, D = src->D, C = src->C;
@@ -157,11 +150,11 @@ static int sfda_run(sfda_src *src, sfda_work *wk, const ckr_sfda_cfg *cfg, doubl
         src->q = q;
         src->outer = outer;
     }
-    rc = sfda_fit(src, wk, cfg->power_iters, &shrink, &lambda2, res);
+    rc = ckr_lda_fit(src, wk, cfg->power_iters, &shrink, &lambda2, res);
     if (!rc)
-        rc = sfda_predict(src, wk, NULL, &ysum, res);
+        rc = ckr_lda_predict(src, wk, NULL, &ysum, res);
     if (rc) {
-        sfda_prefix(res, "refit");
+        ckr_lda_prefix(res, "refit");
         return rc;
     }
     if (src->team && (rc = ckr_team_sum(src->team, &ysum, 1, "probabilities", res)))
@@ -188,7 +181,7 @@ static int sfda_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, c
     if ((rc = ckr_targets_init(pair->kind, &pair->train, pair->num_classes, 0, &tg, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     size_t C = (size_t)tg.t;
-    sfda_work wk;
+    ckr_lda_work wk;
     memset(&wk, 0, sizeof wk);
     int *cls = NULL;
     double *X2 = NULL, *q = NULL, *outer = NULL;
@@ -202,15 +195,15 @@ static int sfda_score(const ckr_pair *pair, const ckr_params *p, ckr_rng *rng, c
     X2 = malloc(N * D * sizeof *X2);
     q = malloc(N * sizeof *q);
     outer = malloc(C * D * sizeof *outer);
-    if (!X2 || !q || !outer || sfda_work_alloc(&wk, D, C, N, 0, 0)) {
+    if (!X2 || !q || !outer || ckr_lda_work_alloc(&wk, D, C, N, 0, 0)) {
         rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (N=%zu D=%zu C=%zu)", N, D, C);
         goto cleanup;
     }
-    sfda_src src = { .n = N, .N = N, .D = D, .C = C, .block = N,
+    ckr_lda_src src = { .n = N, .N = N, .D = D, .C = C, .block = N,
                      .X = pair->train_features.data, .cls = cls, .count = tg.count };
     rc = sfda_run(&src, &wk, cfg, q, outer, X2, res);
 cleanup:
-    sfda_work_free(&wk);
+    ckr_lda_work_free(&wk);
     free(cls);
     free(X2);
     free(q);
@@ -247,7 +240,7 @@ static int sfda_score_team(const ckr_pair *local, const ckr_team *team, const ck
                                     local->num_classes, 0, &tg, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     size_t C = (size_t)tg.t, b = nl < SFDA_TEAM_BLOCK ? nl : SFDA_TEAM_BLOCK;
-    sfda_work wk;
+    ckr_lda_work wk;
     memset(&wk, 0, sizeof wk);
     int *cls = NULL;
     double *q = NULL, *outer = NULL;
@@ -259,17 +252,17 @@ static int sfda_score_team(const ckr_pair *local, const ckr_team *team, const ck
     q = malloc((nl ? nl : 1) * sizeof *q);
     outer = malloc(C * D * sizeof *outer);
     if (!(rc = sfda_classes(&tg, nl, &cls, res)) &&
-        (!q || !outer || sfda_work_alloc(&wk, D, C, b, 0, 1)))
+        (!q || !outer || ckr_lda_work_alloc(&wk, D, C, b, 0, 1)))
         rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (N=%zu D=%zu C=%zu)", N, D, C);
     if ((rc = ckr_team_agree_result(team, rc, res)))
         goto cleanup;
-    sfda_src src = { .n = nl, .N = N, .D = D, .C = C, .block = b ? b : 1,
+    ckr_lda_src src = { .n = nl, .N = N, .D = D, .C = C, .block = b ? b : 1,
                      .X = local->train_features.data, .cls = cls, .count = tg.count,
                      .team = team };
     if (!(rc = sfda_run(&src, &wk, cfg, q, outer, NULL, res)))
         ckr_team_info_suffix(team, res);
 cleanup:
-    sfda_work_free(&wk);
+    ckr_lda_work_free(&wk);
     free(cls);
     free(q);
     free(outer);
@@ -298,7 +291,7 @@ static int sfda_score_stream(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_p
     if ((rc = ckr_targets_init(meta->kind, &meta->train, meta->num_classes, 0, &tg, &err)))
         return ckr_result_fail(res, rc, NULL, "%s", err.msg);
     size_t C = (size_t)tg.t;
-    sfda_work wk;
+    ckr_lda_work wk;
     memset(&wk, 0, sizeof wk);
     int *cls = NULL;
     double *q = NULL, *outer = NULL;
@@ -311,15 +304,15 @@ static int sfda_score_stream(const ckr_pair *meta, ckr_rowsrc *rows, const ckr_p
         goto cleanup;
     q = malloc(N * sizeof *q);
     outer = malloc(C * D * sizeof *outer);
-    if (!q || !outer || sfda_work_alloc(&wk, D, C, b, 1, 1)) {
+    if (!q || !outer || ckr_lda_work_alloc(&wk, D, C, b, 1, 1)) {
         rc = ckr_result_fail(res, CKR_ENOMEM, NULL, "out of memory (N=%zu D=%zu C=%zu)", N, D, C);
         goto cleanup;
     }
-    sfda_src src = { .n = N, .N = N, .D = D, .C = C, .block = b, .rows = rows, .cls = cls,
+    ckr_lda_src src = { .n = N, .N = N, .D = D, .C = C, .block = b, .rows = rows, .cls = cls,
                      .count = tg.count };
     rc = sfda_run(&src, &wk, cfg, q, outer, NULL, res);
 cleanup:
-    sfda_work_free(&wk);
+    ckr_lda_work_free(&wk);
     free(cls);
     free(q);
     free(outer);

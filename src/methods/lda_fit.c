@@ -1,6 +1,6 @@
-/* sfda_fit.c -- the passes of SFDA's regularised LDA (contract in
- * methods/sfda_fit.h; the algorithm is described in sfda.c). */
-#include "methods/sfda_fit.h"
+/* lda_fit.c -- the regularised Fisher LDA of SFDA, ETran and NCTI by passes
+ * over row blocks (the algorithm and the contract are in methods/lda_fit.h). */
+#include "methods/lda_fit.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include "methods/team.h"
 #include "util/flops.h"
 
-int sfda_work_alloc(sfda_work *wk, size_t D, size_t C, size_t b, int stream, int mix)
+int ckr_lda_work_alloc(ckr_lda_work *wk, size_t D, size_t C, size_t b, int stream, int mix)
 {
     memset(wk, 0, sizeof *wk);
     wk->D = D;
@@ -32,7 +32,7 @@ int sfda_work_alloc(sfda_work *wk, size_t D, size_t C, size_t b, int stream, int
     wk->prob = malloc(b * C * sizeof *wk->prob);
     if (!wk->sums || !wk->W || (stream && !wk->buf) || (mix && !wk->mix) || !wk->Sw ||
         !wk->A || !wk->w || !wk->vec || !wk->T1 || !wk->coef || !wk->ic || !wk->prob) {
-        sfda_work_free(wk);
+        ckr_lda_work_free(wk);
         return CKR_ENOMEM;
     }
     wk->means = wk->sums;
@@ -40,7 +40,7 @@ int sfda_work_alloc(sfda_work *wk, size_t D, size_t C, size_t b, int stream, int
     return 0;
 }
 
-void sfda_work_free(sfda_work *wk)
+void ckr_lda_work_free(ckr_lda_work *wk)
 {
     free(wk->sums);
     free(wk->W);
@@ -58,8 +58,8 @@ void sfda_work_free(sfda_work *wk)
 }
 
 /* Rows [r0, r0 + nb) of the source (mixed when src->q is set) into *out. */
-static int sfda_rows(const sfda_src *src, sfda_work *wk, size_t r0, size_t nb,
-                     const double **out, ckr_result *res)
+static int lda_rows(const ckr_lda_src *src, ckr_lda_work *wk, size_t r0, size_t nb,
+                    const double **out, ckr_result *res)
 {
     size_t D = src->D;
     const double *x = src->X ? src->X + r0 * D : wk->buf;
@@ -86,7 +86,7 @@ static int sfda_rows(const sfda_src *src, sfda_work *wk, size_t r0, size_t nb,
 
 /* The reference's power estimate of the largest eigenvalue of the symmetric
  * D x D matrix S (iterative_A); a zero vector on the way gives 0. */
-static double sfda_power(const double *S, size_t D, long iters, double *vec)
+static double lda_power(const double *S, size_t D, long iters, double *vec)
 {
     double *x = vec, *y = vec + D, *t = vec + 2 * D;
     for (size_t i = 0; i < D; i++) {
@@ -118,7 +118,7 @@ static double sfda_power(const double *S, size_t D, long iters, double *vec)
 }
 
 /* Passes 1 and 2: means, mu, S_w and S_t (in wk->A), summed over the team. */
-static int sfda_scatter(const sfda_src *src, sfda_work *wk, ckr_result *res)
+static int lda_scatter(const ckr_lda_src *src, ckr_lda_work *wk, ckr_result *res)
 {
     size_t n = src->n, D = src->D, C = src->C, N = src->N;
     int rc = 0;
@@ -126,7 +126,7 @@ static int sfda_scatter(const sfda_src *src, sfda_work *wk, ckr_result *res)
     for (size_t r0 = 0; r0 < n; r0 += src->block) {
         size_t nb = n - r0 < src->block ? n - r0 : src->block;
         const double *X;
-        if ((rc = sfda_rows(src, wk, r0, nb, &X, res)))
+        if ((rc = lda_rows(src, wk, r0, nb, &X, res)))
             break;
         for (size_t i = 0; i < nb; i++) {
             double *m = wk->means + (size_t)src->cls[r0 + i] * D;
@@ -153,7 +153,7 @@ static int sfda_scatter(const sfda_src *src, sfda_work *wk, ckr_result *res)
     for (size_t r0 = 0; r0 < n; r0 += src->block) {
         size_t nb = n - r0 < src->block ? n - r0 : src->block;
         const double *X;
-        if ((rc = sfda_rows(src, wk, r0, nb, &X, res)))
+        if ((rc = lda_rows(src, wk, r0, nb, &X, res)))
             break;
         for (size_t i = 0; i < nb; i++) {
             const double *m = wk->means + (size_t)src->cls[r0 + i] * D, *x = X + i * D;
@@ -176,11 +176,24 @@ static int sfda_scatter(const sfda_src *src, sfda_work *wk, ckr_result *res)
     return rc;
 }
 
-/* The shrinkage, the eigenproblem and the classifier from the scatters. */
-static int sfda_solve(const sfda_src *src, sfda_work *wk, long power_iters, double *shrink,
-                      double *lambda, ckr_result *res)
+/* The intercepts from the means and coef. */
+static void lda_classifier(const ckr_lda_src *src, ckr_lda_work *wk)
 {
     size_t D = src->D, C = src->C, N = src->N;
+    for (size_t c = 0; c < C; c++) {
+        double d = 0.0;
+        for (size_t j = 0; j < D; j++)
+            d += wk->means[c * D + j] * wk->coef[c * D + j];
+        wk->ic[c] = -0.5 * d + log((double)src->count[c] / (double)N);
+    }
+    ckr_flops_add(2.0 * (double)C * (double)D);
+}
+
+/* The shrinkage, the eigenproblem and the classifier from the scatters. */
+static int lda_solve(const ckr_lda_src *src, ckr_lda_work *wk, long power_iters, double *shrink,
+                     double *lambda, ckr_result *res)
+{
+    size_t D = src->D, C = src->C;
     double trw = 0.0, trt = 0.0;
     for (size_t j = 0; j < D; j++) {
         trw += wk->Sw[j * D + j];
@@ -193,7 +206,7 @@ static int sfda_solve(const sfda_src *src, sfda_work *wk, long power_iters, doub
     double s = *shrink;
     *lambda = NAN;
     if (s < 0.0) {
-        *lambda = sfda_power(wk->Sw, D, power_iters, wk->vec);
+        *lambda = lda_power(wk->Sw, D, power_iters, wk->vec);
         s = exp(-5.0 * *lambda);
         s = s > 1e-10 ? s : 1e-10;
         s = s < 1.0 ? s : 1.0;
@@ -208,6 +221,11 @@ static int sfda_solve(const sfda_src *src, sfda_work *wk, long power_iters, doub
         wk->Sw[j * D + j] += s * muw;
         wk->A[j * D + j] += s * mut - s * muw;
     }
+    if (src->nearest_mean) {
+        memcpy(wk->coef, wk->means, C * D * sizeof *wk->coef);
+        lda_classifier(src, wk);
+        return 0;
+    }
     int info = 0, rc = ckr_dsygvd(D, wk->A, wk->Sw, wk->w, &info);
     if (rc == CKR_ENOMEM)
         return ckr_result_fail(res, rc, NULL, "out of memory for the %zu x %zu eigenproblem",
@@ -220,29 +238,23 @@ static int sfda_solve(const sfda_src *src, sfda_work *wk, long power_iters, doub
     /* A (row-major) now holds one eigenvector per row: Z = V^T; coef = M V V^T */
     ckr_dgemm(0, 1, C, D, D, 1.0, wk->means, D, wk->A, D, 0.0, wk->T1, D);
     ckr_dgemm(0, 0, C, D, D, 1.0, wk->T1, D, wk->A, D, 0.0, wk->coef, D);
-    for (size_t c = 0; c < C; c++) {
-        double d = 0.0;
-        for (size_t j = 0; j < D; j++)
-            d += wk->means[c * D + j] * wk->coef[c * D + j];
-        wk->ic[c] = -0.5 * d + log((double)src->count[c] / (double)N);
-    }
-    ckr_flops_add(2.0 * (double)C * (double)D);
+    lda_classifier(src, wk);
     return 0;
 }
 
-int sfda_fit(const sfda_src *src, sfda_work *wk, long power_iters, double *shrink,
-             double *lambda, ckr_result *res)
+int ckr_lda_fit(const ckr_lda_src *src, ckr_lda_work *wk, long power_iters, double *shrink,
+                double *lambda, ckr_result *res)
 {
-    int rc = sfda_scatter(src, wk, res);
+    int rc = lda_scatter(src, wk, res);
     if (rc)
         return rc;
     if (!src->team || src->team->size == 1)
-        return sfda_solve(src, wk, power_iters, shrink, lambda, res);
+        return lda_solve(src, wk, power_iters, shrink, lambda, res);
     /* on the leader; then coef, ic, shrink and lambda to every rank */
     const ckr_team *t = src->team;
     size_t C = src->C, D = src->D;
     if (t->rank == 0)
-        rc = sfda_solve(src, wk, power_iters, shrink, lambda, res);
+        rc = lda_solve(src, wk, power_iters, shrink, lambda, res);
     if ((rc = ckr_team_agree_result(t, rc, res)))
         return rc;
     double sl[2] = { *shrink, *lambda };
@@ -255,14 +267,15 @@ int sfda_fit(const sfda_src *src, sfda_work *wk, long power_iters, double *shrin
     return 0;
 }
 
-int sfda_predict(const sfda_src *src, sfda_work *wk, double *q, double *ysum, ckr_result *res)
+int ckr_lda_predict(const ckr_lda_src *src, ckr_lda_work *wk, double *q, double *ysum,
+                    ckr_result *res)
 {
     size_t n = src->n, D = src->D, C = src->C;
     double acc = 0.0;
     for (size_t r0 = 0; r0 < n; r0 += src->block) {
         size_t nb = n - r0 < src->block ? n - r0 : src->block;
         const double *X;
-        int rc = sfda_rows(src, wk, r0, nb, &X, res);
+        int rc = lda_rows(src, wk, r0, nb, &X, res);
         if (rc)
             return rc;
         ckr_dgemm(0, 1, nb, C, D, 1.0, X, D, wk->coef, D, 0.0, wk->prob, C);
@@ -290,4 +303,11 @@ int sfda_predict(const sfda_src *src, sfda_work *wk, double *q, double *ysum, ck
     if (ysum)
         *ysum = acc;
     return 0;
+}
+
+void ckr_lda_prefix(ckr_result *res, const char *what)
+{
+    char m[sizeof res->message];
+    memcpy(m, res->message, sizeof m);
+    snprintf(res->message, sizeof res->message, "%s: %.240s", what, m);
 }
