@@ -113,6 +113,9 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ckptrank
 	install -m 644 doc/ckptrank.1 $(DESTDIR)$(PREFIX)/share/man/man1/ckptrank.1
+ifeq ($(SANITIZE),1)
+	@echo "SANITIZE=1 builds no libckptrank.so: installed the binary and the man page only"
+else
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) $(DESTDIR)$(PYDIR)
 	install -m 755 $(BUILD)/libckptrank.so.$(SO_VERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libckptrank.so.$(SO_VERSION) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
@@ -129,6 +132,7 @@ install: all
 	   echo 'Libs.private: $(LDLIBS)'; \
 	 } > $(DESTDIR)$(LIBDIR)/pkgconfig/ckptrank.pc
 	@echo "installed $(DESTDIR)$(LIBDIR)/pkgconfig/ckptrank.pc"
+endif
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/ckptrank $(DESTDIR)$(PREFIX)/share/man/man1/ckptrank.1
